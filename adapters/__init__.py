@@ -1,0 +1,1 @@
+"""Adapters: the ports of `genes` implemented with Redis, HotQueue, HTTP and files."""

@@ -1,0 +1,122 @@
+"""Reads the HGNC complete set, JSON or tab-separated, plain or gzip, into normalised genes.
+
+Both formats give identical records: list fields as arrays, integer fields as integers (as the
+official JSON has them), empty fields left out.
+"""
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import zlib
+from typing import Any, Iterable, Iterator
+
+from genes.errors import GeneSourceTooLarge, InvalidGeneSource
+from genes.gene import Gene, is_hgnc_id
+
+# The TSV joins these with "|"; the JSON gives them as arrays.
+LIST_FIELDS = frozenset({
+    "alias_symbol", "alias_name", "prev_symbol", "prev_name", "gene_group", "gene_group_id",
+    "ena", "refseq_accession", "ccds_id", "uniprot_ids", "pubmed_id", "mgd_id", "rgd_id",
+    "lsdb", "omim_id", "enzyme_id", "mane_select",
+})
+INTEGER_FIELDS = frozenset({"gene_group_id", "pubmed_id", "orphanet", "homeodb", "mamit-trnadb"})
+# Solr bookkeeping in the JSON download, absent from the TSV: not part of a gene's record.
+INDEX_FIELDS = frozenset({"_version_", "uuid"})
+
+GZIP_MAGIC = b"\x1f\x8b"
+MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024  # the JSON release is ~35 MB; this stops a gzip bomb
+
+
+def decompress(content: bytes) -> bytes:
+    """The content itself, or its gzip-decompressed form, refusing more than the limit."""
+    if not content.startswith(GZIP_MAGIC):
+        return content
+    inflater = zlib.decompressobj(wbits=31)
+    try:
+        text = inflater.decompress(content, MAX_DECOMPRESSED_BYTES)
+    except zlib.error as error:
+        raise InvalidGeneSource(f"the gzip data is corrupt: {error}") from None
+    if inflater.unconsumed_tail:
+        raise GeneSourceTooLarge(f"the data is larger than {MAX_DECOMPRESSED_BYTES >> 20} MiB decompressed")
+    if not inflater.eof:
+        raise InvalidGeneSource("the gzip data is truncated")
+    return text
+
+
+def parse_genes(content: bytes) -> Iterator[Gene]:
+    """The genes of an HGNC complete set; the format is recognised from the content itself."""
+    content = decompress(content)
+    head = content[:64].lstrip()
+    if head.startswith((b"{", b"[")):
+        records = _json_records(content)
+    else:
+        records = _tsv_records(content)
+    for number, raw in enumerate(records, start=1):
+        yield _gene(number, raw)
+
+
+def _json_records(content: bytes) -> Iterable[dict[str, Any]]:
+    try:
+        document = json.loads(content)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InvalidGeneSource(f"the JSON is malformed: {error}") from None
+    docs = document.get("response", {}).get("docs") if isinstance(document, dict) else document
+    if not isinstance(docs, list):
+        raise InvalidGeneSource('the JSON is not an HGNC download: expected {"response": {"docs": [...]}}')
+    return docs
+
+
+def _tsv_records(content: bytes) -> Iterator[dict[str, Any]]:
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InvalidGeneSource(f"the data is neither JSON, gzip nor UTF-8 text: {error}") from None
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t")
+    header = next(reader, None)
+    if not header or "hgnc_id" not in header or "symbol" not in header:
+        raise InvalidGeneSource("the data is not an HGNC download: no JSON, and no TSV header with hgnc_id and symbol")
+    width = len(header)
+    for line_number, row in enumerate(reader, start=2):
+        if not row:
+            continue
+        if len(row) != width:
+            raise InvalidGeneSource(f"TSV line {line_number} has {len(row)} fields, the header {width}")
+        yield {name: _split_tsv_value(name, value) for name, value in zip(header, row) if value}
+
+
+def _split_tsv_value(name: str, value: str) -> str | list[str]:
+    if name not in LIST_FIELDS:
+        return value
+    parts = value.split("|")
+    if name == "lsdb":  # each value is itself "name|URL": pair the parts up again
+        return ["|".join(parts[i:i + 2]) for i in range(0, len(parts), 2)]
+    return parts
+
+
+def _gene(number: int, raw: Any) -> Gene:
+    if not isinstance(raw, dict):
+        raise InvalidGeneSource(f"record {number} is not an object")
+    record = {}
+    for name, value in raw.items():
+        if name in INDEX_FIELDS or value is None or value == "" or value == []:
+            continue
+        if name in LIST_FIELDS and not isinstance(value, list):
+            value = [value]
+        if name in INTEGER_FIELDS:
+            value = _integers(number, name, value)
+        record[name] = value
+    hgnc_id = record.get("hgnc_id")
+    if not isinstance(hgnc_id, str) or not is_hgnc_id(hgnc_id):
+        raise InvalidGeneSource(f"record {number} has no valid hgnc_id (found {hgnc_id!r})")
+    if not isinstance(record.get("symbol"), str):
+        raise InvalidGeneSource(f"record {number} ({hgnc_id}) has no symbol")
+    return Gene(hgnc_id, record)
+
+
+def _integers(number: int, name: str, value: Any) -> Any:
+    try:
+        return [int(v) for v in value] if isinstance(value, list) else int(value)
+    except (TypeError, ValueError):
+        raise InvalidGeneSource(f"record {number}: {name} must hold integers, found {value!r}") from None

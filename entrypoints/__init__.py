@@ -1,0 +1,1 @@
+"""Entrypoints: the composition root, the Flask API and the worker."""

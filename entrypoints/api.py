@@ -1,0 +1,63 @@
+"""The Flask API: `python -m entrypoints.api` for development, `entrypoints.api:create_app()` for gunicorn."""
+from __future__ import annotations
+
+import logging
+import os
+
+from dependency_injector.wiring import Provide, inject
+from flask import Flask, Response, jsonify
+import redis
+
+from entrypoints import gene_views
+from entrypoints.containers import Container
+from entrypoints.problems import problem, register_problem_handlers
+
+MAX_REQUEST_BYTES = 64 * 1024  # every body but an uploaded data set (gene_views raises its own limit)
+
+
+def create_app(container: Container | None = None) -> Flask:
+    container = container or Container()
+    container.wire(modules=[gene_views, __name__])
+    app = Flask(__name__)
+    app.container = container  # type: ignore[attr-defined]
+    app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    app.json.sort_keys = False  # keep records in HGNC's field order
+    app.register_blueprint(gene_views.blueprint)
+    app.add_url_rule("/health", view_func=health)
+    app.add_url_rule("/help", view_func=help_page)
+    register_problem_handlers(app)
+    return app
+
+
+@inject
+def health(genes_redis: redis.Redis = Provide[Container.genes_redis]) -> Response | tuple[Response, int]:
+    """200 when Redis answers, 503 otherwise."""
+    try:
+        genes_redis.ping()
+    except redis.RedisError as error:
+        return problem(503, f"Redis does not answer: {error}", "store-unavailable")
+    return jsonify(status="ok")
+
+
+def help_page() -> Response:
+    """Every route with a one-line description."""
+    from flask import current_app
+
+    routes = []
+    for rule in sorted(current_app.url_map.iter_rules(), key=lambda r: r.rule):
+        if rule.endpoint == "static":
+            continue
+        view = current_app.view_functions[rule.endpoint]
+        description = (view.__doc__ or "").strip().splitlines()[0] if view.__doc__ else ""
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            routes.append({"method": method, "route": rule.rule, "description": description})
+    return jsonify(routes)
+
+
+def main() -> None:
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO").upper())
+    create_app().run(host="0.0.0.0", port=int(os.environ.get("PORT", "5000")))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,41 @@
+"""The composition root: the only module that reads the environment and builds clients."""
+from __future__ import annotations
+
+import redis
+from dependency_injector import containers, providers
+
+from adapters.hgnc_source import HgncBytesSource, source_for
+from adapters.redis_gene_repository import RedisGeneRepository
+from genes.gene_service import GeneService
+
+OFFICIAL_HGNC_JSON_URL = "https://storage.googleapis.com/public-download-files/hgnc/json/json/hgnc_complete_set.json"
+
+# The course's layout of the Redis databases.
+GENES_DB, QUEUE_DB, JOBS_DB, RESULTS_DB = 0, 1, 2, 3
+
+
+def _redis_client(host: str, port: int, db: int) -> redis.Redis:
+    """A lazily connecting client: nothing touches the network until the first command."""
+    return redis.Redis(
+        host=host,
+        port=port,
+        db=db,
+        socket_connect_timeout=2,
+        socket_timeout=30,
+        socket_keepalive=True,
+        health_check_interval=15,
+    )
+
+
+class Container(containers.DeclarativeContainer):
+    config = providers.Configuration()
+    config.redis.host.from_env("REDIS_HOST", default="localhost")
+    config.redis.port.from_env("REDIS_PORT", as_=int, default=6379)
+    config.hgnc_source.from_env("HGNC_SOURCE", default=OFFICIAL_HGNC_JSON_URL)
+
+    genes_redis = providers.Singleton(_redis_client, config.redis.host, config.redis.port, GENES_DB)
+
+    gene_repository = providers.Singleton(RedisGeneRepository, genes_redis)
+    default_gene_source = providers.Factory(source_for, config.hgnc_source)
+    uploaded_gene_source = providers.Factory(HgncBytesSource)
+    gene_service = providers.Factory(GeneService, gene_repository, default_gene_source)

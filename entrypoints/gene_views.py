@@ -1,0 +1,76 @@
+"""HTTP routes over the gene data: translate requests into GeneService calls."""
+from __future__ import annotations
+
+from typing import Callable, Iterator
+
+from dependency_injector.wiring import Provide, inject
+from flask import Blueprint, Response, jsonify, request
+
+from entrypoints.containers import Container
+from entrypoints.schemas import GeneQuerySchema
+from genes.gene_service import GeneQuery, GeneService
+from genes.ports import GeneSource
+
+MAX_UPLOAD_BYTES = 100 * 1024 * 1024  # the JSON release is ~35 MB
+EXPORT_CHUNK_BYTES = 64 * 1024
+
+blueprint = Blueprint("genes", __name__)
+_gene_query = GeneQuerySchema()
+
+
+@blueprint.post("/data")
+@inject
+def load_data(
+    service: GeneService = Provide[Container.gene_service],
+    uploaded_source: Callable[..., GeneSource] = Provide[Container.uploaded_gene_source.provider],
+) -> tuple[Response, int]:
+    """Load the HGNC complete set into Redis: from HGNC_SOURCE, or from the request body (JSON or TSV, plain or gzip)."""
+    request.max_content_length = MAX_UPLOAD_BYTES
+    body = request.get_data(cache=False)
+    source = uploaded_source(body) if body else None
+    summary = service.load(source)
+    return jsonify(count=summary.count, source=summary.source, seconds=summary.seconds), 201
+
+
+@blueprint.get("/data")
+@inject
+def export_data(service: GeneService = Provide[Container.gene_service]) -> Response:
+    """Every gene record, as one JSON list (streamed)."""
+    return Response(_json_list(service.export_json()), mimetype="application/json")
+
+
+@blueprint.delete("/data")
+@inject
+def delete_data(service: GeneService = Provide[Container.gene_service]) -> Response:
+    """Delete the gene data."""
+    deleted = service.clear()
+    return jsonify(deleted=deleted)
+
+
+@blueprint.get("/genes")
+@inject
+def list_genes(service: GeneService = Provide[Container.gene_service]) -> Response:
+    """The hgnc_id of every gene; ?symbol= finds by symbol, previous symbol or alias; ?locus_group=, ?limit=, ?offset=."""
+    query = GeneQuery(**_gene_query.load(request.args))
+    return jsonify(service.find_ids(query))
+
+
+@blueprint.get("/genes/<path:hgnc_id>")
+@inject
+def get_gene(hgnc_id: str, service: GeneService = Provide[Container.gene_service]) -> Response:
+    """The whole record of one gene, e.g. /genes/HGNC:5."""
+    return jsonify(service.get(hgnc_id).record)
+
+
+def _json_list(records: Iterator[str]) -> Iterator[str]:
+    """`[` records joined by commas `]`, in chunks of about EXPORT_CHUNK_BYTES."""
+    chunk, size, separator = ["["], 1, ""
+    for record in records:
+        chunk += (separator, record)
+        size += len(record) + 1
+        separator = ","
+        if size >= EXPORT_CHUNK_BYTES:
+            yield "".join(chunk)
+            chunk, size = [], 0
+    chunk.append("]")
+    yield "".join(chunk)

@@ -1,0 +1,77 @@
+"""RFC 9457 problem details: every error the API answers, in one shape and one place."""
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+import redis
+from flask import Flask, Response, json
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from genes import errors
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger(__name__)
+
+# Each domain failure, its status and the slug of its problem type.
+DOMAIN_PROBLEMS: dict[type[errors.DomainError], tuple[int, str]] = {
+    errors.InvalidGeneId: (400, "invalid-gene-id"),
+    errors.GeneNotFound: (404, "gene-not-found"),
+    errors.GeneDataNotLoaded: (409, "gene-data-not-loaded"),
+    errors.GeneSourceTooLarge: (413, "gene-source-too-large"),
+    errors.InvalidGeneSource: (400, "invalid-gene-source"),
+    errors.GeneSourceUnavailable: (502, "gene-source-unavailable"),
+    errors.StoreUnavailable: (503, "store-unavailable"),
+}
+
+
+def problem(status: int, detail: str, slug: str | None = None, **extensions: Any) -> Response:
+    body = {
+        "type": f"/problems/{slug}" if slug else "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        **extensions,
+    }
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+    if status == 503:
+        response.headers["Retry-After"] = "5"
+    return response
+
+
+def register_problem_handlers(app: Flask) -> None:
+    @app.errorhandler(errors.DomainError)
+    def domain_error(error: errors.DomainError) -> Response:
+        for kind in type(error).__mro__:
+            if kind in DOMAIN_PROBLEMS:
+                status, slug = DOMAIN_PROBLEMS[kind]
+                return problem(status, str(error), slug)
+        log.exception("unmapped domain error")
+        return problem(500, "an unexpected error occurred")
+
+    @app.errorhandler(ValidationError)
+    def invalid_input(error: ValidationError) -> Response:
+        messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+        fields = ", ".join(sorted(messages))
+        return problem(400, f"invalid input: {fields}", "invalid-input", errors=messages)
+
+    @app.errorhandler(redis.exceptions.ConnectionError)
+    @app.errorhandler(redis.exceptions.TimeoutError)
+    @app.errorhandler(redis.exceptions.BusyLoadingError)
+    def store_down(error: redis.exceptions.RedisError) -> Response:
+        log.warning("Redis unavailable: %s", error)
+        return problem(503, "the data store is unavailable; retry shortly", "store-unavailable")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        response = problem(error.code or 500, error.description or HTTPStatus(error.code or 500).phrase)
+        if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Response:
+        log.exception("unexpected error")
+        return problem(500, "an unexpected error occurred")

@@ -1,0 +1,1 @@
+"""The domain: genes, jobs, their services and the analysis. No Flask, no Redis."""

@@ -1,0 +1,36 @@
+"""The named failures of the domain; the API maps each to one HTTP status."""
+
+
+class DomainError(Exception):
+    """Base of every failure a user can cause or see."""
+
+
+class InvalidGeneId(DomainError):
+    def __init__(self, text: str) -> None:
+        super().__init__(f"{text!r} is not an HGNC id (expected the form HGNC:<number>, e.g. HGNC:5)")
+
+
+class GeneNotFound(DomainError):
+    def __init__(self, hgnc_id: str) -> None:
+        super().__init__(f"no gene with id {hgnc_id}")
+
+
+class GeneDataNotLoaded(DomainError):
+    def __init__(self) -> None:
+        super().__init__("no gene data is loaded: POST /data first")
+
+
+class InvalidGeneSource(DomainError):
+    """The source was read but is not an HGNC complete set (JSON or TSV, plain or gzip)."""
+
+
+class GeneSourceTooLarge(InvalidGeneSource):
+    """The source (after decompression) is larger than the service accepts."""
+
+
+class GeneSourceUnavailable(DomainError):
+    """The source could not be read at all: unreachable URL, missing file."""
+
+
+class StoreUnavailable(DomainError):
+    """The store (Redis) does not answer; the caller may retry later."""

@@ -1,0 +1,67 @@
+"""A gene record of the HGNC complete set, and the few facts the analysis reads from it."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+HGNC_ID_PATTERN = re.compile(r"HGNC:[1-9][0-9]{0,8}")
+LOCUS_GROUPS = ("protein-coding gene", "non-coding RNA", "pseudogene", "other")
+UNKNOWN_CHROMOSOME = "unknown"
+
+# "19q13.43", "Xp22.33 and Yp11.2", "13cen, GRCh38 novel patch", "22 unplaced": the chromosome leads.
+_CHROMOSOME_PATTERN = re.compile(r"(?:[1-9]|1[0-9]|2[0-2]|X|Y)(?=[pq]|cen|\s|,|$)")
+
+
+def is_hgnc_id(text: str) -> bool:
+    return HGNC_ID_PATTERN.fullmatch(text) is not None
+
+
+def chromosome_of(location: str | None) -> str:
+    """The chromosome named by an HGNC `location`, "MT" for mitochondria, else "unknown"."""
+    if not location:
+        return UNKNOWN_CHROMOSOME
+    if location == "mitochondria":
+        return "MT"
+    match = _CHROMOSOME_PATTERN.match(location)
+    return match.group(0) if match else UNKNOWN_CHROMOSOME
+
+
+@dataclass(frozen=True, slots=True)
+class GeneSummary:
+    """What the analysis needs of one gene: small enough to read all 43,882 at once."""
+
+    hgnc_id: str
+    date_approved: str | None  # ISO date: compares correctly as text
+    locus_group: str
+    locus_type: str
+    chromosome: str
+
+
+@dataclass(frozen=True, slots=True)
+class Gene:
+    """One approved gene: its id and its whole record (list fields as lists, empty fields absent)."""
+
+    hgnc_id: str
+    record: Mapping[str, Any]
+
+    @property
+    def symbol(self) -> str:
+        return self.record["symbol"]
+
+    def names(self) -> list[tuple[int, str]]:
+        """Each name the gene is found by, ranked: 0 approved symbol, 1 previous, 2 alias."""
+        ranked = [(0, self.symbol)]
+        ranked += [(1, name) for name in self.record.get("prev_symbol", ())]
+        ranked += [(2, name) for name in self.record.get("alias_symbol", ())]
+        return ranked
+
+    def summary(self) -> GeneSummary:
+        record = self.record
+        return GeneSummary(
+            hgnc_id=self.hgnc_id,
+            date_approved=record.get("date_approved_reserved"),
+            locus_group=record.get("locus_group", "other"),
+            locus_type=record.get("locus_type", "unknown"),
+            chromosome=chromosome_of(record.get("location")),
+        )
