@@ -8,7 +8,7 @@ from dependency_injector.wiring import Provide, inject
 from flask import Flask, Response, jsonify
 import redis
 
-from entrypoints import gene_views
+from entrypoints import gene_views, job_views
 from entrypoints.containers import Container
 from entrypoints.problems import problem, register_problem_handlers
 
@@ -17,12 +17,13 @@ MAX_REQUEST_BYTES = 64 * 1024  # every body but an uploaded data set (gene_views
 
 def create_app(container: Container | None = None) -> Flask:
     container = container or Container()
-    container.wire(modules=[gene_views, __name__])
+    container.wire(modules=[gene_views, job_views, __name__])
     app = Flask(__name__)
     app.container = container  # type: ignore[attr-defined]
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.json.sort_keys = False  # keep records in HGNC's field order
     app.register_blueprint(gene_views.blueprint)
+    app.register_blueprint(job_views.blueprint)
     app.add_url_rule("/health", view_func=health)
     app.add_url_rule("/help", view_func=help_page)
     register_problem_handlers(app)

@@ -5,8 +5,14 @@ import redis
 from dependency_injector import containers, providers
 
 from adapters.hgnc_source import HgncBytesSource, source_for
+from adapters.hotqueue_job_queue import HotQueueJobQueue
+from adapters.matplotlib_plot import MatplotlibPlotRenderer
 from adapters.redis_gene_repository import RedisGeneRepository
+from adapters.redis_job_repository import RedisJobRepository
+from adapters.redis_result_repository import RedisResultRepository
 from genes.gene_service import GeneService
+from genes.job_runner import JobRunner
+from genes.job_service import JobService
 
 OFFICIAL_HGNC_JSON_URL = "https://storage.googleapis.com/public-download-files/hgnc/json/json/hgnc_complete_set.json"
 
@@ -34,8 +40,18 @@ class Container(containers.DeclarativeContainer):
     config.hgnc_source.from_env("HGNC_SOURCE", default=OFFICIAL_HGNC_JSON_URL)
 
     genes_redis = providers.Singleton(_redis_client, config.redis.host, config.redis.port, GENES_DB)
+    queue_redis = providers.Singleton(_redis_client, config.redis.host, config.redis.port, QUEUE_DB)
+    jobs_redis = providers.Singleton(_redis_client, config.redis.host, config.redis.port, JOBS_DB)
+    results_redis = providers.Singleton(_redis_client, config.redis.host, config.redis.port, RESULTS_DB)
 
     gene_repository = providers.Singleton(RedisGeneRepository, genes_redis)
     default_gene_source = providers.Factory(source_for, config.hgnc_source)
     uploaded_gene_source = providers.Factory(HgncBytesSource)
     gene_service = providers.Factory(GeneService, gene_repository, default_gene_source)
+
+    job_repository = providers.Singleton(RedisJobRepository, jobs_redis)
+    result_repository = providers.Singleton(RedisResultRepository, results_redis)
+    job_queue = providers.Singleton(HotQueueJobQueue, queue_redis)
+    plot_renderer = providers.Singleton(MatplotlibPlotRenderer)
+    job_service = providers.Factory(JobService, job_repository, job_queue, result_repository)
+    job_runner = providers.Factory(JobRunner, job_repository, gene_repository, result_repository, plot_renderer)

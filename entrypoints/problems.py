@@ -24,6 +24,9 @@ DOMAIN_PROBLEMS: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.InvalidGeneSource: (400, "invalid-gene-source"),
     errors.GeneSourceUnavailable: (502, "gene-source-unavailable"),
     errors.StoreUnavailable: (503, "store-unavailable"),
+    errors.JobNotFound: (404, "job-not-found"),
+    errors.InvalidJobTransition: (409, "invalid-job-transition"),
+    errors.ResultsNotReady: (409, "results-not-ready"),
 }
 
 
@@ -47,7 +50,9 @@ def register_problem_handlers(app: Flask) -> None:
         for kind in type(error).__mro__:
             if kind in DOMAIN_PROBLEMS:
                 status, slug = DOMAIN_PROBLEMS[kind]
-                return problem(status, str(error), slug)
+                job_status = getattr(error, "job_status", None)
+                extensions = {"job_status": job_status} if job_status else {}
+                return problem(status, str(error), slug, **extensions)
         log.exception("unmapped domain error")
         return problem(500, "an unexpected error occurred")
 

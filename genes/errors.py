@@ -34,3 +34,26 @@ class GeneSourceUnavailable(DomainError):
 
 class StoreUnavailable(DomainError):
     """The store (Redis) does not answer; the caller may retry later."""
+
+
+class JobNotFound(DomainError):
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"no job with id {job_id}")
+
+
+class InvalidJobTransition(DomainError):
+    """A status change the job's current status does not allow, e.g. complete -> in progress."""
+
+    def __init__(self, job_id: str, current: str, wanted: str) -> None:
+        super().__init__(f"job {job_id} is {current}: it cannot become {wanted}")
+        self.job_status = current
+
+
+class ResultsNotReady(DomainError):
+    """The job has no results yet (or never will: failed, cancelled)."""
+
+    def __init__(self, job_id: str, status: str, reason: str | None = None) -> None:
+        detail = f"job {job_id} is {status}"
+        detail += f": {reason}" if reason else "; its results are not ready yet" if status in ("submitted", "in progress") else ""
+        super().__init__(detail)
+        self.job_status = status

@@ -1,9 +1,10 @@
 """The ports the domain needs, as Protocols: adapters satisfy them without inheriting."""
 from __future__ import annotations
 
-from typing import Iterable, Iterator, Protocol
+from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from genes.gene import Gene, GeneSummary
+from genes.job import Job, JobStatus
 
 
 class GeneSource(Protocol):
@@ -42,3 +43,38 @@ class GeneRepository(Protocol):
         The records are stored encoded; handing them on as text saves decoding and re-encoding
         32 MB for a full export.
         """
+
+
+class JobRepository(Protocol):
+    def add(self, job: Job) -> None:
+        """Save a new job (before its id is queued)."""
+
+    def get(self, job_id: str) -> Job | None: ...
+
+    def ids(self, status: JobStatus | None = None) -> list[str]:
+        """Job ids in submission order, of one status if given."""
+
+    def update(self, job_id: str, change: Callable[[Job], Job]) -> Job:
+        """Apply `change` to the job's current state and save it, atomically.
+
+        `change` is a domain transition (e.g. `Job.start`); if another process changes the job
+        meanwhile it is re-applied to the new state. Raises JobNotFound, or what `change` raises.
+        """
+
+
+class JobQueue(Protocol):
+    def put(self, job_id: str) -> None: ...
+
+
+class ResultRepository(Protocol):
+    def save(self, job_id: str, results: dict[str, Any], plot_png: bytes) -> None:
+        """Store (or overwrite) a job's results and plot together."""
+
+    def get(self, job_id: str) -> dict[str, Any] | None: ...
+
+    def plot(self, job_id: str) -> bytes | None: ...
+
+
+class PlotRenderer(Protocol):
+    def render(self, results: dict[str, Any]) -> bytes:
+        """The PNG of approvals per year, stacked by locus group."""

@@ -1,0 +1,94 @@
+"""HTTP routes over jobs and their results: translate requests into JobService calls."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from dependency_injector.wiring import Provide, inject
+from flask import Blueprint, Response, jsonify, request, url_for
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+
+from entrypoints.containers import Container
+from entrypoints.schemas import JobListQuerySchema, JobParametersSchema
+from genes.job import Job
+from genes.job_service import JobService
+
+blueprint = Blueprint("jobs", __name__)
+_job_parameters = JobParametersSchema()
+_job_list_query = JobListQuerySchema()
+
+
+@blueprint.post("/jobs")
+@inject
+def submit_job(service: JobService = Provide[Container.job_service]) -> tuple[Response, int, dict[str, str]]:
+    """Submit an analysis: {"start_date": "YYYY-MM-DD", "end_date": "YYYY-MM-DD", "locus_group": optional}."""
+    parameters = _job_parameters.load(_json_object_body())
+    job = service.submit(parameters)
+    return jsonify(job_json(job)), 202, {"Location": url_for("jobs.get_job", job_id=job.id)}
+
+
+@blueprint.get("/jobs")
+@inject
+def list_jobs(service: JobService = Provide[Container.job_service]) -> Response:
+    """Every job id, oldest first; ?status= filters (submitted, in progress, complete, failed, cancelled)."""
+    query = _job_list_query.load(request.args)
+    return jsonify(service.ids(query.get("status")))
+
+
+@blueprint.get("/jobs/<job_id>")
+@inject
+def get_job(job_id: str, service: JobService = Provide[Container.job_service]) -> Response:
+    """One job: its parameters, status, attempts and timestamps."""
+    return jsonify(job_json(service.get(job_id)))
+
+
+@blueprint.delete("/jobs/<job_id>")
+@inject
+def cancel_job(job_id: str, service: JobService = Provide[Container.job_service]) -> Response:
+    """Cancel a job no worker has started yet (409 once it has)."""
+    return jsonify(job_json(service.cancel(job_id)))
+
+
+@blueprint.get("/results/<job_id>")
+@inject
+def get_results(job_id: str, service: JobService = Provide[Container.job_service]) -> Response:
+    """The analysis of a complete job (409 while it is not complete)."""
+    return jsonify(service.results(job_id))
+
+
+@blueprint.get("/results/<job_id>/plot")
+@inject
+def get_plot(job_id: str, service: JobService = Provide[Container.job_service]) -> Response:
+    """The PNG plot of approvals per year, stacked by locus group, of a complete job."""
+    return Response(service.plot(job_id), mimetype="image/png")
+
+
+def job_json(job: Job) -> dict[str, Any]:
+    parameters = job.parameters
+    return {
+        "id": job.id,
+        "status": job.status.value,
+        "start_date": parameters.start_date.isoformat(),
+        "end_date": parameters.end_date.isoformat(),
+        "locus_group": parameters.locus_group,
+        "submitted_at": job.submitted_at.isoformat(),
+        "started_at": job.started_at.isoformat() if job.started_at else None,
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+        "attempts": job.attempts,
+        "error": job.error,
+    }
+
+
+def _json_object_body() -> dict[str, Any]:
+    if not request.is_json:
+        raise UnsupportedMediaType("send the job parameters as a JSON object with Content-Type: application/json")
+    body = request.get_data(cache=False)
+    if not body:
+        raise BadRequest("the body is empty: send the job parameters as a JSON object")
+    try:
+        document = json.loads(body)
+    except (UnicodeDecodeError, ValueError) as error:
+        raise BadRequest(f"the body is not valid JSON: {error}") from None
+    if not isinstance(document, dict):
+        raise BadRequest(f"the body must be a JSON object of job parameters, not {type(document).__name__}")
+    return document

@@ -1,0 +1,56 @@
+"""The analysis of a job: gene approvals in a date range, counted by year, locus and chromosome."""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any, Iterable
+
+from genes.gene import LOCUS_GROUPS, GeneSummary
+from genes.job import JobParameters
+
+CHROMOSOME_ORDER = [str(n) for n in range(1, 23)] + ["X", "Y", "MT", "unknown"]
+
+
+def analyse(genes: Iterable[GeneSummary], parameters: JobParameters) -> dict[str, Any]:
+    """Counts over the genes approved (or reserved) within the range, in the locus group if given.
+
+    Genes without an approval date are never counted. Years with no gene are left out.
+    """
+    first, last = parameters.start_date.isoformat(), parameters.end_date.isoformat()
+    locus_group = parameters.locus_group
+    by_year: Counter[str] = Counter()
+    by_year_and_group: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    by_locus_group: Counter[str] = Counter()
+    by_locus_type: Counter[str] = Counter()
+    by_chromosome: Counter[str] = Counter()
+    for gene in genes:
+        approved = gene.date_approved
+        if approved is None or not first <= approved <= last:
+            continue
+        if locus_group is not None and gene.locus_group != locus_group:
+            continue
+        year = approved[:4]
+        by_year[year] += 1
+        by_year_and_group[year][gene.locus_group] += 1
+        by_locus_group[gene.locus_group] += 1
+        by_locus_type[gene.locus_type] += 1
+        by_chromosome[gene.chromosome] += 1
+    return {
+        "start_date": first,
+        "end_date": last,
+        "locus_group": locus_group,
+        "total": sum(by_year.values()),
+        "by_year": dict(sorted(by_year.items())),
+        "by_locus_group": _in_order(by_locus_group, LOCUS_GROUPS),
+        "by_locus_type": dict(by_locus_type.most_common()),
+        "by_chromosome": _in_order(by_chromosome, CHROMOSOME_ORDER),
+        "by_year_and_locus_group": {
+            year: _in_order(by_year_and_group[year], LOCUS_GROUPS) for year in sorted(by_year_and_group)
+        },
+    }
+
+
+def _in_order(counts: Counter[str], order: Iterable[str]) -> dict[str, int]:
+    """The counts in a natural order (chromosome 1..22, X, Y...), any other key last; no zeros."""
+    ordered = {key: counts[key] for key in order if counts[key]}
+    ordered.update((key, n) for key, n in sorted(counts.items()) if key not in ordered)
+    return ordered

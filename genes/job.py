@@ -1,0 +1,71 @@
+"""A job: analysis parameters, a status that only moves forward, and the time of each change."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timezone
+from enum import Enum
+
+from genes.errors import InvalidJobTransition
+
+
+class JobStatus(str, Enum):
+    SUBMITTED = "submitted"
+    IN_PROGRESS = "in progress"
+    COMPLETE = "complete"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_final(self) -> bool:
+        return self in (JobStatus.COMPLETE, JobStatus.FAILED, JobStatus.CANCELLED)
+
+
+@dataclass(frozen=True)
+class JobParameters:
+    """What to analyse: genes approved in [start_date, end_date], optionally of one locus group."""
+
+    start_date: date
+    end_date: date
+    locus_group: str | None = None
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    parameters: JobParameters
+    status: JobStatus = JobStatus.SUBMITTED
+    submitted_at: datetime = field(default_factory=utc_now)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    error: str | None = None
+    attempts: int = 0
+
+    @classmethod
+    def submit(cls, parameters: JobParameters) -> Job:
+        return cls(id=str(uuid.uuid4()), parameters=parameters)
+
+    def start(self, at: datetime | None = None) -> Job:
+        """Taken by a worker; a job whose previous worker died is started again."""
+        self._require(JobStatus.SUBMITTED, JobStatus.IN_PROGRESS, to=JobStatus.IN_PROGRESS)
+        return replace(self, status=JobStatus.IN_PROGRESS, started_at=at or utc_now(), attempts=self.attempts + 1)
+
+    def complete(self, at: datetime | None = None) -> Job:
+        self._require(JobStatus.IN_PROGRESS, to=JobStatus.COMPLETE)
+        return replace(self, status=JobStatus.COMPLETE, finished_at=at or utc_now())
+
+    def fail(self, reason: str, at: datetime | None = None) -> Job:
+        self._require(JobStatus.SUBMITTED, JobStatus.IN_PROGRESS, to=JobStatus.FAILED)
+        return replace(self, status=JobStatus.FAILED, finished_at=at or utc_now(), error=reason)
+
+    def cancel(self, at: datetime | None = None) -> Job:
+        self._require(JobStatus.SUBMITTED, to=JobStatus.CANCELLED)
+        return replace(self, status=JobStatus.CANCELLED, finished_at=at or utc_now())
+
+    def _require(self, *allowed: JobStatus, to: JobStatus) -> None:
+        if self.status not in allowed:
+            raise InvalidJobTransition(self.id, self.status.value, to.value)
