@@ -1,11 +1,15 @@
 """The composition root: the only module that reads the environment and builds clients."""
 from __future__ import annotations
 
+import os
+import socket
+import uuid
+
 import redis
 from dependency_injector import containers, providers
 
 from adapters.hgnc_source import HgncBytesSource, source_for
-from adapters.hotqueue_job_queue import HotQueueJobQueue
+from adapters.hotqueue_job_queue import HotQueueJobConsumer, HotQueueJobQueue
 from adapters.matplotlib_plot import MatplotlibPlotRenderer
 from adapters.redis_gene_repository import RedisGeneRepository
 from adapters.redis_job_repository import RedisJobRepository
@@ -33,11 +37,22 @@ def _redis_client(host: str, port: int, db: int) -> redis.Redis:
     )
 
 
+def _worker_id() -> str:
+    """Unique per worker process, readable in logs: host, pid and a random suffix."""
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+
+# What the worker treats as "Redis is unreachable, retry", never as "this job is bad".
+TRANSIENT_REDIS_ERRORS = (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError)
+
+
 class Container(containers.DeclarativeContainer):
     config = providers.Configuration()
     config.redis.host.from_env("REDIS_HOST", default="localhost")
     config.redis.port.from_env("REDIS_PORT", as_=int, default=6379)
     config.hgnc_source.from_env("HGNC_SOURCE", default=OFFICIAL_HGNC_JSON_URL)
+    config.job_lease_seconds.from_env("JOB_LEASE_SECONDS", as_=float, default=30.0)
+    config.job_max_attempts.from_env("JOB_MAX_ATTEMPTS", as_=int, default=3)
 
     genes_redis = providers.Singleton(_redis_client, config.redis.host, config.redis.port, GENES_DB)
     queue_redis = providers.Singleton(_redis_client, config.redis.host, config.redis.port, QUEUE_DB)
@@ -54,4 +69,15 @@ class Container(containers.DeclarativeContainer):
     job_queue = providers.Singleton(HotQueueJobQueue, queue_redis)
     plot_renderer = providers.Singleton(MatplotlibPlotRenderer)
     job_service = providers.Factory(JobService, job_repository, job_queue, result_repository)
-    job_runner = providers.Factory(JobRunner, job_repository, gene_repository, result_repository, plot_renderer)
+    job_consumer = providers.Factory(
+        HotQueueJobConsumer, queue_redis, providers.Callable(_worker_id), config.job_lease_seconds
+    )
+    job_runner = providers.Factory(
+        JobRunner,
+        job_repository,
+        gene_repository,
+        result_repository,
+        plot_renderer,
+        max_attempts=config.job_max_attempts,
+        transient_errors=TRANSIENT_REDIS_ERRORS,
+    )

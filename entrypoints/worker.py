@@ -8,18 +8,19 @@ import threading
 
 from dependency_injector.wiring import Provide, inject
 
-from adapters.hotqueue_job_queue import HotQueueJobQueue
-from entrypoints.containers import Container
+from adapters.hotqueue_job_queue import HotQueueJobConsumer
+from entrypoints.containers import TRANSIENT_REDIS_ERRORS, Container
 from genes.job_runner import JobRunner
 
+MAX_BACKOFF_SECONDS = 10.0
 log = logging.getLogger("worker")
 
 
 class Worker:
-    """Runs jobs until asked to stop; a stop request lets the current job finish first."""
+    """Runs jobs until asked to stop: a stop lets the current job finish, then gives back the rest."""
 
-    def __init__(self, queue: HotQueueJobQueue, runner: JobRunner) -> None:
-        self._queue = queue
+    def __init__(self, consumer: HotQueueJobConsumer, runner: JobRunner) -> None:
+        self._consumer = consumer
         self._runner = runner
         self._stopping = threading.Event()
 
@@ -28,18 +29,48 @@ class Worker:
         self._stopping.set()
 
     def run(self) -> None:
+        backoff = 0.0
+        keeper = threading.Thread(target=self._keep_lease, name="lease", daemon=True)
         while not self._stopping.is_set():
-            # Returns after a second with an empty queue, so that a stop request is seen promptly.
             try:
-                self._queue.work(self._run_one, idle_timeout=1)
+                self._consumer.heartbeat()
+                if not keeper.is_alive():
+                    keeper.start()
+                if backoff:  # back after losing Redis: the job held then goes round again
+                    self._consumer.return_inflight()
+                    log.info("Redis is back")
+                    backoff = 0.0
+                # Returns after a second with an empty queue, so that a stop request is seen promptly.
+                self._consumer.work(self._run_one, idle_timeout=1)
             except _Stopping:
-                return
+                break
+            except TRANSIENT_REDIS_ERRORS as error:
+                backoff = min(MAX_BACKOFF_SECONDS, backoff * 2 or 0.25)
+                log.warning("Redis unavailable (%s): retrying in %.2f s", error, backoff)
+                self._stopping.wait(backoff)
+        self._resign()
 
     def _run_one(self, job_id: str) -> None:
         if self._stopping.is_set():
-            self._queue.return_to_front(job_id)
-            raise _Stopping()
+            raise _Stopping()  # the id stays in flight, and resigning gives it back
         self._runner.run(job_id)
+
+    def _keep_lease(self) -> None:
+        """Beat four times a lease, and recover the jobs of workers whose lease has run out."""
+        interval = self._consumer.lease_seconds / 4
+        while not self._stopping.wait(interval):
+            try:
+                self._consumer.heartbeat()
+                self._consumer.sweep_dead_workers()
+            except TRANSIENT_REDIS_ERRORS as error:
+                log.warning("lease not renewed: %s", error)
+
+    def _resign(self) -> None:
+        try:
+            self._consumer.resign()
+        except TRANSIENT_REDIS_ERRORS as error:  # the lease expires by itself and a sweep recovers the rest
+            log.warning("could not resign cleanly: %s", error)
+        log.info("worker %s stopped", self._consumer.worker_id)
 
 
 class _Stopping(Exception):
@@ -48,13 +79,13 @@ class _Stopping(Exception):
 
 @inject
 def main(
-    queue: HotQueueJobQueue = Provide[Container.job_queue],
+    consumer: HotQueueJobConsumer = Provide[Container.job_consumer],
     runner: JobRunner = Provide[Container.job_runner],
 ) -> None:
-    worker = Worker(queue, runner)
+    worker = Worker(consumer, runner)
     signal.signal(signal.SIGTERM, worker.stop)
     signal.signal(signal.SIGINT, worker.stop)
-    log.info("worker %d watching queue %s", os.getpid(), queue.key)
+    log.info("worker %s watching %s (lease %s s)", consumer.worker_id, consumer.key, consumer.lease_seconds)
     worker.run()
 
 

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Callable
 
 from genes.analysis import analyse
 from genes.errors import GeneDataNotLoaded, InvalidJobTransition, JobNotFound
 from genes.job import Job, JobStatus
 from genes.ports import GeneRepository, JobRepository, PlotRenderer, ResultRepository
 
+DEFAULT_MAX_ATTEMPTS = 3
 log = logging.getLogger(__name__)
 
 
@@ -19,23 +21,32 @@ class JobRunner:
         genes: GeneRepository,
         results: ResultRepository,
         plots: PlotRenderer,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        transient_errors: tuple[type[Exception], ...] = (),
     ) -> None:
+        """`transient_errors` mean "the store is unreachable, try later", never "this job is bad":
+        they propagate, leaving the job in progress for a retry, instead of failing it."""
         self._jobs = jobs
         self._genes = genes
         self._results = results
         self._plots = plots
+        self._max_attempts = max_attempts
+        self._transient_errors = transient_errors
 
     def run(self, job_id: str) -> Job | None:
-        """Run the job to `complete`, or mark it `failed` with the reason; never raises for one job.
+        """Run the job to `complete`, or mark it `failed` with the reason.
 
         Returns the job as it ended, or None when it was not runnable (unknown, cancelled,
         already finished by another worker): such an id is skipped.
         """
         try:
-            job = self._jobs.update(job_id, Job.start)
+            job = self._jobs.update(job_id, self._start_or_give_up)
         except (JobNotFound, InvalidJobTransition) as skipped:
             log.info("skipping job %s: %s", job_id, skipped)
             return None
+        if job.status is JobStatus.FAILED:
+            log.error("job %s: %s", job_id, job.error)
+            return job
         started = time.perf_counter()
         try:
             summaries = self._genes.summaries()
@@ -43,14 +54,22 @@ class JobRunner:
                 raise GeneDataNotLoaded()
             results = analyse(summaries, job.parameters)
             self._results.save(job_id, results, self._plots.render(results))
+        except self._transient_errors:
+            raise
         except Exception as error:  # one job's failure must never stop the worker
             log.exception("job %s failed", job_id)
-            return self._finish(job_id, lambda j: j.fail(_reason(error)))
+            return self._finish(job_id, lambda current: current.fail(_reason(error)))
         finished = self._finish(job_id, Job.complete)
-        log.info("job %s %s in %.3f s", job_id, finished.status.value if finished else "lost", time.perf_counter() - started)
+        log.info("job %s ended %s in %.3f s", job_id, finished.status.value if finished else "elsewhere", time.perf_counter() - started)
         return finished
 
-    def _finish(self, job_id: str, change) -> Job | None:
+    def _start_or_give_up(self, job: Job) -> Job:
+        """Start the job, unless its earlier attempts all ended with their worker gone."""
+        if job.attempts >= self._max_attempts:
+            return job.fail(f"gave up after {job.attempts} attempts: the worker running it stopped each time")
+        return job.start()
+
+    def _finish(self, job_id: str, change: Callable[[Job], Job]) -> Job | None:
         try:
             return self._jobs.update(job_id, change)
         except (JobNotFound, InvalidJobTransition) as lost:  # another worker finished it first
