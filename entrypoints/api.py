@@ -10,6 +10,7 @@ import redis
 
 from entrypoints import gene_views, job_views
 from entrypoints.containers import Container
+from entrypoints.openapi import register_openapi
 from entrypoints.problems import problem, register_problem_handlers
 
 MAX_REQUEST_BYTES = 64 * 1024  # every body but an uploaded data set (gene_views raises its own limit)
@@ -27,6 +28,7 @@ def create_app(container: Container | None = None) -> Flask:
     app.add_url_rule("/health", view_func=health)
     app.add_url_rule("/help", view_func=help_page)
     register_problem_handlers(app)
+    register_openapi(app)  # last: it documents every route registered above
     return app
 
 

@@ -7,7 +7,7 @@ from dependency_injector.wiring import Provide, inject
 from flask import Blueprint, Response, jsonify, request
 
 from entrypoints.containers import Container
-from entrypoints.schemas import GeneQuerySchema
+from entrypoints.schemas import GeneQuerySchema, LoadSummarySchema
 from genes.gene_service import GeneQuery, GeneService
 from genes.ports import GeneSource
 
@@ -16,6 +16,7 @@ EXPORT_CHUNK_BYTES = 64 * 1024
 
 blueprint = Blueprint("genes", __name__)
 _gene_query = GeneQuerySchema()
+_load_summary = LoadSummarySchema()
 
 
 @blueprint.post("/data")
@@ -29,7 +30,7 @@ def load_data(
     body = request.get_data(cache=False)
     source = uploaded_source(body) if body else None
     summary = service.load(source)
-    return jsonify(count=summary.count, source=summary.source, seconds=summary.seconds), 201
+    return jsonify(_load_summary.dump(summary)), 201
 
 
 @blueprint.get("/data")

@@ -9,13 +9,14 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from entrypoints.containers import Container
-from entrypoints.schemas import JobListQuerySchema, JobParametersSchema
+from entrypoints.schemas import JobListQuerySchema, JobParametersSchema, JobSchema
 from genes.job import Job
 from genes.job_service import JobService
 
 blueprint = Blueprint("jobs", __name__)
 _job_parameters = JobParametersSchema()
 _job_list_query = JobListQuerySchema()
+_job = JobSchema()
 
 
 @blueprint.post("/jobs")
@@ -64,19 +65,8 @@ def get_plot(job_id: str, service: JobService = Provide[Container.job_service]) 
 
 
 def job_json(job: Job) -> dict[str, Any]:
-    parameters = job.parameters
-    return {
-        "id": job.id,
-        "status": job.status.value,
-        "start_date": parameters.start_date.isoformat(),
-        "end_date": parameters.end_date.isoformat(),
-        "locus_group": parameters.locus_group,
-        "submitted_at": job.submitted_at.isoformat(),
-        "started_at": job.started_at.isoformat() if job.started_at else None,
-        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
-        "attempts": job.attempts,
-        "error": job.error,
-    }
+    """The job as the API answers it: JobSchema, which the OpenAPI document also publishes."""
+    return _job.dump(job)
 
 
 def _json_object_body() -> dict[str, Any]:

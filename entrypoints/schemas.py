@@ -1,9 +1,9 @@
-"""Marshmallow schemas: every request's input is validated here, at the boundary."""
+"""Marshmallow schemas: every request's input is validated here; every answer's shape is declared here."""
 from __future__ import annotations
 
 import re
 
-from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from genes.gene import LOCUS_GROUPS
 from genes.job import JobParameters, JobStatus
@@ -26,6 +26,9 @@ class GeneQuerySchema(Schema):
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0), strict=False)
 
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 class IsoDate(fields.Date):
     """A calendar date written exactly as YYYY-MM-DD."""
 
@@ -35,9 +38,6 @@ class IsoDate(fields.Date):
         if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
             raise self.make_error("invalid")
         return super()._deserialize(value, attr, data, **kwargs)
-
-
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class JobParametersSchema(Schema):
@@ -70,4 +70,98 @@ class JobListQuerySchema(Schema):
     class Meta:
         unknown = RAISE
 
-    status = fields.Enum(JobStatus, by_value=True)
+    status = fields.Enum(JobStatus, by_value=fields.String)
+
+
+# -- answers: what the API sends back (the OpenAPI document is generated from these) ----------
+
+
+class JobSchema(Schema):
+    """A job, as `POST /jobs`, `GET /jobs/<id>` and `DELETE /jobs/<id>` answer it."""
+
+    id = fields.String(required=True)
+    status = fields.Enum(JobStatus, by_value=fields.String, required=True)
+    start_date = fields.Date(attribute="parameters.start_date", required=True)
+    end_date = fields.Date(attribute="parameters.end_date", required=True)
+    locus_group = fields.String(attribute="parameters.locus_group", allow_none=True, required=True,
+                                validate=validate.OneOf(LOCUS_GROUPS))
+    submitted_at = fields.DateTime(required=True)
+    started_at = fields.DateTime(allow_none=True, required=True)
+    finished_at = fields.DateTime(allow_none=True, required=True)
+    attempts = fields.Integer(required=True, metadata={"description": "how many times a worker has started it"})
+    error = fields.String(allow_none=True, required=True, metadata={"description": "why it failed"})
+
+
+class ResultsSchema(Schema):
+    """The analysis of a complete job: gene approvals in the range, counted several ways."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    start_date = fields.Date(required=True)
+    end_date = fields.Date(required=True)
+    locus_group = fields.String(allow_none=True, required=True, validate=validate.OneOf(LOCUS_GROUPS))
+    total = fields.Integer(required=True)
+    by_year = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    by_locus_group = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    by_locus_type = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    by_chromosome = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    by_year_and_locus_group = fields.Dict(
+        keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.Integer()), required=True)
+
+
+class GeneRecordSchema(Schema):
+    """One HGNC record: list fields as arrays, empty fields left out; the fields below are the common ones."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    hgnc_id = fields.String(required=True, metadata={"example": "HGNC:5"})
+    symbol = fields.String(required=True, metadata={"example": "A1BG"})
+    name = fields.String()
+    locus_group = fields.String()
+    locus_type = fields.String()
+    status = fields.String()
+    location = fields.String()
+    alias_symbol = fields.List(fields.String())
+    prev_symbol = fields.List(fields.String())
+    date_approved_reserved = fields.Date()
+
+
+class LoadSummarySchema(Schema):
+    """What `POST /data` loaded."""
+
+    count = fields.Integer(required=True)
+    source = fields.String(required=True)
+    seconds = fields.Float(required=True)
+
+
+class DeletedSchema(Schema):
+    deleted = fields.Boolean(required=True, metadata={"description": "whether there was gene data to delete"})
+
+
+class HealthSchema(Schema):
+    status = fields.String(required=True, validate=validate.Equal("ok"))
+
+
+class RouteSchema(Schema):
+    """One line of `GET /help`."""
+
+    method = fields.String(required=True)
+    route = fields.String(required=True)
+    description = fields.String(required=True)
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details: the body of every error."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    type = fields.String(required=True, metadata={"description": "a URI reference naming the kind of problem"})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    errors = fields.Dict(keys=fields.String(), values=fields.Raw(),
+                         metadata={"description": "invalid input: the messages of each wrong field"})
+    job_status = fields.Enum(JobStatus, by_value=fields.String, metadata={"description": "the job's status, on a 409"})

@@ -1,0 +1,200 @@
+"""The API's OpenAPI 3.1 document, generated from the marshmallow schemas and the app's routes."""
+from __future__ import annotations
+
+import copy
+import json
+import re
+from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Flask, Response, current_app
+
+from entrypoints import schemas
+from entrypoints.problems import PROBLEM_JSON
+
+OPENAPI_VERSION = "3.1.0"
+API_VERSION = "1.0.0"
+JSON = "application/json"
+_EXTENSION_KEY = "openapi.json"
+# Werkzeug's `<converter:name>` and `<name>` become OpenAPI's `{name}`.
+_RULE_VARIABLE = re.compile(r"<(?:[^<>:]+:)?([^<>]+)>")
+
+# Component name -> the marshmallow schema it is generated from.
+COMPONENTS = {
+    "JobParameters": schemas.JobParametersSchema,
+    "Job": schemas.JobSchema,
+    "Results": schemas.ResultsSchema,
+    "GeneRecord": schemas.GeneRecordSchema,
+    "LoadSummary": schemas.LoadSummarySchema,
+    "Deleted": schemas.DeletedSchema,
+    "Health": schemas.HealthSchema,
+    "Route": schemas.RouteSchema,
+    "Problem": schemas.ProblemSchema,
+}
+
+
+def _json(description: str, schema: Any, **extra: Any) -> dict[str, Any]:
+    return {"description": description, "content": {JSON: {"schema": schema}}, **extra}
+
+
+def _problem(description: str, **extra: Any) -> dict[str, Any]:
+    return {"description": description, "content": {PROBLEM_JSON: {"schema": "Problem"}}, **extra}
+
+
+def _path_parameter(name: str, description: str) -> dict[str, Any]:
+    # Any text reaches the view, which answers 400 or 404 itself: no pattern here, so that the
+    # document does not promise a routing-level rejection the API never makes.
+    return {"in": "path", "name": name, "required": True, "description": description,
+            "schema": {"type": "string", "minLength": 1}}
+
+
+_HGNC_IDS = {"type": "array", "items": {"type": "string", "pattern": "^HGNC:[0-9]+$"}}
+_JOB_IDS = {"type": "array", "items": {"type": "string"}}
+_JOB_ID = _path_parameter("job_id", "the id `POST /jobs` answered")
+_STORE_DOWN = _problem("Redis does not answer; retry after the `Retry-After` seconds",
+                       headers={"Retry-After": {"schema": {"type": "integer"}}})
+_BAD_INPUT = _problem("invalid input: `errors` says which field is wrong and why")
+_TOO_LARGE = _problem("the body is larger than the limit")
+_NO_JOB = _problem("no job with this id")
+_NOT_READY = _problem("the job is not complete (its `job_status` says where it is)")
+
+# What each view takes and answers, by endpoint and method; its summary is its docstring's first line.
+OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
+    ("genes.load_data", "post"): {
+        "tags": ["genes"],
+        "description": "Without a body, loads from `HGNC_SOURCE`. The format is recognised from the "
+                       "content whatever the Content-Type. A failed load leaves the loaded data untouched.",
+        "requestBody": {"required": False, "content": {
+            media_type: {"schema": {"type": "string", "format": "binary"}}
+            for media_type in ("application/octet-stream", JSON, "text/tab-separated-values", "application/gzip")
+        }},
+        "responses": {
+            "201": _json("the new set is loaded", "LoadSummary"),
+            "400": _problem("the source is not an HGNC complete set"),
+            "413": _TOO_LARGE,
+            "502": _problem("`HGNC_SOURCE` cannot be read"),
+            "503": _STORE_DOWN,
+        },
+    },
+    ("genes.export_data", "get"): {
+        "tags": ["genes"],
+        "responses": {"200": _json("every record; `[]` when nothing is loaded",
+                                   {"type": "array", "items": "GeneRecord"}), "503": _STORE_DOWN},
+    },
+    ("genes.delete_data", "delete"): {
+        "tags": ["genes"],
+        "responses": {"200": _json("the data is gone", "Deleted"), "503": _STORE_DOWN},
+    },
+    ("genes.list_genes", "get"): {
+        "tags": ["genes"],
+        "parameters": [{"in": "query", "schema": schemas.GeneQuerySchema}],
+        "responses": {"200": _json("matching hgnc_ids, in load order", _HGNC_IDS),
+                      "400": _BAD_INPUT, "503": _STORE_DOWN},
+    },
+    ("genes.get_gene", "get"): {
+        "tags": ["genes"],
+        "parameters": [_path_parameter("hgnc_id", "e.g. `HGNC:5`")],
+        "responses": {"200": _json("the record", "GeneRecord"),
+                      "400": _problem("not an hgnc_id"), "404": _problem("no gene with this id"),
+                      "503": _STORE_DOWN},
+    },
+    ("jobs.submit_job", "post"): {
+        "tags": ["jobs"],
+        "requestBody": {"required": True, "content": {JSON: {"schema": "JobParameters"}}},
+        "responses": {
+            "202": _json("submitted: a worker will run it", "Job", headers={
+                "Location": {"description": "the job's URL", "schema": {"type": "string"}}}),
+            "400": _BAD_INPUT,
+            "413": _TOO_LARGE,
+            "415": _problem("the body is not sent as application/json"),
+            "503": _STORE_DOWN,
+        },
+    },
+    ("jobs.list_jobs", "get"): {
+        "tags": ["jobs"],
+        "parameters": [{"in": "query", "schema": schemas.JobListQuerySchema}],
+        "responses": {"200": _json("job ids, oldest first", _JOB_IDS), "400": _BAD_INPUT, "503": _STORE_DOWN},
+    },
+    ("jobs.get_job", "get"): {
+        "tags": ["jobs"],
+        "parameters": [_JOB_ID],
+        "responses": {"200": _json("the job", "Job"), "404": _NO_JOB, "503": _STORE_DOWN},
+    },
+    ("jobs.cancel_job", "delete"): {
+        "tags": ["jobs"],
+        "parameters": [_JOB_ID],
+        "responses": {"200": _json("the cancelled job", "Job"), "404": _NO_JOB,
+                      "409": _problem("a worker has started it, or it is finished"), "503": _STORE_DOWN},
+    },
+    ("jobs.get_results", "get"): {
+        "tags": ["jobs"],
+        "parameters": [_JOB_ID],
+        "responses": {"200": _json("the analysis", "Results"), "404": _NO_JOB, "409": _NOT_READY,
+                      "503": _STORE_DOWN},
+    },
+    ("jobs.get_plot", "get"): {
+        "tags": ["jobs"],
+        "parameters": [_JOB_ID],
+        "responses": {
+            "200": {"description": "the PNG", "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}},
+            "404": _NO_JOB, "409": _NOT_READY, "503": _STORE_DOWN,
+        },
+    },
+    ("health", "get"): {
+        "tags": ["service"],
+        "responses": {"200": _json("Redis answers", "Health"), "503": _STORE_DOWN},
+    },
+    ("help_page", "get"): {
+        "tags": ["service"],
+        "responses": {"200": _json("every route", {"type": "array", "items": "Route"})},
+    },
+    ("openapi_json", "get"): {
+        "tags": ["service"],
+        "responses": {"200": _json("the OpenAPI document", {"type": "object"})},
+    },
+}
+
+
+def openapi_document(app: Flask) -> dict[str, Any]:
+    """The document of every route of `app`; a route missing from OPERATIONS is an error, not a gap."""
+    spec = APISpec(
+        title="HGNC gene data service",
+        version=API_VERSION,
+        openapi_version=OPENAPI_VERSION,
+        plugins=[MarshmallowPlugin()],
+        info={"description": "The HGNC complete set in Redis, and asynchronous analyses of it. "
+                             "Every error is RFC 9457 problem+json."},
+    )
+    for name, schema in COMPONENTS.items():
+        spec.components.schema(name, schema=schema)
+    documented = set()
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if rule.endpoint == "static":
+            continue
+        view = app.view_functions[rule.endpoint]
+        summary = (view.__doc__ or "").strip().splitlines()[0] if view.__doc__ else ""
+        operations = {}
+        for method in sorted(m.lower() for m in rule.methods - {"HEAD", "OPTIONS"}):
+            key = (rule.endpoint, method)
+            if key not in OPERATIONS:
+                raise LookupError(f"{method.upper()} {rule.rule} ({rule.endpoint}) is not documented in {__name__}")
+            documented.add(key)
+            operations[method] = {"operationId": rule.endpoint.rpartition(".")[2], "summary": summary,
+                                  **copy.deepcopy(OPERATIONS[key])}
+        spec.path(path=_RULE_VARIABLE.sub(r"{\1}", rule.rule), operations=operations)
+    stale = set(OPERATIONS) - documented
+    if stale:
+        raise LookupError(f"{__name__} documents operations the app does not have: {sorted(stale)}")
+    return spec.to_dict()
+
+
+def register_openapi(app: Flask) -> None:
+    """Serve `GET /openapi.json`; call it last: the document, built here once, covers the routes registered so far."""
+    app.add_url_rule("/openapi.json", view_func=openapi_json)
+    app.extensions[_EXTENSION_KEY] = json.dumps(openapi_document(app)).encode()
+
+
+def openapi_json() -> Response:
+    """This API's OpenAPI 3.1 document, generated from its marshmallow schemas."""
+    return current_app.response_class(current_app.extensions[_EXTENSION_KEY], mimetype=JSON)
