@@ -34,7 +34,7 @@ class Worker:
         while not self._stopping.is_set():
             try:
                 self._consumer.heartbeat()
-                if not keeper.is_alive():
+                if keeper.ident is None:  # not `is_alive()`: a stop ends the keeper, and a thread starts once
                     keeper.start()
                 if backoff:  # back after losing Redis: the job held then goes round again
                     self._consumer.return_inflight()
