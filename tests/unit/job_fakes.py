@@ -1,0 +1,72 @@
+"""In-memory fakes of the job ports: a dict in a class each, as the domain's tests need them."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from genes.errors import JobNotFound
+from genes.gene import GeneSummary
+from genes.job import Job, JobStatus
+
+FAKE_PNG = b"\x89PNG\r\n\x1a\n a plot drawn by the fake renderer"
+
+
+class FakeJobRepository:
+    def __init__(self) -> None:
+        self.jobs: dict[str, Job] = {}
+
+    def add(self, job: Job) -> None:
+        self.jobs[job.id] = job
+
+    def get(self, job_id: str) -> Job | None:
+        return self.jobs.get(job_id)
+
+    def ids(self, status: JobStatus | None = None) -> list[str]:
+        in_order = sorted(self.jobs.values(), key=lambda job: job.submitted_at)
+        return [job.id for job in in_order if status is None or job.status is status]
+
+    def update(self, job_id: str, change: Callable[[Job], Job]) -> Job:
+        if job_id not in self.jobs:
+            raise JobNotFound(job_id)
+        self.jobs[job_id] = change(self.jobs[job_id])
+        return self.jobs[job_id]
+
+
+class FakeJobQueue:
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+
+    def put(self, job_id: str) -> None:
+        self.ids.append(job_id)
+
+
+class FakeResultRepository:
+    def __init__(self) -> None:
+        self.saved: dict[str, tuple[dict[str, Any], bytes]] = {}
+
+    def save(self, job_id: str, results: dict[str, Any], plot_png: bytes) -> None:
+        self.saved[job_id] = (results, plot_png)
+
+    def get(self, job_id: str) -> dict[str, Any] | None:
+        return self.saved[job_id][0] if job_id in self.saved else None
+
+    def plot(self, job_id: str) -> bytes | None:
+        return self.saved[job_id][1] if job_id in self.saved else None
+
+
+class FakeGeneRepository:
+    """Only what the runner reads: the summaries (empty means no gene data is loaded)."""
+
+    def __init__(self, summaries: list[GeneSummary] | None = None) -> None:
+        self._summaries = list(summaries or [])
+
+    def summaries(self) -> list[GeneSummary]:
+        return list(self._summaries)
+
+
+class FakePlotRenderer:
+    def __init__(self) -> None:
+        self.rendered: list[dict[str, Any]] = []
+
+    def render(self, results: dict[str, Any]) -> bytes:
+        self.rendered.append(results)
+        return FAKE_PNG

@@ -1,0 +1,183 @@
+"""JobRunner, the worker's use case, over in-memory fakes: it finishes every job and never raises for one."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from genes.gene import GeneSummary
+from genes.job import Job, JobParameters, JobStatus
+from genes.job_runner import JobRunner
+from tests.unit.job_fakes import (
+    FAKE_PNG, FakeGeneRepository, FakeJobRepository, FakePlotRenderer, FakeResultRepository,
+)
+
+GENES = [
+    GeneSummary("HGNC:5", "1989-06-30", "protein-coding gene", "gene with protein product", "19"),
+    GeneSummary("HGNC:8", "1991-09-12", "pseudogene", "pseudogene", "12"),
+    GeneSummary("HGNC:7475", "1989-10-12", "non-coding RNA", "RNA, transfer", "MT"),
+    GeneSummary("HGNC:23336", "2005-07-20", "protein-coding gene", "gene with protein product", "12"),
+]
+LATE_EIGHTIES = JobParameters(date(1985, 1, 1), date(1989, 12, 31))
+
+
+class BrokenPlotRenderer:
+    def render(self, results: dict[str, Any]) -> bytes:
+        raise RuntimeError("the plot could not be drawn: out of memory")
+
+
+class SilentlyBrokenResultRepository(FakeResultRepository):
+    def save(self, job_id: str, results: dict[str, Any], plot_png: bytes) -> None:
+        raise ConnectionError()  # no message: the reason falls back to the exception's name
+
+
+class UnreachableGeneRepository:
+    def summaries(self) -> list[GeneSummary]:
+        raise TimeoutError("Redis did not answer in 30 s")
+
+
+class Setup:
+    def __init__(self, genes: list[GeneSummary] = GENES, plots: Any = None, results: Any = None,
+                 gene_repository: Any = None, **runner_options: Any) -> None:
+        self.jobs = FakeJobRepository()
+        self.results = results or FakeResultRepository()
+        self.plots = plots or FakePlotRenderer()
+        self.runner = JobRunner(self.jobs, gene_repository or FakeGeneRepository(genes), self.results, self.plots,
+                                **runner_options)
+
+    def submitted(self, parameters: JobParameters = LATE_EIGHTIES) -> Job:
+        job = Job.submit(parameters)
+        self.jobs.add(job)
+        return job
+
+
+def test_a_job_runs_to_complete_with_its_results_and_plot_saved() -> None:
+    setup = Setup()
+    job = setup.submitted()
+
+    finished = setup.runner.run(job.id)
+
+    assert finished is not None and finished == setup.jobs.get(job.id)
+    assert finished.status is JobStatus.COMPLETE
+    assert finished.attempts == 1
+    assert finished.submitted_at <= finished.started_at <= finished.finished_at
+    results, plot = setup.results.saved[job.id]
+    assert results["total"] == 2
+    assert results["by_chromosome"] == {"19": 1, "MT": 1}
+    assert plot == FAKE_PNG
+    assert setup.plots.rendered == [results]
+
+
+def test_a_failing_renderer_marks_the_job_failed_with_the_reason_and_does_not_raise() -> None:
+    setup = Setup(plots=BrokenPlotRenderer())
+    job = setup.submitted()
+
+    finished = setup.runner.run(job.id)
+
+    assert finished is not None and finished.status is JobStatus.FAILED
+    assert finished.error == "the plot could not be drawn: out of memory"
+    assert finished.finished_at is not None
+    assert setup.results.saved == {}
+
+
+def test_a_failing_analysis_marks_the_job_failed_and_does_not_raise() -> None:
+    corrupt = GeneSummary("HGNC:5", date(1989, 6, 30), "protein-coding gene", "gene with protein product", "19")  # type: ignore[arg-type]
+    setup = Setup(genes=[corrupt])
+    job = setup.submitted()
+
+    finished = setup.runner.run(job.id)
+
+    assert finished is not None and finished.status is JobStatus.FAILED
+    assert "not supported between" in finished.error  # comparing a str date with a date object
+    assert setup.results.saved == {}
+
+
+def test_a_failure_without_a_message_is_given_the_exception_name_as_reason() -> None:
+    setup = Setup(results=SilentlyBrokenResultRepository())
+    job = setup.submitted()
+
+    assert setup.runner.run(job.id).error == "ConnectionError"
+
+
+def test_a_job_fails_with_a_clear_reason_when_no_gene_data_is_loaded() -> None:
+    setup = Setup(genes=[])
+    job = setup.submitted()
+
+    finished = setup.runner.run(job.id)
+
+    assert finished.status is JobStatus.FAILED
+    assert finished.error == "no gene data is loaded: POST /data first"
+    assert setup.plots.rendered == []
+
+
+def test_a_cancelled_job_is_skipped_untouched() -> None:
+    setup = Setup()
+    job = setup.submitted()
+    cancelled = setup.jobs.update(job.id, Job.cancel)
+
+    assert setup.runner.run(job.id) is None
+
+    assert setup.jobs.get(job.id) == cancelled
+    assert setup.results.saved == {} and setup.plots.rendered == []
+
+
+def test_an_unknown_job_id_is_skipped() -> None:
+    setup = Setup()
+
+    assert setup.runner.run("no-such-job") is None
+    assert setup.results.saved == {}
+
+
+@pytest.mark.parametrize("finish", [lambda j: j.start().complete(), lambda j: j.start().fail("earlier")],
+                         ids=["complete", "failed"])
+def test_a_job_another_worker_finished_is_not_run_again(finish) -> None:
+    setup = Setup()
+    job = setup.submitted()
+    done = setup.jobs.update(job.id, finish)
+
+    assert setup.runner.run(job.id) is None
+    assert setup.jobs.get(job.id) == done
+
+
+
+def test_a_job_whose_workers_kept_dying_is_failed_once_it_has_used_its_attempts() -> None:
+    setup = Setup(max_attempts=3)
+    job = setup.submitted()
+    for _ in range(3):  # three workers took it and died mid-job
+        setup.jobs.update(job.id, Job.start)
+
+    finished = setup.runner.run(job.id)
+
+    assert finished.status is JobStatus.FAILED
+    assert finished.attempts == 3
+    assert "gave up after 3 attempts" in finished.error
+    assert setup.plots.rendered == []
+
+
+def test_a_job_with_attempts_left_is_started_again() -> None:
+    setup = Setup(max_attempts=3)
+    job = setup.submitted()
+    for _ in range(2):
+        setup.jobs.update(job.id, Job.start)
+
+    finished = setup.runner.run(job.id)
+
+    assert (finished.status, finished.attempts) == (JobStatus.COMPLETE, 3)
+
+
+def test_an_unreachable_store_is_raised_and_leaves_the_job_in_progress_for_a_retry() -> None:
+    setup = Setup(gene_repository=UnreachableGeneRepository(), transient_errors=(TimeoutError,))
+    job = setup.submitted()
+
+    with pytest.raises(TimeoutError):
+        setup.runner.run(job.id)
+
+    assert setup.jobs.get(job.id).status is JobStatus.IN_PROGRESS
+
+
+def test_an_error_not_declared_transient_fails_the_job() -> None:
+    setup = Setup(gene_repository=UnreachableGeneRepository())
+    job = setup.submitted()
+
+    assert setup.runner.run(job.id).error == "Redis did not answer in 30 s"

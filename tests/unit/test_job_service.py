@@ -1,0 +1,159 @@
+"""JobService, the API's use cases, over in-memory fakes of the job ports."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from genes.errors import InvalidJobTransition, JobNotFound, ResultsNotReady
+from genes.job import JobParameters, JobStatus
+from genes.job_service import JobService
+from tests.unit.job_fakes import FAKE_PNG, FakeJobQueue, FakeJobRepository, FakeResultRepository
+
+EARLY_2000S = JobParameters(date(2000, 1, 1), date(2005, 12, 31), "protein-coding gene")
+
+
+class QueueThatChecksTheRepository(FakeJobQueue):
+    """A queue that looks the job up at the moment its id is queued, as a worker would."""
+
+    def __init__(self, jobs: FakeJobRepository) -> None:
+        super().__init__()
+        self._jobs = jobs
+        self.seen_when_queued: list = []
+
+    def put(self, job_id: str) -> None:
+        self.seen_when_queued.append(self._jobs.get(job_id))
+        super().put(job_id)
+
+
+@pytest.fixture
+def jobs() -> FakeJobRepository:
+    return FakeJobRepository()
+
+
+@pytest.fixture
+def queue() -> FakeJobQueue:
+    return FakeJobQueue()
+
+
+@pytest.fixture
+def results() -> FakeResultRepository:
+    return FakeResultRepository()
+
+
+@pytest.fixture
+def service(jobs: FakeJobRepository, queue: FakeJobQueue, results: FakeResultRepository) -> JobService:
+    return JobService(jobs, queue, results)
+
+
+def test_a_job_is_saved_before_its_id_is_queued(jobs: FakeJobRepository, results: FakeResultRepository) -> None:
+    queue = QueueThatChecksTheRepository(jobs)
+
+    job = JobService(jobs, queue, results).submit(EARLY_2000S)
+
+    assert queue.ids == [job.id]
+    assert queue.seen_when_queued == [job]
+
+
+def test_a_submitted_job_holds_the_parameters_and_is_queued_once(service: JobService, queue: FakeJobQueue) -> None:
+    job = service.submit(EARLY_2000S)
+
+    assert job.status is JobStatus.SUBMITTED
+    assert job.parameters == EARLY_2000S
+    assert service.get(job.id) == job
+    assert queue.ids == [job.id]
+
+
+def test_every_job_is_listed_in_submission_order_and_can_be_filtered_by_status(service: JobService) -> None:
+    first, second, third = (service.submit(EARLY_2000S) for _ in range(3))
+    service.cancel(second.id)
+
+    assert service.ids() == [first.id, second.id, third.id]
+    assert service.ids(JobStatus.SUBMITTED) == [first.id, third.id]
+    assert service.ids(JobStatus.CANCELLED) == [second.id]
+    assert service.ids(JobStatus.COMPLETE) == []
+
+
+def test_an_unknown_job_is_not_found(service: JobService) -> None:
+    with pytest.raises(JobNotFound, match="no job with id nope"):
+        service.get("nope")
+    with pytest.raises(JobNotFound):
+        service.results("nope")
+    with pytest.raises(JobNotFound):
+        service.plot("nope")
+    with pytest.raises(JobNotFound):
+        service.cancel("nope")
+
+
+def test_a_job_no_worker_has_started_can_be_cancelled(service: JobService) -> None:
+    job = service.submit(EARLY_2000S)
+
+    cancelled = service.cancel(job.id)
+
+    assert cancelled.status is JobStatus.CANCELLED
+    assert service.get(job.id).status is JobStatus.CANCELLED
+
+
+def test_a_job_a_worker_has_started_cannot_be_cancelled(service: JobService, jobs: FakeJobRepository) -> None:
+    job = service.submit(EARLY_2000S)
+    jobs.update(job.id, lambda j: j.start())
+
+    with pytest.raises(InvalidJobTransition) as refused:
+        service.cancel(job.id)
+
+    assert refused.value.job_status == "in progress"
+
+
+def test_the_results_and_plot_of_a_complete_job_are_returned(
+        service: JobService, jobs: FakeJobRepository, results: FakeResultRepository) -> None:
+    job = service.submit(EARLY_2000S)
+    jobs.update(job.id, lambda j: j.start().complete())
+    results.save(job.id, {"total": 19_234}, FAKE_PNG)
+
+    assert service.results(job.id) == {"total": 19_234}
+    assert service.plot(job.id) == FAKE_PNG
+
+
+@pytest.mark.parametrize("advance", [lambda j: j, lambda j: j.start()], ids=["submitted", "in progress"])
+def test_the_results_of_an_unfinished_job_are_not_ready(
+        service: JobService, jobs: FakeJobRepository, advance) -> None:
+    job = service.submit(EARLY_2000S)
+    status = jobs.update(job.id, advance).status
+
+    with pytest.raises(ResultsNotReady, match="not ready yet") as not_ready:
+        service.results(job.id)
+    with pytest.raises(ResultsNotReady):
+        service.plot(job.id)
+
+    assert not_ready.value.job_status == status.value
+
+
+def test_the_results_of_a_failed_job_give_the_reason(service: JobService, jobs: FakeJobRepository) -> None:
+    job = service.submit(EARLY_2000S)
+    jobs.update(job.id, lambda j: j.start().fail("no gene data is loaded: POST /data first"))
+
+    with pytest.raises(ResultsNotReady) as not_ready:
+        service.results(job.id)
+
+    assert not_ready.value.job_status == "failed"
+    assert "no gene data is loaded" in str(not_ready.value)
+
+
+def test_the_results_of_a_cancelled_job_are_not_ready(service: JobService) -> None:
+    job = service.submit(EARLY_2000S)
+    service.cancel(job.id)
+
+    with pytest.raises(ResultsNotReady) as not_ready:
+        service.results(job.id)
+
+    assert not_ready.value.job_status == "cancelled"
+
+
+def test_a_complete_job_whose_results_are_missing_says_so(service: JobService, jobs: FakeJobRepository) -> None:
+    job = service.submit(EARLY_2000S)
+    jobs.update(job.id, lambda j: j.start().complete())
+
+    with pytest.raises(ResultsNotReady, match="results are missing"):
+        service.results(job.id)
+    with pytest.raises(ResultsNotReady, match="plot is missing"):
+        service.plot(job.id)
