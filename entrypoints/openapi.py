@@ -12,6 +12,7 @@ from flask import Flask, Response, current_app
 
 from entrypoints import schemas
 from entrypoints.problems import PROBLEM_JSON
+from genes.gene import HGNC_ID_PATTERN
 
 OPENAPI_VERSION = "3.1.0"
 API_VERSION = "1.0.0"
@@ -42,14 +43,13 @@ def _problem(description: str, **extra: Any) -> dict[str, Any]:
     return {"description": description, "content": {PROBLEM_JSON: {"schema": "Problem"}}, **extra}
 
 
-def _path_parameter(name: str, description: str) -> dict[str, Any]:
-    # Any text reaches the view, which answers 400 or 404 itself: no pattern here, so that the
-    # document does not promise a routing-level rejection the API never makes.
+def _path_parameter(name: str, description: str, **schema: Any) -> dict[str, Any]:
     return {"in": "path", "name": name, "required": True, "description": description,
-            "schema": {"type": "string", "minLength": 1}}
+            "schema": {"type": "string", "minLength": 1, **schema}}
 
 
-_HGNC_IDS = {"type": "array", "items": {"type": "string", "pattern": "^HGNC:[0-9]+$"}}
+_HGNC_ID = {"type": "string", "pattern": f"^{HGNC_ID_PATTERN.pattern}$"}
+_HGNC_IDS = {"type": "array", "items": _HGNC_ID}
 _JOB_IDS = {"type": "array", "items": {"type": "string"}}
 _JOB_ID = _path_parameter("job_id", "the id `POST /jobs` answered")
 _STORE_DOWN = _problem("Redis does not answer; retry after the `Retry-After` seconds",
@@ -94,9 +94,10 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("genes.get_gene", "get"): {
         "tags": ["genes"],
-        "parameters": [_path_parameter("hgnc_id", "e.g. `HGNC:5`")],
+        # Any text reaches the view (no routing-level 404): one that does not match is answered 400.
+        "parameters": [_path_parameter("hgnc_id", "e.g. `HGNC:5`", pattern=_HGNC_ID["pattern"])],
         "responses": {"200": _json("the record", "GeneRecord"),
-                      "400": _problem("not an hgnc_id"), "404": _problem("no gene with this id"),
+                      "400": _problem("not an hgnc_id: it does not match the pattern"), "404": _problem("no gene with this id"),
                       "503": _STORE_DOWN},
     },
     ("jobs.submit_job", "post"): {

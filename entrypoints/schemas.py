@@ -9,6 +9,7 @@ from genes.gene import LOCUS_GROUPS
 from genes.job import JobParameters, JobStatus
 
 MAX_PAGE = 50_000
+MAX_OFFSET = 1_000_000_000  # beyond any gene set; keeps offset + limit inside Redis's 64-bit range
 
 
 class GeneQuerySchema(Schema):
@@ -23,7 +24,7 @@ class GeneQuerySchema(Schema):
     )
     locus_group = fields.String(validate=validate.OneOf(LOCUS_GROUPS))
     limit = fields.Integer(validate=validate.Range(min=1, max=MAX_PAGE), strict=False)
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0), strict=False)
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET), strict=False)
 
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
