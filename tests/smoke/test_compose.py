@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import gzip
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -22,6 +23,7 @@ HGNC_DATA = Path(os.environ.get("HGNC_TEST_DATA") or REPO_ROOT.parent / "shared"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 JOB = {"start_date": "2000-01-01", "end_date": "2005-12-31", "locus_group": "protein-coding gene"}
 LOCUS_GROUPS = ["protein-coding gene", "non-coding RNA", "pseudogene", "other"]
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")  # compose writes some even with --no-color
 PROMPT_STOP_SECONDS = 8  # well under Docker's 10 s SIGTERM-to-SIGKILL wait
 
 Phase = Callable[[str], ContextManager[None]]
@@ -187,7 +189,7 @@ def _jobs_done_per_worker(stack: ComposeStack, job_ids: list[str]) -> dict[str, 
     """How many of these jobs each worker container logged as complete."""
     wanted = set(job_ids)
     counts: dict[str, int] = {}
-    for line in stack.logs("worker").splitlines():
+    for line in ANSI_ESCAPE.sub("", stack.logs("worker")).splitlines():
         container, _, message = line.partition("|")
         words = message.split()
         if "complete" in words and any(w in wanted for w in words):
