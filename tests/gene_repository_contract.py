@@ -1,0 +1,153 @@
+"""What RedisGeneRepository promises, run on fakeredis (unit) and on a real Redis (integration).
+
+A subclass named Test... provides the `redis_client` fixture: an empty database.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import redis
+
+from adapters import redis_gene_repository
+from adapters.redis_gene_repository import CURRENT_KEY, RETIRED_SET_GRACE_SECONDS, RedisGeneRepository
+from genes.errors import InvalidGeneSource
+from genes.gene import Gene
+from tests.hgnc_reference import expected_records
+
+SAMPLE_TSV = Path(__file__).parent / "fixtures" / "hgnc_sample.tsv"
+SAMPLE = [Gene(hgnc_id, record) for hgnc_id, record in expected_records(SAMPLE_TSV).items()]
+SAMPLE_IDS = [gene.hgnc_id for gene in SAMPLE]
+
+
+def many_genes(count: int, prefix: str = "G") -> list[Gene]:
+    """Made-up genes, enough to span several write and read batches."""
+    return [Gene(f"HGNC:{n}", {"hgnc_id": f"HGNC:{n}", "symbol": f"{prefix}{n}", "locus_group": "other"})
+            for n in range(1, count + 1)]
+
+
+def failing_midway(genes: list[Gene], after: int) -> Iterator[Gene]:
+    yield from genes[:after]
+    raise InvalidGeneSource(f"record {after + 1} is not an object")
+
+
+def persistent_keys(client: redis.Redis) -> set[bytes]:
+    """The keys without an expiry: the live set (and the pointer to it)."""
+    return {key for key in client.keys("*") if client.ttl(key) == -1}
+
+
+class RedisGeneRepositoryContract:
+    @pytest.fixture
+    def repository(self, redis_client: redis.Redis) -> RedisGeneRepository:
+        return RedisGeneRepository(redis_client)
+
+    @pytest.fixture
+    def loaded(self, repository: RedisGeneRepository) -> RedisGeneRepository:
+        assert repository.replace_all(iter(SAMPLE), "hgnc_sample.tsv") == len(SAMPLE)
+        return repository
+
+    def test_an_empty_store_has_no_set_and_answers_with_nothing(self, repository: RedisGeneRepository) -> None:
+        assert not repository.is_loaded()
+        assert repository.ids() == []
+        assert repository.get("HGNC:5") is None
+        assert repository.ids_named("a1bg") == []
+        assert repository.summaries() == []
+        assert list(repository.export_json()) == []
+        assert repository.clear() is False
+
+    def test_a_loaded_set_gives_back_each_record_exactly(self, loaded: RedisGeneRepository) -> None:
+        assert loaded.is_loaded()
+        for gene in SAMPLE:
+            stored = loaded.get(gene.hgnc_id)
+            assert stored == gene
+            assert list(stored.record) == list(gene.record)  # HGNC's field order is kept
+        assert loaded.get("HGNC:424242") is None
+
+    def test_ids_come_in_load_order_and_page(self, loaded: RedisGeneRepository) -> None:
+        assert loaded.ids() == SAMPLE_IDS
+        assert loaded.ids(3, 4) == SAMPLE_IDS[3:7]
+        assert loaded.ids(10) == SAMPLE_IDS[10:]
+        assert loaded.ids(12, 100) == SAMPLE_IDS[12:]
+        assert loaded.ids(13) == []
+        assert loaded.ids(0, 0) == []
+
+    def test_names_find_genes_in_any_case_approved_symbol_first(self, loaded: RedisGeneRepository) -> None:
+        assert loaded.ids_named("BRCA1") == ["HGNC:1100"]
+        assert loaded.ids_named("rnf53") == ["HGNC:1100"]  # an alias
+        assert loaded.ids_named("a1bgas") == ["HGNC:37133"]  # a previous symbol
+        assert loaded.ids_named("Amn") == ["HGNC:14604", "HGNC:61"]  # AMN itself, then ABCD1's alias
+        assert loaded.ids_named("nosuchgene") == []
+
+    def test_summaries_are_one_per_gene_in_load_order(self, loaded: RedisGeneRepository) -> None:
+        assert loaded.summaries() == [gene.summary() for gene in SAMPLE]
+
+    def test_the_export_is_every_record_as_json_text_in_load_order(self, loaded: RedisGeneRepository) -> None:
+        assert [json.loads(text) for text in loaded.export_json()] == [gene.record for gene in SAMPLE]
+
+    def test_a_reload_replaces_the_set_and_leaves_no_second_copy(
+            self, loaded: RedisGeneRepository, redis_client: redis.Redis) -> None:
+        live_after_first = len(persistent_keys(redis_client))
+        assert loaded.replace_all(iter(SAMPLE[:3]), "three genes") == 3
+        assert loaded.ids() == SAMPLE_IDS[:3]
+        assert loaded.get("HGNC:1100") is None
+        assert len(persistent_keys(redis_client)) == live_after_first
+
+    def test_the_replaced_set_expires_after_a_grace_period(
+            self, loaded: RedisGeneRepository, redis_client: redis.Redis) -> None:
+        first = redis_client.get(CURRENT_KEY)
+        loaded.replace_all(iter(SAMPLE), "again")
+        retired = redis_client.keys(f"genes:{first.decode()}:*")
+        assert retired, "the replaced set was dropped at once: an export streaming from it would break"
+        for key in retired:
+            assert 0 < redis_client.ttl(key) <= RETIRED_SET_GRACE_SECONDS
+
+    def test_a_load_that_fails_midway_leaves_the_first_set_intact_and_no_debris(
+            self, loaded: RedisGeneRepository, redis_client: redis.Redis) -> None:
+        keys_before = set(redis_client.keys("*"))
+        genes = many_genes(redis_gene_repository.WRITE_BATCH * 2 + 7)
+        with pytest.raises(InvalidGeneSource):
+            loaded.replace_all(failing_midway(genes, len(genes) - 3), "broken upload")
+        assert set(redis_client.keys("*")) == keys_before
+        assert loaded.ids() == SAMPLE_IDS
+        assert loaded.get("HGNC:5") == SAMPLE[0]
+
+    def test_a_source_naming_an_id_twice_is_refused_and_the_first_set_stays(
+            self, loaded: RedisGeneRepository, redis_client: redis.Redis) -> None:
+        keys_before = set(redis_client.keys("*"))
+        with pytest.raises(InvalidGeneSource, match="HGNC:5"):
+            loaded.replace_all(iter([*many_genes(3000, "X"), SAMPLE[0], SAMPLE[0]]), "duplicated")
+        assert set(redis_client.keys("*")) == keys_before
+        assert loaded.ids() == SAMPLE_IDS
+
+    def test_an_empty_source_stores_nothing_and_the_first_set_stays(
+            self, loaded: RedisGeneRepository, redis_client: redis.Redis) -> None:
+        keys_before = set(redis_client.keys("*"))
+        assert loaded.replace_all(iter([]), "empty") == 0
+        assert set(redis_client.keys("*")) == keys_before
+        assert loaded.ids() == SAMPLE_IDS
+
+    def test_an_export_already_streaming_finishes_from_the_set_it_started_on(
+            self, repository: RedisGeneRepository) -> None:
+        first = many_genes(redis_gene_repository.READ_BATCH * 2 + 5, "OLD")
+        repository.replace_all(iter(first), "first")
+        export = repository.export_json()
+        head = [next(export) for _ in range(10)]
+        repository.replace_all(iter(many_genes(50, "NEW")), "second")
+        symbols = [json.loads(text)["symbol"] for text in [*head, *export]]
+        assert symbols == [gene.symbol for gene in first]
+        assert repository.ids() == [gene.hgnc_id for gene in many_genes(50)]
+
+    def test_clearing_forgets_the_set_and_lets_it_expire(
+            self, loaded: RedisGeneRepository, redis_client: redis.Redis) -> None:
+        assert loaded.clear() is True
+        assert not loaded.is_loaded()
+        assert loaded.ids() == [] and loaded.get("HGNC:5") is None
+        assert persistent_keys(redis_client) == set()
+        assert loaded.clear() is False
+
+    def test_a_load_after_clearing_works(self, loaded: RedisGeneRepository) -> None:
+        loaded.clear()
+        assert loaded.replace_all(iter(SAMPLE[::-1]), "reversed") == len(SAMPLE)
+        assert loaded.ids() == SAMPLE_IDS[::-1]

@@ -1,0 +1,59 @@
+"""An independent reading of the HGNC TSV with the csv module: the oracle the tests compare against.
+
+Written from the issue's description of the data, not from the code under test: 17 list fields
+joined with `|` (lsdb's values are `name|URL` pairs), the integer fields that the official JSON
+gives as numbers, empty fields absent.
+"""
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+from pathlib import Path
+from typing import Any
+
+LIST_FIELDS = (
+    "alias_symbol", "alias_name", "prev_symbol", "prev_name", "gene_group", "gene_group_id", "ena",
+    "refseq_accession", "ccds_id", "uniprot_ids", "pubmed_id", "mgd_id", "rgd_id", "lsdb", "omim_id",
+    "enzyme_id", "mane_select",
+)
+INTEGER_FIELDS = ("gene_group_id", "pubmed_id", "orphanet", "homeodb", "mamit-trnadb")
+
+
+def read_tsv_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    """The header and the raw rows (every value a string) of a TSV, plain or gzip."""
+    raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
+    reader = csv.DictReader(io.StringIO(raw.decode("utf-8"), newline=""), delimiter="\t")
+    rows = list(reader)
+    return list(reader.fieldnames or []), rows
+
+
+def expected_record(row: dict[str, str]) -> dict[str, Any]:
+    """The record the service must give for one TSV row, in the row's field order."""
+    record: dict[str, Any] = {}
+    for name, text in row.items():
+        if not text:
+            continue
+        value: Any = text
+        if name in LIST_FIELDS:
+            parts = text.split("|")
+            if name == "lsdb":
+                assert len(parts) % 2 == 0, f"lsdb of {row['hgnc_id']} is not name|URL pairs: {text!r}"
+                parts = [f"{parts[i]}|{parts[i + 1]}" for i in range(0, len(parts), 2)]
+            value = parts
+        if name in INTEGER_FIELDS:
+            value = [int(v) for v in value] if isinstance(value, list) else int(value)
+        record[name] = value
+    return record
+
+
+def expected_records(path: Path) -> dict[str, dict[str, Any]]:
+    """Every expected record by hgnc_id, in file order."""
+    _, rows = read_tsv_rows(path)
+    return {row["hgnc_id"]: expected_record(row) for row in rows}
+
+
+def names_of(record: dict[str, Any]) -> list[str]:
+    return [record["symbol"], *record.get("prev_symbol", []), *record.get("alias_symbol", [])]
