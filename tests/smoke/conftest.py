@@ -21,12 +21,8 @@ _failed_step: dict[Path, str] = {}
 # -- kept out of the fast run ----------------------------------------------------------------
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "docker: the docker compose smoke test (tests/smoke); run with -m docker")
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Only `-m docker` (or any -m naming docker) runs the smoke test: it builds images for minutes."""
+    """Only a `-m` naming docker runs the smoke test, so `pytest` or `pytest -m "not e2e"` never builds images."""
     if "docker" in (config.option.markexpr or ""):
         return
     smoke = [item for item in items if item.get_closest_marker("docker")]
