@@ -6,11 +6,12 @@ official JSON has them), empty fields left out.
 from __future__ import annotations
 
 import csv
-import gzip
 import io
-import json
 import zlib
-from typing import Any, Iterable, Iterator
+from itertools import compress
+from typing import Any, Callable, Iterable, Iterator
+
+import orjson
 
 from genes.errors import GeneSourceTooLarge, InvalidGeneSource
 from genes.gene import Gene, is_hgnc_id
@@ -22,11 +23,16 @@ LIST_FIELDS = frozenset({
     "lsdb", "omim_id", "enzyme_id", "mane_select",
 })
 INTEGER_FIELDS = frozenset({"gene_group_id", "pubmed_id", "orphanet", "homeodb", "mamit-trnadb"})
+# What the service reads of a record besides its id and symbol: text, or lists of text (the TSV
+# gives nothing else; a JSON source must too, or the names index and the summaries would choke).
+TEXT_FIELDS = frozenset({"location", "locus_group", "locus_type", "date_approved_reserved"})
+TEXT_LIST_FIELDS = frozenset({"prev_symbol", "alias_symbol"})
 # Solr bookkeeping in the JSON download, absent from the TSV: not part of a gene's record.
 INDEX_FIELDS = frozenset({"_version_", "uuid"})
 
 GZIP_MAGIC = b"\x1f\x8b"
 MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024  # the JSON release is ~35 MB; this stops a gzip bomb
+MAX_INTEGER = 2**63 - 1  # the most orjson, our JSON library, reads and writes as an integer
 
 
 def decompress(content: bytes) -> bytes:
@@ -50,25 +56,29 @@ def parse_genes(content: bytes) -> Iterator[Gene]:
     content = decompress(content)
     head = content[:64].lstrip()
     if head.startswith((b"{", b"[")):
-        records = _json_records(content)
+        for number, raw in enumerate(_json_records(content), start=1):
+            yield _gene(number, raw)
     else:
-        records = _tsv_records(content)
-    for number, raw in enumerate(records, start=1):
-        yield _gene(number, raw)
+        yield from _tsv_genes(content)
 
 
 def _json_records(content: bytes) -> Iterable[dict[str, Any]]:
     try:
-        document = json.loads(content)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        document = orjson.loads(content)
+    except orjson.JSONDecodeError as error:
         raise InvalidGeneSource(f"the JSON is malformed: {error}") from None
-    docs = document.get("response", {}).get("docs") if isinstance(document, dict) else document
+    if isinstance(document, dict):
+        response = document.get("response")
+        docs = response.get("docs") if isinstance(response, dict) else None
+    else:
+        docs = document
     if not isinstance(docs, list):
         raise InvalidGeneSource('the JSON is not an HGNC download: expected {"response": {"docs": [...]}}')
     return docs
 
 
-def _tsv_records(content: bytes) -> Iterator[dict[str, Any]]:
+def _tsv_genes(content: bytes) -> Iterator[Gene]:
+    """The TSV's rows as genes, each normalised once as it is read (the hot path of a load)."""
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -78,21 +88,40 @@ def _tsv_records(content: bytes) -> Iterator[dict[str, Any]]:
     if not header or "hgnc_id" not in header or "symbol" not in header:
         raise InvalidGeneSource("the data is not an HGNC download: no JSON, and no TSV header with hgnc_id and symbol")
     width = len(header)
+    # Empty fields are dropped by `compress`; only these columns need more than the text itself.
+    dropped = [name for name in header if name in INDEX_FIELDS]
+    special = LIST_FIELDS | INTEGER_FIELDS
+    converted = [(name, _tsv_converter(name)) for name in dict.fromkeys(header) if name in special]
+    number = 0
     for line_number, row in enumerate(reader, start=2):
         if not row:
             continue
         if len(row) != width:
             raise InvalidGeneSource(f"TSV line {line_number} has {len(row)} fields, the header {width}")
-        yield {name: _split_tsv_value(name, value) for name, value in zip(header, row) if value}
+        number += 1
+        record: dict[str, Any] = dict(compress(zip(header, row), row))
+        for name in dropped:
+            record.pop(name, None)
+        for name, convert in converted:
+            value = record.get(name)
+            if value is not None:
+                record[name] = convert(number, name, value)
+        yield _checked_gene(number, record)
 
 
-def _split_tsv_value(name: str, value: str) -> str | list[str]:
-    if name not in LIST_FIELDS:
-        return value
-    parts = value.split("|")
+def _tsv_converter(name: str) -> Callable[[int, str, str], Any]:
+    """How one TSV column's text becomes its JSON value: a list, an integer or a list of integers."""
     if name == "lsdb":  # each value is itself "name|URL": pair the parts up again
-        return ["|".join(parts[i:i + 2]) for i in range(0, len(parts), 2)]
-    return parts
+        return lambda number, name, value: _pairs(value.split("|"))
+    if name in LIST_FIELDS and name in INTEGER_FIELDS:
+        return lambda number, name, value: _integers(number, name, value.split("|"))
+    if name in LIST_FIELDS:
+        return lambda number, name, value: value.split("|")
+    return _integers
+
+
+def _pairs(parts: list[str]) -> list[str]:
+    return ["|".join(parts[i:i + 2]) for i in range(0, len(parts), 2)]
 
 
 def _gene(number: int, raw: Any) -> Gene:
@@ -106,7 +135,15 @@ def _gene(number: int, raw: Any) -> Gene:
             value = [value]
         if name in INTEGER_FIELDS:
             value = _integers(number, name, value)
+        elif name in TEXT_FIELDS and not isinstance(value, str) or (
+            name in TEXT_LIST_FIELDS and not all(isinstance(v, str) for v in value)
+        ):
+            raise InvalidGeneSource(f"record {number}: {name} must be text, found {value!r}")
         record[name] = value
+    return _checked_gene(number, record)
+
+
+def _checked_gene(number: int, record: dict[str, Any]) -> Gene:
     hgnc_id = record.get("hgnc_id")
     if not isinstance(hgnc_id, str) or not is_hgnc_id(hgnc_id):
         raise InvalidGeneSource(f"record {number} has no valid hgnc_id (found {hgnc_id!r})")
@@ -117,6 +154,9 @@ def _gene(number: int, raw: Any) -> Gene:
 
 def _integers(number: int, name: str, value: Any) -> Any:
     try:
-        return [int(v) for v in value] if isinstance(value, list) else int(value)
+        integers = [int(v) for v in value] if isinstance(value, list) else [int(value)]
     except (TypeError, ValueError):
         raise InvalidGeneSource(f"record {number}: {name} must hold integers, found {value!r}") from None
+    if max(map(abs, integers), default=0) > MAX_INTEGER:
+        raise InvalidGeneSource(f"record {number}: {name} holds an integer beyond 64 bits, found {value!r}")
+    return integers if isinstance(value, list) else integers[0]

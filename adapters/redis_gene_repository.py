@@ -10,10 +10,14 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from collections import defaultdict
-from typing import Iterable, Iterator
+from collections import defaultdict, deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from operator import attrgetter
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
+import orjson
 import redis
+from redis.client import Pipeline
 
 from genes.errors import InvalidGeneSource
 from genes.gene import Gene, GeneSummary
@@ -21,6 +25,8 @@ from genes.gene import Gene, GeneSummary
 CURRENT_KEY = "genes:current"
 RETIRED_SET_GRACE_SECONDS = 600
 WRITE_BATCH = 2_000
+NAMES_BATCH = 10_000
+WRITES_IN_FLIGHT = 2  # batches queued for the writer thread: enough to overlap, bounded in memory
 READ_BATCH = 1_000
 _SUFFIXES = ("records", "ids", "names", "summaries", "meta")
 
@@ -30,8 +36,89 @@ def set_key(generation: str, part: str) -> str:
     return f"genes:{generation}:{part}"
 
 
-def _encode(record: object) -> str:
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+def encode_record(record: Mapping[str, Any]) -> bytes:
+    """A record as compact UTF-8 JSON, as `json.dumps(ensure_ascii=False, separators=(",", ":"))` gives it."""
+    try:
+        return orjson.dumps(record)
+    except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits, which only the standard library writes
+        return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+class EncodedGeneSet:
+    """Everything a load stores besides the records' order, built gene by gene: CPU work only, no Redis.
+
+    Kept apart from the writing so that a benchmark can time exactly this work against a whole load.
+    """
+
+    def __init__(self) -> None:
+        self._seen: set[str] = set()
+        # rank -> lower-case name -> the ids so named, comma-joined in load order (str: no GC tracking)
+        self._ids_by_rank: dict[int, dict[str, str]] = defaultdict(dict)
+        self._summaries: list[GeneSummary] = []
+
+    @property
+    def count(self) -> int:
+        return len(self._seen)
+
+    def add(self, gene: Gene) -> bytes:
+        """Take one gene into the indexes; its record, encoded."""
+        hgnc_id = gene.hgnc_id
+        if hgnc_id in self._seen:
+            raise InvalidGeneSource(f"{hgnc_id} appears twice in the source")
+        self._seen.add(hgnc_id)
+        for rank, name in gene.names():
+            named = self._ids_by_rank[rank]
+            key = name.lower()
+            known = named.get(key)
+            named[key] = hgnc_id if known is None else f"{known},{hgnc_id}"
+        self._summaries.append(gene.summary())
+        return encode_record(gene.record)
+
+    def names(self) -> dict[str, str]:
+        """Lower-case name -> comma-joined ids, best rank first, then load order; each id once."""
+        merged: dict[str, str] = {}
+        for rank in sorted(self._ids_by_rank):
+            for name, ids in self._ids_by_rank[rank].items():
+                known = merged.get(name)
+                merged[name] = ids if known is None else f"{known},{ids}"
+        return {name: ",".join(dict.fromkeys(ids.split(","))) if "," in ids else ids for name, ids in merged.items()}
+
+    def summaries(self) -> bytes:
+        return _encode_summaries(self._summaries)
+
+
+class _BackgroundWriter:
+    """Runs pipelines in order on one thread, so Redis stores a batch while the next one is parsed.
+
+    Socket I/O releases the GIL, so the parsing goes on meanwhile; a failed write is raised to the
+    caller at its next `submit` or at `drain`. Leaving the block waits for the thread, so that no
+    write can land after the caller has cleaned up.
+    """
+
+    def __init__(self, client: redis.Redis) -> None:
+        self._redis = client
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gene-writer")
+        self._pending: deque[Future[None]] = deque()
+
+    def __enter__(self) -> _BackgroundWriter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def submit(self, fill: Callable[[Pipeline], object]) -> None:
+        while len(self._pending) >= WRITES_IN_FLIGHT:
+            self._pending.popleft().result()
+        self._pending.append(self._executor.submit(self._run, fill))
+
+    def drain(self) -> None:
+        while self._pending:
+            self._pending.popleft().result()
+
+    def _run(self, fill: Callable[[Pipeline], object]) -> None:
+        pipe = self._redis.pipeline(transaction=False)
+        fill(pipe)
+        pipe.execute()
 
 
 class RedisGeneRepository:
@@ -55,42 +142,20 @@ class RedisGeneRepository:
 
     def _write_generation(self, generation: str, genes: Iterable[Gene], source: str) -> int:
         records_key, ids_key = set_key(generation, "records"), set_key(generation, "ids")
-        seen: set[str] = set()
-        names: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
-        summaries: list[GeneSummary] = []
-        batch: dict[str, str] = {}
-        for gene in genes:
-            if gene.hgnc_id in seen:
-                raise InvalidGeneSource(f"{gene.hgnc_id} appears twice in the source")
-            seen.add(gene.hgnc_id)
-            batch[gene.hgnc_id] = _encode(gene.record)
-            for rank, name in gene.names():
-                names[name.lower()].append((rank, len(seen), gene.hgnc_id))
-            summaries.append(gene.summary())
-            if len(batch) >= WRITE_BATCH:
-                self._write_batch(records_key, ids_key, batch)
-                batch = {}
-        if batch:
-            self._write_batch(records_key, ids_key, batch)
-        if not seen:
-            return 0
-        ranked_names = [
-            (name, ",".join(dict.fromkeys(hgnc_id for _, _, hgnc_id in sorted(hits))))
-            for name, hits in names.items()
-        ]
-        pipe = self._redis.pipeline(transaction=False)
-        for start in range(0, len(ranked_names), WRITE_BATCH * 5):
-            pipe.hset(set_key(generation, "names"), mapping=dict(ranked_names[start:start + WRITE_BATCH * 5]))
-        pipe.set(set_key(generation, "summaries"), _encode_summaries(summaries))
-        pipe.hset(set_key(generation, "meta"), mapping={"count": len(seen), "source": source, "loaded_at": time.time()})
-        pipe.execute()
-        return len(seen)
-
-    def _write_batch(self, records_key: str, ids_key: str, batch: dict[str, str]) -> None:
-        pipe = self._redis.pipeline(transaction=False)
-        pipe.hset(records_key, mapping=batch)
-        pipe.rpush(ids_key, *batch)
-        pipe.execute()
+        encoded = EncodedGeneSet()
+        with _BackgroundWriter(self._redis) as writer:
+            batch: dict[str, bytes] = {}
+            for gene in genes:
+                batch[gene.hgnc_id] = encoded.add(gene)
+                if len(batch) >= WRITE_BATCH:
+                    writer.submit(_batch_writes(records_key, ids_key, batch))
+                    batch = {}
+            if batch:
+                writer.submit(_batch_writes(records_key, ids_key, batch))
+            if encoded.count:
+                writer.submit(_index_writes(generation, encoded, source))
+            writer.drain()
+        return encoded.count
 
     def clear(self) -> bool:
         previous = self._redis.getdel(CURRENT_KEY)
@@ -119,7 +184,7 @@ class RedisGeneRepository:
         if generation is None:
             return None
         encoded = self._redis.hget(set_key(generation, "records"), hgnc_id)
-        return Gene(hgnc_id, json.loads(encoded)) if encoded is not None else None
+        return Gene(hgnc_id, orjson.loads(encoded)) if encoded is not None else None
 
     def ids(self, offset: int = 0, limit: int | None = None) -> list[str]:
         generation = self._generation()
@@ -155,14 +220,35 @@ class RedisGeneRepository:
                     yield encoded.decode()
 
 
+def _batch_writes(records_key: str, ids_key: str, batch: dict[str, bytes]) -> Callable[[Pipeline], object]:
+    def fill(pipe: Pipeline) -> None:
+        pipe.hset(records_key, mapping=batch)
+        pipe.rpush(ids_key, *batch)
+    return fill
+
+
+def _index_writes(generation: str, encoded: EncodedGeneSet, source: str) -> Callable[[Pipeline], object]:
+    names = list(encoded.names().items())
+    summaries = encoded.summaries()
+
+    def fill(pipe: Pipeline) -> None:
+        for start in range(0, len(names), NAMES_BATCH):
+            pipe.hset(set_key(generation, "names"), mapping=dict(names[start:start + NAMES_BATCH]))
+        pipe.set(set_key(generation, "summaries"), summaries)
+        pipe.hset(set_key(generation, "meta"), mapping={"count": encoded.count, "source": source, "loaded_at": time.time()})
+    return fill
+
+
 # The summaries are stored column-wise as one JSON text: 43,882 of them read and decode in a few ms.
 _SUMMARY_COLUMNS = ("hgnc_id", "date_approved", "locus_group", "locus_type", "chromosome")
+_summary_row = attrgetter(*_SUMMARY_COLUMNS)
 
 
-def _encode_summaries(summaries: list[GeneSummary]) -> str:
-    return _encode({column: [getattr(s, column) for s in summaries] for column in _SUMMARY_COLUMNS})
+def _encode_summaries(summaries: list[GeneSummary]) -> bytes:
+    columns = zip(*map(_summary_row, summaries)) if summaries else ((),) * len(_SUMMARY_COLUMNS)
+    return orjson.dumps(dict(zip(_SUMMARY_COLUMNS, map(list, columns))))
 
 
 def _decode_summaries(encoded: bytes) -> list[GeneSummary]:
-    columns = json.loads(encoded)
+    columns = orjson.loads(encoded)
     return [GeneSummary(*row) for row in zip(*(columns[c] for c in _SUMMARY_COLUMNS))]
