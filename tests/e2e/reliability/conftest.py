@@ -1,0 +1,51 @@
+"""Fixtures of the reliability tests: one restartable Redis with the HGNC set, and real workers."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from tests.conftest import StartApi, StartProcess
+from tests.e2e.reliability.deployment import Store, Workers
+from tests.processes import ApiProcess, RedisServer
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "reliability: real workers killed, frozen, stopped; Redis stopped and restarted (issue 5)")
+
+
+@pytest.fixture(scope="package")
+def store(redis_binary: str, hgnc_data_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """A redis-server of its own (tests stop and restart it), append-only, the full HGNC set loaded once."""
+    server = RedisServer(redis_binary, tmp_path_factory.mktemp("reliability-redis"), appendonly=True).start()
+    store = Store(server, hgnc_data_path)
+    try:
+        store.load_genes()
+        yield store
+    finally:
+        store.close()
+        server.stop()
+
+
+@pytest.fixture
+def jobs_store(store: Store) -> Store:
+    """The store, running, with no job, queued id or result left by an earlier test."""
+    if not store.running:
+        store.start()
+    store.forget_jobs()
+    return store
+
+
+@pytest.fixture
+def workers(jobs_store: Store, start_process: StartProcess) -> Iterator[Workers]:
+    workers = Workers(jobs_store, start_process)
+    yield workers
+    for worker in workers.started:  # a frozen process would not see start_process's SIGTERM
+        worker.thaw()
+
+
+@pytest.fixture
+def api(jobs_store: Store, start_api: StartApi, hgnc_data_path: Path) -> ApiProcess:
+    return start_api(jobs_store.server.host, jobs_store.server.port, hgnc_data_path)

@@ -1,0 +1,79 @@
+"""At least once: a worker SIGKILLed at any moment of a job loses no job; another finishes it within the lease."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from genes.job import JobStatus
+from tests.e2e.reliability.deployment import (
+    A_MONTH, JOB_SECONDS, LEASE_SECONDS, Store, WorkerProcess, Workers, eventually, freeze_while_running,
+    hand_to_frozen_worker,
+)
+
+pytestmark = pytest.mark.reliability
+
+
+def test_a_worker_killed_right_after_taking_a_job_loses_nothing(jobs_store: Store, workers: Workers) -> None:
+    taker = workers.start()
+    job_id = jobs_store.save_unqueued(A_MONTH)
+    hand_to_frozen_worker(jobs_store, taker, job_id)  # Redis moved the id to it; it never ran a line since
+    assert jobs_store.job(job_id).status is JobStatus.SUBMITTED and jobs_store.queued() == []
+
+    taker.kill()
+    workers.start()
+    eventually(jobs_store.all_in([job_id], JobStatus.COMPLETE), LEASE_SECONDS + JOB_SECONDS,
+               "the taken job is complete")
+
+    assert jobs_store.job(job_id).attempts == 1  # taken, never started: the kill cost no attempt
+    jobs_store.assert_complete_exactly_once([job_id], workers.logs())
+
+
+def test_jobs_whose_workers_died_at_any_stage_are_finished_by_another_once_the_lease_runs_out(
+        jobs_store: Store, workers: Workers) -> None:
+    workers.start()
+    taken, running, saved = (jobs_store.save_unqueued(A_MONTH) for _ in range(3))
+    for job_id in (running, saved):
+        jobs_store.jobs.update(job_id, lambda job: job.start())
+    jobs_store.results.save(saved, {"left": "by a worker killed before marking its job complete"}, b"half a plot")
+
+    for job_id, worker_id in ((taken, "killed-after-taking"), (running, "killed-mid-job"), (saved, "killed-at-the-end")):
+        jobs_store.hand_to_dying_worker(job_id, worker_id)
+    seconds = eventually(jobs_store.all_in([taken, running, saved], JobStatus.COMPLETE), LEASE_SECONDS + 3 * JOB_SECONDS,
+                         "the dead workers' jobs are complete")
+
+    assert seconds > 0.75 * LEASE_SECONDS - 0.1, "taken back before the dead workers' leases ran out"
+    assert [jobs_store.job(job_id).attempts for job_id in (taken, running, saved)] == [1, 2, 2]
+    jobs_store.assert_complete_exactly_once([taken, running, saved], workers.logs())  # half-written results overwritten
+
+
+def test_killing_a_busy_worker_among_many_jobs_loses_none_and_completes_each_once(
+        jobs_store: Store, workers: Workers) -> None:
+    victim, _ = workers.start_many(2)
+    job_ids = jobs_store.submit(A_MONTH, count=30)
+    held = _freeze_holding_a_running_job(jobs_store, victim)
+
+    victim.kill()  # frozen first, so that Redis keeps exactly the state the worker died in
+    killed_at = time.monotonic()
+    workers.start()  # the victim restarted, as `restart: always` does; the survivor works on meanwhile
+    eventually(jobs_store.all_in([held], JobStatus.COMPLETE), LEASE_SECONDS + 2 * JOB_SECONDS,
+               "the killed worker's job is complete")
+    recovered_in = time.monotonic() - killed_at
+    eventually(jobs_store.all_in(job_ids, JobStatus.COMPLETE), 30, "every job is complete")
+
+    attempts = {job_id: jobs_store.job(job_id).attempts for job_id in job_ids}
+    assert attempts.pop(held) == 2
+    assert set(attempts.values()) == {1}
+    jobs_store.assert_complete_exactly_once(job_ids, workers.logs())
+    print(f"the killed worker's job was complete {recovered_in:.2f} s after the kill")
+
+
+def _freeze_holding_a_running_job(store: Store, worker: WorkerProcess) -> str:
+    """Freeze `worker` at a moment when it is running a job; that job's id."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        running = [job_id for job_id in worker.in_flight() if store.job(job_id).status is JobStatus.IN_PROGRESS]
+        if running and freeze_while_running(store, worker, running[0]):
+            return running[0]
+        time.sleep(0.005)
+    raise AssertionError("the worker was never caught running a job")
