@@ -124,6 +124,9 @@ class _BackgroundWriter:
 class RedisGeneRepository:
     def __init__(self, client: redis.Redis) -> None:
         self._redis = client
+        # The summaries of the last generation read: a generation never changes once live, so a
+        # worker reads and decodes them once per load, not once per job.
+        self._summaries: tuple[str, list[GeneSummary]] | None = None
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -202,8 +205,14 @@ class RedisGeneRepository:
 
     def summaries(self) -> list[GeneSummary]:
         generation = self._generation()
-        encoded = self._redis.get(set_key(generation, "summaries")) if generation else None
-        return _decode_summaries(encoded) if encoded else []
+        if generation is None:
+            return []
+        cached = self._summaries
+        if cached is None or cached[0] != generation:
+            encoded = self._redis.get(set_key(generation, "summaries"))
+            cached = (generation, _decode_summaries(encoded) if encoded else [])
+            self._summaries = cached  # one assignment: a reader on another thread sees the old pair or the new
+        return list(cached[1])
 
     def export_json(self) -> Iterator[str]:
         generation = self._generation()
