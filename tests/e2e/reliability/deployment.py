@@ -34,7 +34,7 @@ QUEUE_KEY = key_for_name(QUEUE_NAME)
 A_MONTH = JobParameters(date(2020, 1, 1), date(2020, 1, 31))
 # The longest job there is: every year, so the biggest plot (~0.3 s): a worker is easy to catch in it.
 ALL_YEARS = JobParameters(date(1900, 1, 1), date(2099, 12, 31))
-JOB_SECONDS = 1.0  # a generous bound on one job's run time on a busy CI machine
+JOB_SECONDS = 2.0  # a generous bound on one job's run time (~0.2 s alone) on a busy, shared CI machine
 
 _WATCHING = re.compile(r"worker (\S+) watching ")
 
@@ -271,17 +271,39 @@ def hand_to_frozen_worker(store: Store, worker: WorkerProcess, job_id: str, time
     raise AssertionError(f"could not hand {job_id} to a frozen worker in {timeout} s")
 
 
-def freeze_while_running(store: Store, worker: WorkerProcess, job_id: str, timeout: float = 10) -> bool:
-    """Freeze `worker` as soon as it has started `job_id` (SIGSTOP). True if it is frozen mid-job (the
-    job in progress, its id in the worker's in-flight list); False if the job ended first (the worker
-    is then thawed): callers retry with a new job.
+def freeze_while_running(store: Store, worker: WorkerProcess, job_id: str, attempt: int = 1, timeout: float = 10) -> bool:
+    """Freeze `worker` (SIGSTOP) as soon as it has started `job_id` for the `attempt`-th time. True if
+    it is frozen mid-job (the job in progress, its id in the worker's in-flight list); False if the
+    job ended first (the worker is then thawed): callers retry with a new job.
     """
     deadline = time.monotonic() + timeout
-    while store.jobs_redis.hget(job_key(job_id), "status") != JobStatus.IN_PROGRESS.value.encode():
-        assert time.monotonic() < deadline, f"{job_id} never started"
+    started = [JobStatus.IN_PROGRESS.value.encode(), str(attempt).encode()]
+    while store.jobs_redis.hmget(job_key(job_id), "status", "attempts") != started:
+        assert time.monotonic() < deadline, f"{job_id} never started its attempt {attempt}"
         time.sleep(0.002)  # a job runs for ~0.3 s: this catches it early, and leaves the CPU to it
     worker.freeze()
-    if store.job(job_id).status is JobStatus.IN_PROGRESS and worker.in_flight() == [job_id]:
+    job = store.job(job_id)
+    if job.status is JobStatus.IN_PROGRESS and job.attempts == attempt and worker.in_flight() == [job_id]:
         return True
     worker.thaw()
     return False
+
+
+def freeze_in_a_new_job(store: Store, worker: WorkerProcess, tries: int = 5) -> str:
+    """Submit a long job to `worker` (the only one running) and freeze it in the middle; the job's id."""
+    for _ in range(tries):
+        job_id = store.submit(ALL_YEARS)[0]
+        if freeze_while_running(store, worker, job_id):
+            return job_id
+    raise AssertionError(f"the worker finished each of {tries} jobs before it could be frozen in one")
+
+
+def freeze_holding_a_running_job(store: Store, worker: WorkerProcess, timeout: float = 20) -> str:
+    """Freeze `worker`, busy with queued jobs, at a moment when it is running one; that job's id."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        running = [job_id for job_id in worker.in_flight() if store.job(job_id).status is JobStatus.IN_PROGRESS]
+        if running and freeze_while_running(store, worker, running[0]):
+            return running[0]
+        time.sleep(0.005)
+    raise AssertionError("the worker was never caught running a job")

@@ -7,8 +7,7 @@ import pytest
 
 from genes.job import JobStatus
 from tests.e2e.reliability.deployment import (
-    A_MONTH, JOB_SECONDS, LEASE_SECONDS, Store, WorkerProcess, Workers, eventually, freeze_while_running,
-    hand_to_frozen_worker,
+    A_MONTH, JOB_SECONDS, LEASE_SECONDS, Store, Workers, eventually, freeze_holding_a_running_job, hand_to_frozen_worker,
 )
 
 pytestmark = pytest.mark.reliability
@@ -51,7 +50,7 @@ def test_killing_a_busy_worker_among_many_jobs_loses_none_and_completes_each_onc
         jobs_store: Store, workers: Workers) -> None:
     victim, _ = workers.start_many(2)
     job_ids = jobs_store.submit(A_MONTH, count=30)
-    held = _freeze_holding_a_running_job(jobs_store, victim)
+    held = freeze_holding_a_running_job(jobs_store, victim)
 
     victim.kill()  # frozen first, so that Redis keeps exactly the state the worker died in
     killed_at = time.monotonic()
@@ -67,13 +66,3 @@ def test_killing_a_busy_worker_among_many_jobs_loses_none_and_completes_each_onc
     jobs_store.assert_complete_exactly_once(job_ids, workers.logs())
     print(f"the killed worker's job was complete {recovered_in:.2f} s after the kill")
 
-
-def _freeze_holding_a_running_job(store: Store, worker: WorkerProcess) -> str:
-    """Freeze `worker` at a moment when it is running a job; that job's id."""
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        running = [job_id for job_id in worker.in_flight() if store.job(job_id).status is JobStatus.IN_PROGRESS]
-        if running and freeze_while_running(store, worker, running[0]):
-            return running[0]
-        time.sleep(0.005)
-    raise AssertionError("the worker was never caught running a job")
