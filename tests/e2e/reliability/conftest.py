@@ -6,7 +6,7 @@ from typing import Iterator
 
 import pytest
 
-from tests.conftest import StartApi, StartProcess
+from tests.conftest import StartProcess
 from tests.e2e.reliability.deployment import Store, Workers
 from tests.processes import ApiProcess, RedisServer
 
@@ -46,6 +46,17 @@ def workers(jobs_store: Store, start_process: StartProcess) -> Iterator[Workers]
         worker.thaw()
 
 
+@pytest.fixture(scope="package")
+def store_api(store: Store, hgnc_data_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiProcess]:
+    """The real API on the store, started once: it outlives Redis restarts, as a deployed one does."""
+    api = ApiProcess(store.server.host, store.server.port, hgnc_data_path, tmp_path_factory.mktemp("api") / "api.log")
+    try:
+        yield api.wait_until_healthy()
+    finally:
+        api.stop()
+
+
 @pytest.fixture
-def api(jobs_store: Store, start_api: StartApi, hgnc_data_path: Path) -> ApiProcess:
-    return start_api(jobs_store.server.host, jobs_store.server.port, hgnc_data_path)
+def api(store_api: ApiProcess, jobs_store: Store) -> ApiProcess:
+    """The API, on a running store with no jobs."""
+    return store_api

@@ -111,6 +111,10 @@ class Store:
     def statuses(self, job_ids: Iterable[str]) -> Counter[str]:
         return Counter(self.job(job_id).status.value for job_id in job_ids)
 
+    def eventually_all_complete(self, job_ids: Iterable[str], timeout: float) -> float:
+        ids = list(job_ids)
+        return eventually(self.all_in(ids, JobStatus.COMPLETE), timeout, f"all {len(ids)} jobs complete", interval=0.1)
+
     def all_in(self, job_ids: Iterable[str], status: JobStatus) -> Callable[[], bool]:
         ids = list(job_ids)
         return lambda: all(self.job(job_id).status is status for job_id in ids)
@@ -217,9 +221,11 @@ class WorkerProcess:
         self.process.process.wait(5)
 
     def terminate(self, timeout: float = 10) -> tuple[int, float]:
-        """SIGTERM, as `docker stop` sends; the exit code and how long it took to exit."""
+        """SIGTERM, as `docker stop` sends (then SIGCONT, in case it is frozen); its exit code and how
+        long it took to exit."""
         started = time.monotonic()
         os.kill(self.pid, signal.SIGTERM)
+        os.kill(self.pid, signal.SIGCONT)
         code = self.process.process.wait(timeout)
         return code, time.monotonic() - started
 
