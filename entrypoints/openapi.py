@@ -58,6 +58,12 @@ _BAD_INPUT = _problem("invalid input: `errors` says which field is wrong and why
 _TOO_LARGE = _problem("the body is larger than the limit")
 _NO_JOB = _problem("no job with this id")
 _NOT_READY = _problem("the job is not complete (its `job_status` says where it is)")
+# Where the id of a submitted job leads (stateful fuzzing follows these).
+_JOB_LINKS = {
+    name: {"operationId": operation_id, "parameters": {"job_id": "$response.body#/id"}}
+    for name, operation_id in (("GetJob", "get_job"), ("CancelJob", "cancel_job"),
+                               ("GetResults", "get_results"), ("GetPlot", "get_plot"))
+}
 
 # What each view takes and answers, by endpoint and method; its summary is its docstring's first line.
 OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
@@ -105,7 +111,8 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "requestBody": {"required": True, "content": {JSON: {"schema": "JobParameters"}}},
         "responses": {
             "202": _json("submitted: a worker will run it", "Job", headers={
-                "Location": {"description": "the job's URL", "schema": {"type": "string"}}}),
+                "Location": {"description": "the job's URL", "schema": {"type": "string"}}},
+                links=_JOB_LINKS),
             "400": _BAD_INPUT,
             "413": _TOO_LARGE,
             "415": _problem("the body is not sent as application/json"),
