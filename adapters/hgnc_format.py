@@ -83,7 +83,7 @@ def _tsv_genes(content: bytes) -> Iterator[Gene]:
         text = content.decode("utf-8")
     except UnicodeDecodeError as error:
         raise InvalidGeneSource(f"the data is neither JSON, gzip nor UTF-8 text: {error}") from None
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t")
+    reader = _csv_rows(csv.reader(io.StringIO(text, newline=""), delimiter="\t"))
     header = next(reader, None)
     if not header or "hgnc_id" not in header or "symbol" not in header:
         raise InvalidGeneSource("the data is not an HGNC download: no JSON, and no TSV header with hgnc_id and symbol")
@@ -107,6 +107,14 @@ def _tsv_genes(content: bytes) -> Iterator[Gene]:
             if value is not None:
                 record[name] = convert(number, name, value)
         yield _checked_gene(number, record)
+
+
+def _csv_rows(reader: Any) -> Iterator[list[str]]:
+    """The reader's rows; what the csv module cannot read (e.g. a field over its size limit) is invalid data."""
+    try:
+        yield from reader
+    except csv.Error as error:
+        raise InvalidGeneSource(f"TSV line {reader.line_num}: {error}") from None
 
 
 def _tsv_converter(name: str) -> Callable[[int, str, str], Any]:

@@ -7,6 +7,7 @@ from dependency_injector.wiring import Provide, inject
 from flask import Blueprint, Response, jsonify, request
 
 from entrypoints.containers import Container
+from entrypoints.request_body import read_body
 from entrypoints.schemas import GeneQuerySchema, LoadSummarySchema
 from genes.gene_service import GeneQuery, GeneService
 from genes.ports import GeneSource
@@ -26,8 +27,7 @@ def load_data(
     uploaded_source: Callable[..., GeneSource] = Provide[Container.uploaded_gene_source.provider],
 ) -> tuple[Response, int]:
     """Load the HGNC complete set into Redis: from HGNC_SOURCE, or from the request body (JSON or TSV, plain or gzip)."""
-    request.max_content_length = MAX_UPLOAD_BYTES
-    body = request.get_data(cache=False)
+    body = read_body(MAX_UPLOAD_BYTES)
     source = uploaded_source(body) if body else None
     summary = service.load(source)
     return jsonify(_load_summary.dump(summary)), 201

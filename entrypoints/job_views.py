@@ -9,6 +9,7 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from entrypoints.containers import Container
+from entrypoints.request_body import read_body
 from entrypoints.schemas import JobListQuerySchema, JobParametersSchema, JobSchema
 from genes.job import Job
 from genes.job_service import JobService
@@ -72,7 +73,7 @@ def job_json(job: Job) -> dict[str, Any]:
 def _json_object_body() -> dict[str, Any]:
     if not request.is_json:
         raise UnsupportedMediaType("send the job parameters as a JSON object with Content-Type: application/json")
-    body = request.get_data(cache=False)
+    body = read_body()  # the app's MAX_CONTENT_LENGTH
     if not body:
         raise BadRequest("the body is empty: send the job parameters as a JSON object")
     try:
