@@ -1,0 +1,126 @@
+"""End to end through HTTP: 1,000 small jobs submitted back to back, run by 1 then 2 worker processes.
+
+    python -m bench.bench_e2e [--jobs 1000] [--workers 1 2]      (from the repository root)
+
+Starts its own redis-server on a free port (never the one on 6379) and the API under gunicorn with
+the repository's gunicorn.conf.py, loads the full HGNC set, then for each number of workers:
+empties the job databases, starts `python -m entrypoints.worker` that many times, submits the
+jobs one after another from one client, waits until all are complete, and reads every job's
+`submitted_at` and `finished_at` (the service's own clock).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from contextlib import ExitStack, contextmanager
+from datetime import date, datetime, timedelta
+from typing import Iterator
+
+import redis
+import requests
+from hotqueue import key_for_name
+
+from adapters.hotqueue_job_queue import QUEUE_NAME, heartbeat_key
+from bench.harness import OUT, REPO, gunicorn_api, median, redis_server, wait_until
+from entrypoints.containers import JOBS_DB, QUEUE_DB, RESULTS_DB
+
+RUN_TIMEOUT_SECONDS = 900
+STOP_TIMEOUT_SECONDS = 15
+
+
+def small_job(n: int) -> dict[str, str]:
+    """Four weeks of approvals, a different window for each job."""
+    start = date(1990 + n % 30, 1 + n % 12, 1)
+    return {"start_date": start.isoformat(), "end_date": (start + timedelta(days=27)).isoformat()}
+
+
+@contextmanager
+def worker_process(port: int, name: str) -> Iterator[subprocess.Popen]:
+    """`python -m entrypoints.worker` on the benchmark's Redis, its log in bench/out; stopped by its own id."""
+    OUT.mkdir(exist_ok=True)
+    env = {**os.environ, "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(port), "LOG_LEVEL": "WARNING"}
+    with (OUT / f"{name}.log").open("wb") as log:
+        process = subprocess.Popen([sys.executable, "-m", "entrypoints.worker"], cwd=REPO, env=env,
+                                   stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(STOP_TIMEOUT_SECONDS)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=1000)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    args = parser.parse_args()
+    with redis_server() as store, gunicorn_api(store, env={"LOG_LEVEL": "warning"}) as api:
+        port = store.connection_pool.connection_kwargs["port"]
+        loaded = requests.post(f"{api.url}/data", timeout=300).json()
+        print(f"redis-server on port {port}; API {api.url} (gunicorn, gunicorn.conf.py); "
+              f"loaded {loaded['count']} genes in {loaded['seconds']} s")
+        outcomes = {workers: measure(api.url, port, workers, args.jobs) for workers in args.workers}
+    print(f"\n{args.jobs} small jobs (4-week ranges) through HTTP, submitted back to back by one client:")
+    print("  workers   jobs/s   median latency   p95 latency   submitting took")
+    for workers, (rate, middle, p95, submit_seconds) in outcomes.items():
+        print(f"  {workers:7d} {rate:8.1f} {middle * 1000:13.0f} ms {p95 * 1000:10.0f} ms {submit_seconds:12.1f} s")
+    if 1 in outcomes and 2 in outcomes:
+        print(f"  2 workers / 1 worker: {outcomes[2][0] / outcomes[1][0]:.2f}x the jobs/s "
+              "(the 2 shared cores also run the API, Redis and this client)")
+
+
+def measure(url: str, port: int, workers: int, jobs: int) -> tuple[float, float, float, float]:
+    """jobs/s from the first submission to the last completion, median and p95 latency, submit time."""
+    for db in (QUEUE_DB, JOBS_DB, RESULTS_DB):
+        redis.Redis(port=port, db=db).flushdb()
+    queue = redis.Redis(port=port, db=QUEUE_DB)
+    beats = heartbeat_key(key_for_name(QUEUE_NAME), "*")
+    with ExitStack() as stack, requests.Session() as http:
+        processes = []
+        for number in range(workers):
+            processes.append(stack.enter_context(worker_process(port, f"worker-{workers}-{number}")))
+            wait_until(lambda: len(queue.keys(beats)) > number, f"worker {number + 1} of {workers}")
+        submitting = time.perf_counter()
+        ids = []
+        for n in range(jobs):
+            response = http.post(f"{url}/jobs", json=small_job(n), timeout=30)
+            assert response.status_code == 202, response.text
+            ids.append(response.json()["id"])
+        submit_seconds = time.perf_counter() - submitting
+        wait_for_all(http, url, jobs, processes)
+        finished = [http.get(f"{url}/jobs/{job_id}", timeout=30).json() for job_id in ids]
+    submitted_at = [datetime.fromisoformat(job["submitted_at"]) for job in finished]
+    finished_at = [datetime.fromisoformat(job["finished_at"]) for job in finished]
+    latencies = sorted((f - s).total_seconds() for s, f in zip(submitted_at, finished_at))
+    rate = jobs / (max(finished_at) - min(submitted_at)).total_seconds()
+    middle, p95 = median(latencies), latencies[int(0.95 * (len(latencies) - 1))]
+    print(f"  {workers} worker(s): {rate:.1f} jobs/s, median latency {middle * 1000:.0f} ms")
+    return rate, middle, p95, submit_seconds
+
+
+def wait_for_all(http: requests.Session, url: str, jobs: int, workers: list[subprocess.Popen]) -> None:
+    deadline = time.monotonic() + RUN_TIMEOUT_SECONDS
+    while True:
+        complete = len(http.get(f"{url}/jobs", params={"status": "complete"}, timeout=30).json())
+        if complete == jobs:
+            return
+        failed = http.get(f"{url}/jobs", params={"status": "failed"}, timeout=30).json()
+        if failed:
+            sys.exit(f"{len(failed)} job(s) failed, e.g. {http.get(f'{url}/jobs/{failed[0]}', timeout=30).json()}")
+        if any(worker.poll() is not None for worker in workers):
+            sys.exit(f"a worker died: see its log in {OUT}")
+        if time.monotonic() > deadline:
+            sys.exit(f"only {complete} of {jobs} jobs complete after {RUN_TIMEOUT_SECONDS} s")
+        time.sleep(0.25)
+
+
+if __name__ == "__main__":
+    main()
