@@ -63,6 +63,7 @@ class Store:
         self.results = self.container.result_repository()
         self.genes = self.container.gene_repository()
         self.job_service = self.container.job_service()
+        self.genes_redis: redis.Redis = self.container.genes_redis()
         self.queue_redis: redis.Redis = self.container.queue_redis()
         self.jobs_redis: redis.Redis = self.container.jobs_redis()
         self.results_redis: redis.Redis = self.container.results_redis()
