@@ -9,21 +9,18 @@ import struct
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
-import redis
-import requests
 from hotqueue import key_for_name
 
 from adapters.hotqueue_job_queue import QUEUE_NAME, heartbeat_key
-from entrypoints.containers import GENES_DB, JOBS_DB, QUEUE_DB, RESULTS_DB
+from entrypoints.containers import JOBS_DB, QUEUE_DB, RESULTS_DB
 from tests.hgnc_reference import read_tsv_rows
 from tests.problem_details import assert_problem
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 JOB_TIMEOUT_SECONDS = 60
-LOAD_TIMEOUT_SECONDS = 120
 # Leading chromosome of an HGNC location: 1-22, X or Y, not followed by another digit ("1" is not "10").
 LEADING_CHROMOSOME = re.compile(r"(2[0-2]|1[0-9]|[1-9]|X|Y)(?![0-9])")
 
@@ -60,35 +57,20 @@ def expected_counts(rows: list[dict[str, str]], start: str, end: str, locus_grou
     }
 
 
-# -- the service under test --------------------------------------------------------------------
+# -- the service under test: the shared API process (tests/e2e/conftest.py), real workers ---------
+
+
+@pytest.fixture(autouse=True)
+def no_jobs_yet(real_redis) -> None:
+    """Each test starts with an empty queue and no jobs or results (the gene data is the API fixture's)."""
+    for db in (QUEUE_DB, JOBS_DB, RESULTS_DB):
+        real_redis.client(db).flushdb()
 
 
 @pytest.fixture
-def service_redis(real_redis) -> Callable[[int], redis.Redis]:
-    """A client per database of the real Redis; the service's databases are emptied before each test."""
-    clients: dict[int, redis.Redis] = {}
-
-    def client(db: int) -> redis.Redis:
-        if db not in clients:
-            clients[db] = real_redis.client(db)
-        return clients[db]
-
-    for db in (GENES_DB, QUEUE_DB, JOBS_DB, RESULTS_DB):
-        client(db).flushdb()
-    yield client
-    for opened in clients.values():
-        opened.close()
-
-
-@pytest.fixture
-def api(real_redis, service_redis, start_api, hgnc_data_path: Path):
-    return start_api(real_redis.host, real_redis.port, hgnc_data_path)
-
-
-@pytest.fixture
-def start_worker(real_redis, service_redis, start_process):
-    """Start `python -m entrypoints.worker`; ready once its heartbeat is in Redis."""
-    queue = service_redis(QUEUE_DB)
+def start_worker(real_redis, start_process):
+    """Start `python -m entrypoints.worker` on the session's Redis; ready once its heartbeat is there."""
+    queue = real_redis.client(QUEUE_DB)
     beats = heartbeat_key(key_for_name(QUEUE_NAME), "*")
     started = []
 
@@ -103,18 +85,13 @@ def start_worker(real_redis, service_redis, start_process):
         started.append(worker)
         return worker
 
-    return start
-
-
-def load_genes(api) -> int:
-    response = requests.post(f"{api.url}/data", timeout=LOAD_TIMEOUT_SECONDS)
-    assert response.status_code == 201, response.text
-    return response.json()["count"]
+    yield start
+    queue.close()
 
 
 def submit(api, start: str, end: str, locus_group: str | None = None) -> str:
     body = {"start_date": start, "end_date": end, **({"locus_group": locus_group} if locus_group else {})}
-    response = requests.post(f"{api.url}/jobs", json=body, timeout=10)
+    response = api.post("/jobs", json=body)
     assert response.status_code == 202, response.text
     assert response.headers["Location"] == f"/jobs/{response.json()['id']}"
     return response.json()["id"]
@@ -124,19 +101,18 @@ def wait_until_finished(api, job_ids: list[str], workers: list, timeout: float =
     """Each job as it ended; fails early, with the workers' logs, if a worker dies."""
     deadline = time.monotonic() + timeout
     finished: dict[str, dict] = {}
-    with requests.Session() as http:
-        while len(finished) < len(job_ids):
-            for worker in workers:
-                assert worker.is_running(), f"{worker.name} died:\n{worker.log_tail()}"
-            for job_id in job_ids:
-                if job_id not in finished:
-                    job = http.get(f"{api.url}/jobs/{job_id}", timeout=10).json()
-                    if job["status"] in ("complete", "failed", "cancelled"):
-                        finished[job_id] = job
-            if time.monotonic() > deadline:
-                logs = "\n".join(f"--- {w.name}\n{w.log_tail()}" for w in workers)
-                raise AssertionError(f"{len(job_ids) - len(finished)} of {len(job_ids)} jobs unfinished after {timeout} s\n{logs}")
-            time.sleep(0.05)
+    while len(finished) < len(job_ids):
+        for worker in workers:
+            assert worker.is_running(), f"{worker.name} died:\n{worker.log_tail()}"
+        for job_id in job_ids:
+            if job_id not in finished:
+                job = api.get(f"/jobs/{job_id}").json()
+                if job["status"] in ("complete", "failed", "cancelled"):
+                    finished[job_id] = job
+        if time.monotonic() > deadline:
+            logs = "\n".join(f"--- {w.name}\n{w.log_tail()}" for w in workers)
+            raise AssertionError(f"{len(job_ids) - len(finished)} of {len(job_ids)} jobs unfinished after {timeout} s\n{logs}")
+        time.sleep(0.05)
     return finished
 
 
@@ -159,8 +135,9 @@ JOBS = [  # (start, end, locus_group): each bounded range has genes on its first
 
 
 def test_jobs_over_the_full_data_set_match_counts_computed_from_the_file(
-        api, start_worker, hgnc_rows: list[dict[str, str]]) -> None:
-    assert load_genes(api) == len(hgnc_rows)
+        loaded_api, start_worker, hgnc_rows: list[dict[str, str]]) -> None:
+    api = loaded_api
+    assert len(api.get("/genes").json()) == len(hgnc_rows)
     worker = start_worker()
 
     ids = [submit(api, *parameters) for parameters in JOBS]
@@ -171,53 +148,54 @@ def test_jobs_over_the_full_data_set_match_counts_computed_from_the_file(
         assert job["status"] == "complete", job
         assert job["attempts"] == 1
         assert job["submitted_at"] <= job["started_at"] <= job["finished_at"]
-        results = requests.get(f"{api.url}/results/{job_id}", timeout=10).json()
+        results = api.get(f"/results/{job_id}").json()
         expected = expected_counts(hgnc_rows, start, end, locus_group)
         scope = f"{start}..{end} {locus_group or 'all'}"
         assert (results["start_date"], results["end_date"], results["locus_group"]) == (start, end, locus_group)
         for name, counts in expected.items():
             assert results[name] == counts, f"{name} of {scope}"
-        plot = requests.get(f"{api.url}/results/{job_id}/plot", timeout=10)
+        plot = api.get(f"/results/{job_id}/plot")
         assert plot.status_code == 200 and plot.headers["Content-Type"] == "image/png", scope
         width, height = png_size(plot.content)
         assert width >= 800 and height >= 400, (scope, width, height)
         assert len(plot.content) > (15_000 if expected["total"] else 5_000), (scope, len(plot.content))
 
-    whole = requests.get(f"{api.url}/results/{ids[0]}", timeout=10).json()
+    whole = api.get(f"/results/{ids[0]}").json()
     assert whole["total"] == sum(1 for row in hgnc_rows if row["date_approved_reserved"])
     assert list(whole["by_chromosome"])[:3] == ["1", "2", "3"]
     assert list(whole["by_chromosome"])[-3:] == ["Y", "MT", "unknown"]
-    empty = requests.get(f"{api.url}/results/{ids[-1]}", timeout=10).json()
+    empty = api.get(f"/results/{ids[-1]}").json()
     assert (empty["total"], empty["by_year"]) == (0, {})
-    assert requests.get(f"{api.url}/jobs", params={"status": "complete"}, timeout=10).json() == ids
+    assert api.get("/jobs", params={"status": "complete"}).json() == ids
 
 
 def test_a_job_without_gene_data_fails_with_the_reason_and_the_worker_completes_the_next(
         api, start_worker) -> None:
+    assert api.delete("/data").status_code == 200
     worker = start_worker()
 
     doomed = submit(api, "2000-01-01", "2005-12-31")
     failed = wait_until_finished(api, [doomed], [worker])[doomed]
 
     assert failed["status"] == "failed" and failed["error"] == "no gene data is loaded: POST /data first"
-    response = requests.get(f"{api.url}/results/{doomed}", timeout=10)
+    response = api.get(f"/results/{doomed}")
     problem = assert_problem(response.status_code, response.headers, response.content, 409)
     assert problem["job_status"] == "failed"
     assert "no gene data is loaded" in problem["detail"]
-    assert requests.get(f"{api.url}/jobs", params={"status": "failed"}, timeout=10).json() == [doomed]
+    assert api.get("/jobs", params={"status": "failed"}).json() == [doomed]
 
-    load_genes(api)
+    assert api.post("/data").status_code == 201
     later = submit(api, "2000-01-01", "2005-12-31")
     assert wait_until_finished(api, [later], [worker])[later]["status"] == "complete"
-    assert requests.get(f"{api.url}/results/{later}", timeout=10).status_code == 200
+    assert api.get(f"/results/{later}").status_code == 200
     assert worker.is_running()
 
 
 JOBS_PER_WORKER = 15
 
 
-def test_two_workers_at_once_complete_every_job_exactly_once(api, start_worker) -> None:
-    load_genes(api)
+def test_two_workers_at_once_complete_every_job_exactly_once(loaded_api, start_worker) -> None:
+    api = loaded_api
     workers = [start_worker(), start_worker()]
 
     ids = [submit(api, f"{1990 + n % 30}-01-01", f"{1990 + n % 30}-12-31") for n in range(2 * JOBS_PER_WORKER)]
@@ -226,7 +204,7 @@ def test_two_workers_at_once_complete_every_job_exactly_once(api, start_worker) 
     assert {job["status"] for job in finished.values()} == {"complete"}
     assert {job["attempts"] for job in finished.values()} == {1}
     for job_id in ids:
-        assert requests.get(f"{api.url}/results/{job_id}", timeout=10).status_code == 200
+        assert api.get(f"/results/{job_id}").status_code == 200
     completed_by = [re.findall(r"job (\S+) ended complete", w.log_path.read_text()) for w in workers]
     assert sorted(completed_by[0] + completed_by[1]) == sorted(ids), "each job is run once, by one worker"
     assert all(completed_by), f"both workers take jobs: {[len(c) for c in completed_by]}"
