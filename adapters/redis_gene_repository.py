@@ -144,6 +144,7 @@ class RedisGeneRepository:
         # The summaries of the last generation read: a generation never changes once live, so a
         # worker reads and decodes them once per load, not once per job.
         self._summaries: tuple[str, list[GeneSummary]] | None = None
+        self._last_generation: str | None = None  # a guess that saves `get` a round trip
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -202,10 +203,24 @@ class RedisGeneRepository:
         return self._redis.exists(CURRENT_KEY) == 1
 
     def get(self, hgnc_id: str) -> Gene | None:
-        generation = self._generation()
+        # One round trip, not two: the generation is read together with the record of the
+        # generation this process saw last; only after a reload does that guess miss and cost a
+        # second trip. A reload between the two reads is harmless: the guessed set stays readable
+        # for its grace period, as it would for a reader that had resolved it just before.
+        guess = self._last_generation
+        if guess is None:
+            generation, encoded = self._generation(), None
+        else:
+            pipe = self._redis.pipeline(transaction=False)
+            pipe.get(CURRENT_KEY)
+            pipe.hget(set_key(guess, "records"), hgnc_id)
+            current, encoded = pipe.execute()
+            generation = current.decode() if current is not None else None
         if generation is None:
             return None
-        encoded = self._redis.hget(set_key(generation, "records"), hgnc_id)
+        if generation != guess:
+            self._last_generation = generation
+            encoded = self._redis.hget(set_key(generation, "records"), hgnc_id)
         return Gene(hgnc_id, orjson.loads(encoded)) if encoded is not None else None
 
     def ids(self, offset: int = 0, limit: int | None = None) -> list[str]:
