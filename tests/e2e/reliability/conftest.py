@@ -42,8 +42,7 @@ def jobs_store(store: Store) -> Store:
 def workers(jobs_store: Store, start_process: StartProcess) -> Iterator[Workers]:
     workers = Workers(jobs_store, start_process)
     yield workers
-    for worker in workers.started:  # a frozen process would not see start_process's SIGTERM
-        worker.thaw()
+    workers.stop_all()
 
 
 @pytest.fixture(scope="package")

@@ -221,12 +221,15 @@ class WorkerProcess:
         os.kill(self.pid, signal.SIGKILL)
         self.process.process.wait(5)
 
-    def terminate(self, timeout: float = 10) -> tuple[int, float]:
-        """SIGTERM, as `docker stop` sends (then SIGCONT, in case it is frozen); its exit code and how
-        long it took to exit."""
-        started = time.monotonic()
+    def signal_stop(self) -> None:
+        """SIGTERM, as `docker stop` sends; then SIGCONT, in case it is frozen."""
         os.kill(self.pid, signal.SIGTERM)
         os.kill(self.pid, signal.SIGCONT)
+
+    def terminate(self, timeout: float = 10) -> tuple[int, float]:
+        """Stop it with SIGTERM; its exit code and how long it took to exit."""
+        started = time.monotonic()
+        self.signal_stop()
         code = self.process.process.wait(timeout)
         return code, time.monotonic() - started
 
@@ -257,6 +260,14 @@ class Workers:
 
     def logs(self) -> list[str]:
         return [worker.log() for worker in self.started]
+
+    def stop_all(self) -> None:
+        """SIGTERM (and SIGCONT, for the frozen) to every worker still running, all at once; then wait."""
+        running = [worker for worker in self.started if worker.process.is_running()]
+        for worker in running:
+            worker.signal_stop()
+        for worker in running:
+            worker.process.stop()  # waits for the exit; SIGKILL if it lingers
 
 
 def hand_to_frozen_worker(store: Store, worker: WorkerProcess, job_id: str, timeout: float = 10) -> None:
