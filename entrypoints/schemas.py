@@ -112,21 +112,20 @@ class ResultsSchema(Schema):
 
 
 class GeneRecordSchema(Schema):
-    """One HGNC record: list fields as arrays, empty fields left out; the fields below are the common ones."""
+    """One HGNC record: list fields as arrays, empty fields left out. Typed here: what every load guarantees."""
 
     class Meta:
         unknown = INCLUDE
 
     hgnc_id = fields.String(required=True, metadata={"example": "HGNC:5"})
     symbol = fields.String(required=True, metadata={"example": "A1BG"})
-    name = fields.String()
-    locus_group = fields.String()
-    locus_type = fields.String()
-    status = fields.String()
-    location = fields.String()
-    alias_symbol = fields.List(fields.String())
+    name = fields.Raw(metadata={"description": "the approved name", "example": "alpha-1-B glycoprotein"})
+    locus_group = fields.String(metadata={"example": "protein-coding gene"})
+    locus_type = fields.String(metadata={"example": "gene with protein product"})
+    location = fields.String(metadata={"example": "19q13.43"})
+    date_approved_reserved = fields.String(metadata={"description": "YYYY-MM-DD", "example": "1989-06-30"})
     prev_symbol = fields.List(fields.String())
-    date_approved_reserved = fields.Date()
+    alias_symbol = fields.List(fields.String())
 
 
 class LoadSummarySchema(Schema):

@@ -1,13 +1,17 @@
 """Schemathesis against the real API, from its own /openapi.json: no input gives a 500, breaks the contract, or changes data."""
 from __future__ import annotations
 
+import csv
 import gzip
 import hashlib
+import io
+import json
 import time
 from typing import Any, Iterator
 
 import pytest
 import requests
+from hypothesis import HealthCheck, given, settings, strategies as st
 import schemathesis
 from schemathesis import Case, GenerationMode
 from schemathesis.core import NOT_SET
@@ -21,8 +25,12 @@ from tests.conftest import FIXTURES, StartProcess
 from tests.processes import ApiProcess, RedisServer
 
 FIXTURE_SET = FIXTURES / "hgnc_sample.tsv"
-EXAMPLES_PER_OPERATION = 100  # fuzzing phase, both modes mixed; the coverage phase adds its own cases
+EXAMPLES_PER_OPERATION = 80  # fuzzing phase, both modes mixed; the coverage phase adds its own cases
 JOB_TIMEOUT_SECONDS = 30
+UPLOADS_OF_ANY_VALUES = 100
+# Some real columns (text, list, integer, lsdb's pairs, Solr's bookkeeping) and a made-up one.
+COLUMNS = ("hgnc_id", "symbol", "name", "locus_group", "locus_type", "location", "date_approved_reserved",
+           "prev_symbol", "alias_symbol", "gene_group_id", "pubmed_id", "lsdb", "orphanet", "_version_", "extra")
 
 
 def published_document() -> dict[str, Any]:
@@ -181,3 +189,69 @@ def test_the_last_page_at_the_largest_offset_is_empty_and_beyond_is_refused(watc
     assert watched_api.call(call(query=last_page)).json() == []
     refused = watched_api.call(call(query={"offset": 2**64}))
     assert refused.status_code == 400 and "offset" in refused.json()["errors"]
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=4), children, max_size=3),
+    max_leaves=6)
+_LISTS, _INTEGERS = {"prev_symbol", "alias_symbol", "gene_group_id", "pubmed_id", "lsdb"}, {"gene_group_id", "pubmed_id", "orphanet"}
+
+
+def _plausible(column: str) -> st.SearchStrategy[Any]:
+    """A value of the shape the column has in HGNC's JSON."""
+    if column == "hgnc_id":
+        return st.sampled_from(["HGNC:5", "HGNC:37133", "HGNC:1"])
+    one = st.integers(0, 10**6) if column in _INTEGERS else st.text(min_size=1, max_size=8)
+    return st.lists(one, min_size=1, max_size=3) if column in _LISTS else one
+
+
+def _mostly_plausible(column: str) -> st.SearchStrategy[Any]:
+    return st.one_of(_plausible(column), _plausible(column), _plausible(column), _json_values)
+
+
+def _as_tsv_cell(value: Any) -> str:
+    return "|".join(map(str, value)) if isinstance(value, list) else value if isinstance(value, str) else json.dumps(value)
+
+
+_records = st.fixed_dictionaries({column: _mostly_plausible(column) for column in COLUMNS[:2]},
+                                 optional={column: _mostly_plausible(column) for column in COLUMNS[2:]})
+_json_uploads = (st.lists(_records, max_size=4).map(lambda docs: {"response": {"docs": docs}})
+                 | st.lists(_records, max_size=3) | _json_values).map(lambda document: json.dumps(document).encode())
+
+
+def _tsv(header: list[str], rows: list[list[str]]) -> bytes:
+    text = io.StringIO(newline="")
+    csv.writer(text, delimiter="\t", lineterminator="\n").writerows([header, *rows])
+    return text.getvalue().encode()
+
+
+def _tsv_rows(header: list[str]) -> st.SearchStrategy[list[list[str]]]:
+    whole = st.tuples(*(_mostly_plausible(column).map(_as_tsv_cell) for column in header)).map(list)
+    ragged = st.lists(st.text(max_size=8), max_size=len(header) + 1)
+    return st.lists(st.one_of(whole, whole, whole, ragged), max_size=4)
+
+
+_headers = st.one_of(
+    st.lists(st.sampled_from(COLUMNS[2:]), unique=True).map(lambda rest: ["hgnc_id", "symbol", *rest]),
+    st.lists(st.sampled_from(COLUMNS), min_size=1, unique=True))
+_tsv_uploads = _headers.flatmap(lambda header: st.builds(_tsv, st.just(header), _tsv_rows(header)))
+hgnc_shaped_uploads = (_json_uploads | _tsv_uploads).flatmap(lambda body: st.sampled_from([body, gzip.compress(body)]))
+
+
+@given(upload=hgnc_shaped_uploads)
+@settings(max_examples=UPLOADS_OF_ANY_VALUES, derandomize=True, database=None, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+def test_an_hgnc_shaped_upload_of_any_values_is_refused_or_loaded_and_then_served(
+        upload: bytes, watched_api: WatchedApi) -> None:
+    """Random bytes rarely look like a gene set: these do, with any JSON or text in their fields."""
+    load = api_schema["/data"]["POST"].Case(body=upload, media_type="application/octet-stream")
+    if watched_api.call(load, excluded_checks=[positive_data_acceptance]).status_code != 201:
+        return
+    try:  # whatever loads is served within the contract
+        for path, query in (("/genes", {}), ("/genes", {"symbol": "a1bg", "locus_group": "other"}), ("/data", {})):
+            watched_api.call(api_schema[path]["GET"].Case(query=query))
+        for hgnc_id in watched_api.session.get(f"{watched_api.url}/genes").json():
+            watched_api.call(api_schema["/genes/{hgnc_id}"]["GET"].Case(path_parameters={"hgnc_id": hgnc_id}))
+    finally:
+        watched_api.call(api_schema["/data"]["POST"].Case(media_type="application/octet-stream"))  # the fixture set again
