@@ -75,7 +75,11 @@ def redis_binary() -> str:
 
 @pytest.fixture(scope="session")
 def real_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisEndpoint]:
-    """`REDIS_URL` if set, else a throwaway redis-server started for this session."""
+    """`REDIS_URL` if set, else a throwaway redis-server started for this session.
+
+    Tests empty the databases they use on it (the service's 0-3 and INTEGRATION_DB): never point
+    REDIS_URL at a Redis whose data matters.
+    """
     if os.environ.get("REDIS_URL"):
         endpoint = RedisEndpoint(os.environ["REDIS_URL"])
         try:
