@@ -57,6 +57,9 @@ class ReliableHotQueue(HotQueue):
 
     def get(self, block: bool = False, timeout: float | None = None) -> object | None:
         taken_key = inflight_key(self.key, self.worker_id)
+        # A worker asks for the next id only when it holds none. An id still in its list was moved by
+        # a BLMOVE whose answer was lost (redis-py then sends the command again): give it back first.
+        self.requeue_inflight(self.worker_id)
         if block:
             raw = self._redis.blmove(self.key, taken_key, timeout or 0, "LEFT", "RIGHT")
         else:
