@@ -1,0 +1,58 @@
+"""A TCP proxy in front of Redis that can cut a connection at the worst moment: as an answer goes by."""
+from __future__ import annotations
+
+import socket
+import threading
+
+
+class CuttingProxy:
+    """Forwards every connection to Redis; once armed, it drops the first answer that contains `needle`
+    and cuts that connection, as a network failure would after Redis has run the command."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self._target = (host, port)
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.host, self.port = self._listener.getsockname()
+        self._needle: bytes | None = None
+        self._lock = threading.Lock()
+        self.cuts = 0
+        threading.Thread(target=self._accept, name="proxy", daemon=True).start()
+
+    def cut_the_answer_containing(self, needle: bytes) -> None:
+        self._needle = needle
+
+    def close(self) -> None:
+        self._listener.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+                upstream = socket.create_connection(self._target)
+            except OSError:
+                return
+            threading.Thread(target=self._pump, args=(client, upstream, False), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client, True), daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket, answers: bool) -> None:
+        try:
+            while data := source.recv(65536):
+                if answers and self._cut(data):
+                    break
+                sink.sendall(data)
+        except OSError:
+            pass
+        for end in (source, sink):
+            try:
+                end.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            end.close()
+
+    def _cut(self, data: bytes) -> bool:
+        with self._lock:
+            if self._needle is None or self._needle not in data:
+                return False
+            self._needle = None
+            self.cuts += 1
+            return True
