@@ -1,0 +1,31 @@
+"""One real API for the fuzz, on a redis-server of its own, with the sample set loaded."""
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+import requests
+
+from tests.conftest import FIXTURES
+from tests.e2e.fuzz.contract import WatchedApi
+from tests.processes import ApiProcess, RedisServer
+
+SAMPLE_SET = FIXTURES / "hgnc_sample.tsv"
+
+
+@pytest.fixture(scope="package")
+def watched_api(redis_binary: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WatchedApi]:
+    """Started once (hypothesis runs each test many times); its own Redis: the fuzz meets no other test's data."""
+    directory = tmp_path_factory.mktemp("fuzz")
+    redis_server = RedisServer(redis_binary, directory / "redis").start()
+    api = None
+    try:
+        api = ApiProcess(redis_server.host, redis_server.port, SAMPLE_SET, directory / "api.log")
+        api.wait_until_healthy()
+        loaded = requests.post(f"{api.url}/data", timeout=30)  # no body: from HGNC_SOURCE, the sample set
+        assert loaded.status_code == 201, loaded.text
+        yield WatchedApi(api.url, {"REDIS_HOST": redis_server.host, "REDIS_PORT": str(redis_server.port)})
+    finally:
+        if api is not None:
+            api.stop()
+        redis_server.stop()

@@ -1,0 +1,96 @@
+"""The API's own OpenAPI document as schemathesis reads it, and the API under fuzz with what a user sees of its data."""
+from __future__ import annotations
+
+import gzip
+import hashlib
+from typing import Any
+
+import requests
+import schemathesis
+from schemathesis import Case, GenerationMode
+from schemathesis.specs.openapi.checks import positive_data_acceptance
+from schemathesis.transport.serialization import serialize_binary
+
+from entrypoints.api import create_app
+from entrypoints.containers import Container
+
+EXAMPLES_PER_OPERATION = 80  # fuzzing phase, both modes mixed; the coverage phase adds its own cases
+
+
+def published_document() -> dict[str, Any]:
+    """The document the API serves, read at import: schemathesis makes one test per operation of it."""
+    container = Container()
+    try:
+        return create_app(container).test_client().get("/openapi.json").get_json()
+    finally:
+        container.unwire()
+
+
+api_schema = schemathesis.openapi.from_dict(published_document())
+api_schema.config.generation.update(
+    modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
+    max_examples=EXAMPLES_PER_OPERATION,
+    deterministic=True,  # the same inputs on every run: CI is stable
+    database="none",  # nothing written under .hypothesis/
+)
+
+
+@schemathesis.serializer("application/gzip")
+def _gzip(context: schemathesis.SerializationContext, value: Any) -> bytes:
+    """An upload declared gzip goes gzipped, so that the fuzz reaches the decompression too."""
+    return gzip.compress(serialize_binary(value))
+
+
+class WatchedApi:
+    """The real API process, and what a user can see of its data: the gene records and the job ids."""
+
+    def __init__(self, url: str, redis_env: dict[str, str]) -> None:
+        self.url = url
+        self.redis_env = redis_env  # for a worker on the same Redis
+        self.session = requests.Session()
+        self.seen = self.snapshot()
+
+    @property
+    def call_kwargs(self) -> dict[str, Any]:
+        return {"base_url": self.url, "session": self.session}
+
+    def snapshot(self) -> tuple[str, tuple[str, ...]]:
+        genes = self.session.get(f"{self.url}/data", timeout=10)
+        jobs = self.session.get(f"{self.url}/jobs", timeout=10)
+        assert genes.status_code == jobs.status_code == 200
+        return hashlib.sha256(genes.content).hexdigest(), tuple(jobs.json())
+
+    def call(self, case: Case, **validate: Any) -> schemathesis.Response:
+        """Send the case, check the answer against the document, and `check_unchanged`."""
+        response = case.call(**self.call_kwargs)
+        self.validate(case, response, **validate)
+        self.check_unchanged(case, response.status_code)
+        return response
+
+    def validate(self, case: Case, response: schemathesis.Response, **validate: Any) -> None:
+        """Every check of schemathesis: 5xx, status, media type, schema, headers, acceptance, rejection, methods."""
+        if case.meta is not None and case.meta.generation.mode.is_positive and ends_before_it_starts(case):
+            case.validate_response(response, excluded_checks=[positive_data_acceptance],
+                                   transport_kwargs=self.call_kwargs)
+            assert response.status_code == 400 and "end_date" in response.json()["errors"], response.text
+            return
+        case.validate_response(response, transport_kwargs=self.call_kwargs, **validate)
+
+    def check_unchanged(self, case: Case, status: int) -> None:
+        """A request the API refused left the genes and the job ids as they were."""
+        now = self.snapshot()
+        if status >= 400:
+            assert now == self.seen, (
+                f"{case.method} {case.formatted_path} was refused with {status} and yet the data changed:\n"
+                f"{case.as_curl_command()}")
+        self.seen = now
+
+
+def ends_before_it_starts(case: Case) -> bool:
+    """The one rule of the job parameters that JSON Schema cannot state: start_date <= end_date."""
+    body = case.body
+    return (
+        case.operation.path == "/jobs" and case.method == "POST" and isinstance(body, dict)
+        and isinstance(body.get("start_date"), str) and isinstance(body.get("end_date"), str)
+        and body["start_date"] > body["end_date"]
+    )
