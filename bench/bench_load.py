@@ -1,0 +1,151 @@
+"""Load speed: POST /data against the cost of reading the file alone; GET /data's time and memory.
+
+Run from the repository root: `python -m bench.bench_load [--repeat 5]`. It starts its own
+redis-server and the API under gunicorn (one worker, so that one process does every request and
+its memory can be read), and interleaves the measurements so that the machine's noise falls on all
+of them alike: compare the ratios, not the absolute times.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import orjson
+import redis
+import requests
+
+from adapters.hgnc_format import parse_genes
+from adapters.redis_gene_repository import EncodedGeneSet, encode_record
+from bench.harness import DATA, cpu_seconds, gunicorn_api, median, memory_kib, redis_server, reset_peak_memory, runs
+
+TARGET_RATIO = 1.3
+NAIVE_DB = 9  # the naive reference writes beside the API's data (db 0), never into it
+
+
+def parse_and_encode(path: Path) -> int:
+    """(a) What reading the file costs: read, decompress, parse and encode every record to JSON."""
+    count = 0
+    for gene in parse_genes(path.read_bytes()):
+        encode_record(gene.record)
+        count += 1
+    return count
+
+
+def parse_encode_and_index(path: Path) -> int:
+    """(a+) Every bit of CPU work a load does without Redis: (a), the names index and the summaries."""
+    encoded = EncodedGeneSet()
+    for gene in parse_genes(path.read_bytes()):
+        encoded.add(gene)
+    encoded.names()
+    encoded.summaries()
+    return encoded.count
+
+
+def naive_load(path: Path, store: redis.Redis) -> int:
+    """The reference the issue names: one SET, hence one round trip, per gene."""
+    count = 0
+    for gene in parse_genes(path.read_bytes()):
+        store.set(f"naive:{gene.hgnc_id}", encode_record(gene.record))
+        count += 1
+    return count
+
+
+def post_data(url: str) -> int:
+    response = requests.post(f"{url}/data", timeout=600)
+    if response.status_code != 201:
+        raise RuntimeError(f"POST /data answered {response.status_code}: {response.text[:500]}")
+    return response.json()["count"]
+
+
+def get_data(url: str, keep: bool = False) -> tuple[int, bytes]:
+    """GET /data read to its last byte: its size, and the body itself if `keep`."""
+    size, chunks = 0, []
+    with requests.get(f"{url}/data", stream=True, timeout=600) as response:
+        response.raise_for_status()
+        for chunk in response.iter_content(chunk_size=1 << 16):
+            size += len(chunk)
+            if keep:
+                chunks.append(chunk)
+    return size, b"".join(chunks)
+
+
+def timed(action, *args, pid: int | None = None):  # type: ignore[no-untyped-def]
+    """Wall seconds, CPU seconds (of process `pid`, else of this one) and the result of `action(*args)`."""
+    cpu = (lambda: cpu_seconds(pid)) if pid else time.process_time
+    started, started_cpu = time.perf_counter(), cpu()
+    result = action(*args)
+    return time.perf_counter() - started, cpu() - started_cpu, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5, help="repetitions of each measurement (default 5)")
+    parser.add_argument("--naive-repeat", type=int, default=2, help="repetitions of the naive load (default 2; 0 skips it)")
+    parser.add_argument("--data", type=Path, default=DATA, help=f"the HGNC set to load (default {DATA})")
+    args = parser.parse_args()
+    path: Path = args.data
+
+    with redis_server() as store:
+        with gunicorn_api(store, ["--workers", "1"], {"HGNC_SOURCE": str(path)}) as api:
+            (worker,) = api.worker_pids()
+            print(f"data: {path} ({path.stat().st_size / 1e6:.1f} MB); API: gunicorn, 1 worker; "
+                  f"{args.repeat} repetitions, interleaved, after one warm-up of each\n")
+            rss_fresh = memory_kib(worker)["VmRSS"]
+            count = parse_and_encode(path)
+            parse_encode_and_index(path)
+            post_data(api.url)
+            reset_peak_memory(worker)
+
+            alone, indexed, loads = [], [], []
+            for _ in range(args.repeat):
+                alone.append(timed(parse_and_encode, path)[:2])
+                indexed.append(timed(parse_encode_and_index, path)[:2])
+                *measured, loaded = timed(post_data, api.url, pid=worker)
+                loads.append(tuple(measured))
+                if loaded != count:
+                    raise RuntimeError(f"POST /data loaded {loaded} genes, the file holds {count}")
+            load_peak = memory_kib(worker)["VmHWM"]
+
+        naive: list[float] = []
+        if args.naive_repeat:
+            naive_store = redis.Redis(port=store.connection_pool.connection_kwargs["port"], db=NAIVE_DB)
+            for _ in range(args.naive_repeat):
+                naive_store.flushdb()
+                naive.append(timed(naive_load, path, naive_store)[0])
+            naive_store.flushdb()
+
+        # A fresh API process for the export, so that its memory is not the loads' high-water mark.
+        with gunicorn_api(store, ["--workers", "1"], {"HGNC_SOURCE": str(path)}) as api:
+            (worker,) = api.worker_pids()
+            rss_before_export = memory_kib(worker)["VmRSS"]
+            reset_peak_memory(worker)
+            exports = [timed(get_data, api.url)[0] for _ in range(args.repeat)]
+            export_peak = memory_kib(worker)["VmHWM"]
+            size, body = get_data(api.url, keep=True)
+            exported = len(orjson.loads(body))
+
+    wall = {name: median([m[0] for m in measured]) for name, measured in (("a", alone), ("a+", indexed), ("b", loads))}
+    cpu = {name: median([m[1] for m in measured]) for name, measured in (("a", alone), ("a+", indexed), ("b", loads))}
+    a, a_plus, b = wall["a"], wall["a+"], wall["b"]
+    print(f"{count} genes; wall seconds (CPU seconds of the process doing the work)")
+    print(f"(a)  parse + encode the records alone    median {a:.3f} s ({cpu['a']:.3f})   runs: {runs([m[0] for m in alone])}")
+    print(f"(a+) (a) + names index + summaries       median {a_plus:.3f} s ({cpu['a+']:.3f})   runs: {runs([m[0] for m in indexed])}")
+    print(f"(b)  POST /data, API worker -> Redis     median {b:.3f} s ({cpu['b']:.3f})   runs: {runs([m[0] for m in loads])}")
+    print(f"ratio (b)/(a)  = {b / a:.2f}x (CPU {cpu['b'] / cpu['a']:.2f}x)   target <= {TARGET_RATIO}x: "
+          f"{'met' if b / a <= TARGET_RATIO else 'NOT met'}")
+    print(f"ratio (b)/(a+) = {b / a_plus:.2f}x (CPU {cpu['b'] / cpu['a+']:.2f}x)   target <= {TARGET_RATIO}x: "
+          f"{'met' if b / a_plus <= TARGET_RATIO else 'NOT met'}   (what Redis adds to the load's own CPU work)")
+    if naive:
+        n = median(naive)
+        print(f"naive, one SET per gene                  median {n:.3f} s   runs: {runs(naive)}   = {n / b:.1f}x (b)")
+    print(f"API worker RSS: {rss_fresh / 1024:.0f} MiB fresh, peak {load_peak / 1024:.0f} MiB over the loads")
+    print()
+    print(f"GET /data: {exported} records, {size / 1e6:.1f} MB, streamed")
+    print(f"GET /data                                median {median(exports):.3f} s   runs: {runs(exports)}")
+    print(f"API worker RSS (a fresh worker): {rss_before_export / 1024:.0f} MiB before, peak {export_peak / 1024:.0f} MiB "
+          f"during the exports (+{(export_peak - rss_before_export) / 1024:.1f} MiB)")
+
+
+if __name__ == "__main__":
+    main()

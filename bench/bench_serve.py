@@ -1,0 +1,106 @@
+"""Serving speed under gunicorn: GET /genes/<hgnc_id> requests/s against a trivial JSON route (/help).
+
+Run from the repository root: `python -m bench.bench_serve [--rounds 3 --duration 10]`. It starts
+its own redis-server and the API with the repository's gunicorn.conf.py, loads the full set, then
+runs wrk (Debian: `apt-get install -y wrk`) in alternating rounds with the same connections and
+duration against both routes: each gene request asks for a random id of the set. Compare the ratio,
+measured in the same run, not the absolute numbers: the machine is shared.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+
+import requests
+
+from bench.harness import OUT, gunicorn_api, median, redis_server
+
+TARGET_RATIO = 0.70
+TRIVIAL_ROUTE = "/help"  # the route list: small JSON built in the app, no Redis (/health pings Redis)
+
+# Each wrk thread reads the ids once, then asks for a random one on every request.
+RANDOM_GENE_SCRIPT = """
+local ids = {}
+for line in io.lines("%s") do ids[#ids + 1] = line end
+math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
+request = function()
+  return wrk.format("GET", "/genes/" .. ids[math.random(#ids)])
+end
+"""
+
+
+def wrk(url: str, seconds: int, connections: int, threads: int, script: str | None = None) -> float:
+    """Requests/s that wrk measured; every answer must be a 2xx and no socket may fail."""
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s"]
+    command += ["-s", script] if script else []
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    if "Non-2xx" in output or "Socket errors" in output:
+        raise RuntimeError(f"wrk saw failures against {url}:\n{output}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of both routes (default 3)")
+    parser.add_argument("--duration", type=int, default=10, help="seconds of each wrk run (default 10)")
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections (default 16)")
+    parser.add_argument("--wrk-threads", type=int, default=1, help="wrk threads (default 1: wrk shares the 2 cores)")
+    parser.add_argument("--workers", type=int, help="gunicorn workers (default: gunicorn.conf.py's)")
+    parser.add_argument("--threads", type=int, help="gunicorn threads per worker (default: gunicorn.conf.py's)")
+    parser.add_argument("--worker-class", help="gunicorn worker class (default: gunicorn.conf.py's)")
+    parser.add_argument("--no-access-log", action="store_true", help="serve without the access log")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not on the PATH (Debian: apt-get install -y wrk)")
+
+    options = []
+    options += ["--workers", str(args.workers)] if args.workers else []
+    options += ["--threads", str(args.threads)] if args.threads else []
+    options += ["--worker-class", args.worker_class] if args.worker_class else []
+    options += ["--access-logfile", "/dev/null"] if args.no_access_log else []
+
+    with redis_server() as store, gunicorn_api(store, options) as api:
+        load = requests.post(f"{api.url}/data", timeout=600)
+        load.raise_for_status()
+        ids = requests.get(f"{api.url}/genes", timeout=60).json()
+        OUT.mkdir(exist_ok=True)
+        (OUT / "gene_ids.txt").write_text("\n".join(ids) + "\n")
+        script = OUT / "random_gene.lua"
+        script.write_text(RANDOM_GENE_SCRIPT % (OUT / "gene_ids.txt"))
+        sample = requests.get(f"{api.url}/genes/{ids[0]}", timeout=10)
+        assert sample.ok and sample.json()["hgnc_id"] == ids[0], sample.text[:200]
+
+        runs = {"genes": [], "trivial": []}
+        targets = {
+            "genes": (api.url, str(script)),
+            "trivial": (f"{api.url}{TRIVIAL_ROUTE}", None),
+        }
+        shape = dict(seconds=args.duration, connections=args.connections, threads=args.wrk_threads)
+        print(f"gunicorn.conf.py {' '.join(options) or '(as configured)'}; {len(ids)} genes loaded; "
+              f"wrk -t{args.wrk_threads} -c{args.connections} -d{args.duration}s, {args.rounds} alternating rounds "
+              f"after a warm-up of each\n")
+        for name, (url, lua) in targets.items():
+            wrk(url, **{**shape, "seconds": 2}, script=lua)
+        for round_number in range(args.rounds):
+            order = ("genes", "trivial") if round_number % 2 == 0 else ("trivial", "genes")
+            for name in order:
+                url, lua = targets[name]
+                runs[name].append(wrk(url, **shape, script=lua))
+            print(f"round {round_number + 1}: GET /genes/<random id> {runs['genes'][-1]:8.0f} req/s   "
+                  f"GET {TRIVIAL_ROUTE} {runs['trivial'][-1]:8.0f} req/s   "
+                  f"ratio {runs['genes'][-1] / runs['trivial'][-1]:.2f}")
+
+    genes, trivial = median(runs["genes"]), median(runs["trivial"])
+    ratio = genes / trivial
+    round_ratios = [g / t for g, t in zip(runs["genes"], runs["trivial"])]
+    print(f"\nmedian GET /genes/<random id>  {genes:8.0f} req/s")
+    print(f"median GET {TRIVIAL_ROUTE}              {trivial:8.0f} req/s")
+    print(f"ratio of medians {ratio:.2f} (median of the rounds' ratios {median(round_ratios):.2f}); "
+          f"target >= {TARGET_RATIO:.2f}: {'met' if ratio >= TARGET_RATIO else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,141 @@
+"""What the benchmarks share: the data file, free ports, a private redis-server, the API under gunicorn."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+import redis
+import requests
+
+REPO = Path(__file__).resolve().parents[1]
+OUT = REPO / "bench" / "out"  # logs of the processes a benchmark starts (ignored by git)
+DATA = Path(os.environ.get("HGNC_BENCH_DATA") or REPO.parent / "shared" / "data" / "hgnc_complete_set.txt.gz")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def runs(values: Sequence[float], unit: str = "s", digits: int = 3) -> str:
+    return " ".join(f"{v:.{digits}f}" for v in values) + f" {unit}"
+
+
+def wait_until(ready: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if ready():
+                return
+        except (OSError, redis.RedisError, requests.RequestException):
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"{what} did not come up within {timeout:.0f} s")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """End a process we started, by its own id: TERM, then KILL if it lingers."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def redis_server() -> Iterator[redis.Redis]:
+    """A redis-server of our own on a free port, keeping nothing on disk; its client (db 0)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        sys.exit("redis-server is not on the PATH (Debian: apt-get install -y redis-server)")
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    client = redis.Redis(port=port)
+    try:
+        wait_until(client.ping, f"redis-server on port {port}")
+        yield client
+    finally:
+        client.close()
+        _stop(process)
+
+
+class Api:
+    """The API served by gunicorn with the repository's gunicorn.conf.py (options may override it)."""
+
+    def __init__(self, process: subprocess.Popen, url: str) -> None:
+        self.process = process
+        self.url = url
+
+    def worker_pids(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+        return [int(pid) for pid in children]
+
+
+@contextmanager
+def gunicorn_api(store: redis.Redis, options: Sequence[str] = (), env: dict[str, str] | None = None) -> Iterator[Api]:
+    port = free_port()
+    connection = store.connection_pool.connection_kwargs
+    environment = {
+        **os.environ,
+        "PORT": str(port),
+        "REDIS_HOST": "127.0.0.1",
+        "REDIS_PORT": str(connection["port"]),
+        "HGNC_SOURCE": str(DATA),
+        "LOG_LEVEL": "info",
+        **(env or {}),
+    }
+    command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", *options, "entrypoints.api:create_app()"]
+    OUT.mkdir(exist_ok=True)
+    log_path = OUT / f"gunicorn-{port}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, cwd=REPO, env=environment, stdout=subprocess.DEVNULL, stderr=log)
+    api = Api(process, f"http://127.0.0.1:{port}")
+    try:
+        wait_until(lambda: requests.get(f"{api.url}/health", timeout=2).ok, "the API under gunicorn", timeout=60)
+        yield api
+    except BaseException:
+        _stop(process)
+        sys.stderr.write(f"gunicorn's log, {log_path}:\n" + log_path.read_text(errors="replace")[-4000:])
+        raise
+    finally:
+        _stop(process)
+
+
+def memory_kib(pid: int) -> dict[str, int]:
+    """VmRSS (now) and VmHWM (peak) of a process, in KiB, from /proc."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            fields[name] = int(value.split()[0])
+    return fields
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, all its threads, from /proc/PID/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def reset_peak_memory(pid: int) -> None:
+    """Start VmHWM afresh from the current RSS (Linux 4.0+: `echo 5 > /proc/PID/clear_refs`)."""
+    Path(f"/proc/{pid}/clear_refs").write_text("5")
