@@ -48,6 +48,7 @@ def _path_parameter(name: str, description: str, **schema: Any) -> dict[str, Any
             "schema": {"type": "string", "minLength": 1, **schema}}
 
 
+_BINARY = {"type": "string", "format": "binary"}
 _HGNC_ID = {"type": "string", "pattern": f"^{HGNC_ID_PATTERN.pattern}$"}
 _HGNC_IDS = {"type": "array", "items": _HGNC_ID}
 _JOB_IDS = {"type": "array", "items": {"type": "string"}}
@@ -72,7 +73,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "description": "Without a body, loads from `HGNC_SOURCE`. The format is recognised from the "
                        "content whatever the Content-Type. A failed load leaves the loaded data untouched.",
         "requestBody": {"required": False, "content": {
-            media_type: {"schema": {"type": "string", "format": "binary"}}
+            media_type: {"schema": _BINARY}
             for media_type in ("application/octet-stream", JSON, "text/tab-separated-values", "application/gzip")
         }},
         "responses": {
@@ -103,7 +104,8 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         # Any text reaches the view (no routing-level 404): one that does not match is answered 400.
         "parameters": [_path_parameter("hgnc_id", "e.g. `HGNC:5`", pattern=_HGNC_ID["pattern"])],
         "responses": {"200": _json("the record", "GeneRecord"),
-                      "400": _problem("not an hgnc_id: it does not match the pattern"), "404": _problem("no gene with this id"),
+                      "400": _problem("not an hgnc_id: it does not match the pattern"),
+                      "404": _problem("no gene with this id"),
                       "503": _STORE_DOWN},
     },
     ("jobs.submit_job", "post"): {
@@ -145,7 +147,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "tags": ["jobs"],
         "parameters": [_JOB_ID],
         "responses": {
-            "200": {"description": "the PNG", "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}},
+            "200": {"description": "the PNG", "content": {"image/png": {"schema": _BINARY}}},
             "404": _NO_JOB, "409": _NOT_READY, "503": _STORE_DOWN,
         },
     },

@@ -1,4 +1,4 @@
-"""GET /openapi.json: a valid OpenAPI 3.1 document of exactly the app's routes, built once, from the marshmallow schemas."""
+"""GET /openapi.json: valid OpenAPI 3.1 of exactly the app's routes, built once, from the marshmallow schemas."""
 from __future__ import annotations
 
 import re

@@ -1,4 +1,4 @@
-"""Every operation but the loads, fuzzed from the document: no 5xx, every answer as documented, a refusal changes nothing."""
+"""Every operation but the loads, fuzzed: no 5xx, every answer as documented, and a refusal changes nothing."""
 from __future__ import annotations
 
 import time

@@ -1,4 +1,4 @@
-"""POST /data fuzzed: any bytes, and HGNC-shaped sets with any values; each is refused without a change, or loaded and served."""
+"""POST /data fuzzed with any bytes and with HGNC-shaped sets of any values: refused unchanged, or loaded and served."""
 from __future__ import annotations
 
 import csv
@@ -50,7 +50,9 @@ def mostly_plausible(column: str) -> st.SearchStrategy[Any]:
 
 
 def tsv_cell(value: Any) -> str:
-    return "|".join(map(str, value)) if isinstance(value, list) else value if isinstance(value, str) else json.dumps(value)
+    if isinstance(value, list):
+        return "|".join(map(str, value))
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 def tsv(header: list[str], rows: list[list[str]]) -> bytes:
