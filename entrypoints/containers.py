@@ -6,6 +6,8 @@ import socket
 import uuid
 
 import redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 from dependency_injector import containers, providers
 
 from adapters.hgnc_source import HgncBytesSource, source_for
@@ -25,11 +27,17 @@ GENES_DB, QUEUE_DB, JOBS_DB, RESULTS_DB = 0, 1, 2, 3
 
 
 def _redis_client(host: str, port: int, db: int) -> redis.Redis:
-    """A lazily connecting client: nothing touches the network until the first command."""
+    """A lazily connecting client: nothing touches the network until the first command.
+
+    One quick retry rides over a dropped connection; a Redis that is down is reported within
+    a fraction of a second (the API answers 503, the worker backs off), not after redis-py's
+    default of several growing waits.
+    """
     return redis.Redis(
         host=host,
         port=port,
         db=db,
+        retry=Retry(ExponentialBackoff(cap=0.25, base=0.05), retries=1),
         socket_connect_timeout=2,
         socket_timeout=30,
         socket_keepalive=True,
