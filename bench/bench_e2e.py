@@ -17,6 +17,7 @@ import sys
 import time
 from contextlib import ExitStack, contextmanager
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Iterator
 
 import redis
@@ -42,9 +43,11 @@ def worker_process(port: int, name: str) -> Iterator[subprocess.Popen]:
     """`python -m entrypoints.worker` on the benchmark's Redis, its log in bench/out; stopped by its own id."""
     OUT.mkdir(exist_ok=True)
     env = {**os.environ, "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(port), "LOG_LEVEL": "WARNING"}
-    with (OUT / f"{name}.log").open("wb") as log:
+    log_path = OUT / f"{name}.log"
+    with log_path.open("wb") as log:
         process = subprocess.Popen([sys.executable, "-m", "entrypoints.worker"], cwd=REPO, env=env,
                                    stdout=log, stderr=subprocess.STDOUT)
+    process.log_path = log_path  # type: ignore[attr-defined]
     try:
         yield process
     finally:
@@ -55,6 +58,12 @@ def worker_process(port: int, name: str) -> Iterator[subprocess.Popen]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far, from /proc (steadier than wall time on shared cores)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -69,16 +78,18 @@ def main() -> None:
               f"loaded {loaded['count']} genes in {loaded['seconds']} s")
         outcomes = {workers: measure(api.url, port, workers, args.jobs) for workers in args.workers}
     print(f"\n{args.jobs} small jobs (4-week ranges) through HTTP, submitted back to back by one client:")
-    print("  workers   jobs/s   median latency   p95 latency   submitting took")
-    for workers, (rate, middle, p95, submit_seconds) in outcomes.items():
-        print(f"  {workers:7d} {rate:8.1f} {middle * 1000:13.0f} ms {p95 * 1000:10.0f} ms {submit_seconds:12.1f} s")
+    print("  workers   jobs/s   median latency   p95 latency   submitting took   worker CPU a job")
+    for workers, (rate, middle, p95, submit_seconds, cpu) in outcomes.items():
+        print(f"  {workers:7d} {rate:8.1f} {middle * 1000:13.0f} ms {p95 * 1000:10.0f} ms {submit_seconds:12.1f} s"
+              f" {cpu * 1000:15.1f} ms")
     if 1 in outcomes and 2 in outcomes:
         print(f"  2 workers / 1 worker: {outcomes[2][0] / outcomes[1][0]:.2f}x the jobs/s "
               "(the 2 shared cores also run the API, Redis and this client)")
 
 
-def measure(url: str, port: int, workers: int, jobs: int) -> tuple[float, float, float, float]:
-    """jobs/s from the first submission to the last completion, median and p95 latency, submit time."""
+def measure(url: str, port: int, workers: int, jobs: int) -> tuple[float, float, float, float, float]:
+    """jobs/s from the first submission to the last completion, median and p95 latency, submit time,
+    and the workers' CPU time per job (their start-up excluded)."""
     for db in (QUEUE_DB, JOBS_DB, RESULTS_DB):
         redis.Redis(port=port, db=db).flushdb()
     queue = redis.Redis(port=port, db=QUEUE_DB)
@@ -86,8 +97,9 @@ def measure(url: str, port: int, workers: int, jobs: int) -> tuple[float, float,
     with ExitStack() as stack, requests.Session() as http:
         processes = []
         for number in range(workers):
-            processes.append(stack.enter_context(worker_process(port, f"worker-{workers}-{number}")))
+            processes.append(stack.enter_context(worker_process(port, f"worker-{port}-{workers}-{number}")))
             wait_until(lambda: len(queue.keys(beats)) > number, f"worker {number + 1} of {workers}")
+        cpu_before = sum(cpu_seconds(worker.pid) for worker in processes)
         submitting = time.perf_counter()
         ids = []
         for n in range(jobs):
@@ -96,14 +108,16 @@ def measure(url: str, port: int, workers: int, jobs: int) -> tuple[float, float,
             ids.append(response.json()["id"])
         submit_seconds = time.perf_counter() - submitting
         wait_for_all(http, url, jobs, processes)
+        worker_cpu = (sum(cpu_seconds(worker.pid) for worker in processes) - cpu_before) / jobs
         finished = [http.get(f"{url}/jobs/{job_id}", timeout=30).json() for job_id in ids]
     submitted_at = [datetime.fromisoformat(job["submitted_at"]) for job in finished]
     finished_at = [datetime.fromisoformat(job["finished_at"]) for job in finished]
     latencies = sorted((f - s).total_seconds() for s, f in zip(submitted_at, finished_at))
     rate = jobs / (max(finished_at) - min(submitted_at)).total_seconds()
     middle, p95 = median(latencies), latencies[int(0.95 * (len(latencies) - 1))]
-    print(f"  {workers} worker(s): {rate:.1f} jobs/s, median latency {middle * 1000:.0f} ms")
-    return rate, middle, p95, submit_seconds
+    print(f"  {workers} worker(s): {rate:.1f} jobs/s, median latency {middle * 1000:.0f} ms, "
+          f"worker CPU {worker_cpu * 1000:.1f} ms a job")
+    return rate, middle, p95, submit_seconds, worker_cpu
 
 
 def wait_for_all(http: requests.Session, url: str, jobs: int, workers: list[subprocess.Popen]) -> None:
@@ -115,8 +129,10 @@ def wait_for_all(http: requests.Session, url: str, jobs: int, workers: list[subp
         failed = http.get(f"{url}/jobs", params={"status": "failed"}, timeout=30).json()
         if failed:
             sys.exit(f"{len(failed)} job(s) failed, e.g. {http.get(f'{url}/jobs/{failed[0]}', timeout=30).json()}")
-        if any(worker.poll() is not None for worker in workers):
-            sys.exit(f"a worker died: see its log in {OUT}")
+        for worker in workers:
+            if worker.poll() is not None:
+                log = worker.log_path.read_text(errors="replace")[-3000:]
+                sys.exit(f"worker {worker.pid} died with exit code {worker.returncode}; {worker.log_path}:\n{log}")
         if time.monotonic() > deadline:
             sys.exit(f"only {complete} of {jobs} jobs complete after {RUN_TIMEOUT_SECONDS} s")
         time.sleep(0.25)
