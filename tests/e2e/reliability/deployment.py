@@ -109,9 +109,6 @@ class Store:
         assert job is not None, f"job {job_id} is gone"
         return job
 
-    def statuses(self, job_ids: Iterable[str]) -> Counter[str]:
-        return Counter(self.job(job_id).status.value for job_id in job_ids)
-
     def eventually_all_complete(self, job_ids: Iterable[str], timeout: float) -> float:
         ids = list(job_ids)
         return eventually(self.all_in(ids, JobStatus.COMPLETE), timeout, f"all {len(ids)} jobs complete", interval=0.1)
@@ -160,8 +157,9 @@ class Store:
         return json.loads(json.dumps(analyse(self.genes.summaries(), parameters)))
 
     def assert_complete_exactly_once(self, job_ids: list[str], logs: Iterable[str] = ()) -> None:
-        """Each job complete, in no other status set, with its one results key and one plot key;
-        nothing left queued or in flight; and at most one worker ever logged completing it."""
+        """Each job complete, in no other status set, with its results key and its plot key and no
+        other (results are overwritten, never copied) holding the right analysis; nothing left
+        queued or in flight; and at most one worker ever logged completing it."""
         jobs = [self.job(job_id) for job_id in job_ids]
         assert Counter(job.status.value for job in jobs) == {"complete": len(jobs)}
         assert all(job.error is None and job.finished_at is not None for job in jobs)
@@ -169,7 +167,10 @@ class Store:
             members = {m.decode() for m in self.jobs_redis.zrange(status_key(status), 0, -1)}
             expected = set(job_ids) if status is JobStatus.COMPLETE else set()
             assert members & set(job_ids) == expected, f"ids in the {status.value} set"
-        assert self.result_keys() == sorted([results_key(i) for i in job_ids] + [plot_key(i) for i in job_ids])
+        keys = set(self.result_keys())
+        assert {results_key(i) for i in job_ids} | {plot_key(i) for i in job_ids} <= keys
+        every_job = self.jobs.ids()  # and no other key: no copy, no leftover of a job now gone
+        assert keys <= {results_key(i) for i in every_job} | {plot_key(i) for i in every_job}
         expected = {}
         for job in jobs:  # one analysis per distinct parameters: each is checked against its own
             if job.parameters not in expected:
