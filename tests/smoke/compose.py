@@ -64,12 +64,25 @@ class Api:
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
         self.http = requests.Session()
+        # A request that met a dropped keep-alive connection and was sent once more. gunicorn's
+        # gthread worker closes an idle connection now and then just as the client reuses it
+        # (benoitc/gunicorn#2676); a real client retries that. Reported, so a pattern shows.
+        self.resent: list[str] = []
 
     def get(self, path: str, **kwargs: Any) -> requests.Response:
-        return self.http.get(self.base_url + path, timeout=kwargs.pop("timeout", 30), **kwargs)
+        return self._send("GET", path, timeout=kwargs.pop("timeout", 30), **kwargs)
 
     def post(self, path: str, **kwargs: Any) -> requests.Response:
-        return self.http.post(self.base_url + path, timeout=kwargs.pop("timeout", 120), **kwargs)
+        return self._send("POST", path, timeout=kwargs.pop("timeout", 120), **kwargs)
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        try:
+            return self.http.request(method, self.base_url + path, **kwargs)
+        except requests.ConnectionError as error:
+            if "RemoteDisconnected" not in repr(error) and "ConnectionResetError" not in repr(error):
+                raise
+            self.resent.append(f"{method} {path}: {error}")
+            return self.http.request(method, self.base_url + path, **kwargs)
 
     def wait_healthy(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout

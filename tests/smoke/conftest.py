@@ -15,6 +15,7 @@ import pytest
 from tests.smoke.compose import DATA_DIR, REPO_ROOT, Api, ComposeStack, docker_engine_problem, free_port, snapshot_files
 
 TIMINGS: list[tuple[str, float]] = []
+RESENT: list[str] = []  # requests sent again after a dropped keep-alive connection (see Api)
 _failed_step: dict[Path, str] = {}
 
 
@@ -80,6 +81,10 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for name, seconds in TIMINGS:
         terminalreporter.write_line(f"{seconds:8.1f} s  {name}")
     terminalreporter.write_line(f"{sum(s for _, s in TIMINGS):8.1f} s  in all")
+    if RESENT:
+        terminalreporter.write_line(f"{len(RESENT)} request(s) sent again after a dropped keep-alive connection:")
+        for line in RESENT:
+            terminalreporter.write_line(f"  {line}")
 
 
 # -- the stack --------------------------------------------------------------------------------
@@ -118,8 +123,10 @@ def stack(docker_engine: None, phase: Callable[[str], ContextManager[None]]) -> 
 
 
 @pytest.fixture(scope="session")
-def api(stack: ComposeStack) -> Api:
-    return Api(f"http://127.0.0.1:{stack.env['API_PORT']}")
+def api(stack: ComposeStack) -> Iterator[Api]:
+    client = Api(f"http://127.0.0.1:{stack.env['API_PORT']}")
+    yield client
+    RESENT.extend(client.resent)
 
 
 def _refuse_when_data_is_in_use() -> None:
