@@ -78,18 +78,20 @@ def main() -> None:
               f"loaded {loaded['count']} genes in {loaded['seconds']} s")
         outcomes = {workers: measure(api.url, port, workers, args.jobs) for workers in args.workers}
     print(f"\n{args.jobs} small jobs (4-week ranges) through HTTP, submitted back to back by one client:")
-    print("  workers   jobs/s   median latency   p95 latency   submitting took   worker CPU a job")
-    for workers, (rate, middle, p95, submit_seconds, cpu) in outcomes.items():
-        print(f"  {workers:7d} {rate:8.1f} {middle * 1000:13.0f} ms {p95 * 1000:10.0f} ms {submit_seconds:12.1f} s"
-              f" {cpu * 1000:15.1f} ms")
+    print("  workers   jobs/s   median latency   p95 latency   median run   submitting took   worker CPU a job")
+    for workers, (rate, middle, p95, run, submit_seconds, cpu) in outcomes.items():
+        print(f"  {workers:7d} {rate:8.1f} {middle * 1000:13.0f} ms {p95 * 1000:10.0f} ms {run * 1000:8.0f} ms"
+              f" {submit_seconds:14.1f} s {cpu * 1000:15.1f} ms")
+    print("  (latency: submitted_at to finished_at, the wait in the queue included; run: started_at to finished_at)")
     if 1 in outcomes and 2 in outcomes:
         print(f"  2 workers / 1 worker: {outcomes[2][0] / outcomes[1][0]:.2f}x the jobs/s "
               "(the 2 shared cores also run the API, Redis and this client)")
+    print(f"  load average at the end {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
-def measure(url: str, port: int, workers: int, jobs: int) -> tuple[float, float, float, float, float]:
-    """jobs/s from the first submission to the last completion, median and p95 latency, submit time,
-    and the workers' CPU time per job (their start-up excluded)."""
+def measure(url: str, port: int, workers: int, jobs: int) -> tuple[float, float, float, float, float, float]:
+    """jobs/s from the first submission to the last completion, median and p95 latency, median run
+    time, submit time, and the workers' CPU time per job (their start-up excluded)."""
     for db in (QUEUE_DB, JOBS_DB, RESULTS_DB):
         redis.Redis(port=port, db=db).flushdb()
     queue = redis.Redis(port=port, db=QUEUE_DB)
@@ -111,13 +113,15 @@ def measure(url: str, port: int, workers: int, jobs: int) -> tuple[float, float,
         worker_cpu = (sum(cpu_seconds(worker.pid) for worker in processes) - cpu_before) / jobs
         finished = [http.get(f"{url}/jobs/{job_id}", timeout=30).json() for job_id in ids]
     submitted_at = [datetime.fromisoformat(job["submitted_at"]) for job in finished]
+    started_at = [datetime.fromisoformat(job["started_at"]) for job in finished]
     finished_at = [datetime.fromisoformat(job["finished_at"]) for job in finished]
+    run = median([(f - s).total_seconds() for s, f in zip(started_at, finished_at)])
     latencies = sorted((f - s).total_seconds() for s, f in zip(submitted_at, finished_at))
     rate = jobs / (max(finished_at) - min(submitted_at)).total_seconds()
     middle, p95 = median(latencies), latencies[int(0.95 * (len(latencies) - 1))]
     print(f"  {workers} worker(s): {rate:.1f} jobs/s, median latency {middle * 1000:.0f} ms, "
           f"worker CPU {worker_cpu * 1000:.1f} ms a job")
-    return rate, middle, p95, submit_seconds, worker_cpu
+    return rate, middle, p95, run, submit_seconds, worker_cpu
 
 
 def wait_for_all(http: requests.Session, url: str, jobs: int, workers: list[subprocess.Popen]) -> None:

@@ -8,6 +8,7 @@ Starts its own redis-server on a free port (never the one on 6379), loads the da
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 from datetime import date
@@ -89,9 +90,13 @@ def run(store: redis.Redis, runs: int, data: Path) -> None:
         print(f"  {name:28s} {median * 1000:8.1f} ms  ({median / whole:5.1%} of the job)  min {min(values) * 1000:.1f} ms")
     print(f"  {'JobRunner.run, CPU time':28s} {statistics.median(cpu_seconds) * 1000:8.1f} ms  "
           f"(this process only; Redis's own work is apart)")
-    verdict = "meets" if whole < TARGET_SECONDS else "MISSES"
-    print(f"\nworker time {whole * 1000:.1f} ms: {verdict} the {TARGET_SECONDS * 1000:.0f} ms target "
-          f"({whole / TARGET_SECONDS:.2f}x of it)")
+    cpu = statistics.median(cpu_seconds)
+    print(f"\nworker time {whole * 1000:.1f} ms wall: {_verdict(whole)}; {cpu * 1000:.1f} ms CPU: {_verdict(cpu)} "
+          f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores: wall time counts the waits for a core)")
+
+
+def _verdict(seconds: float) -> str:
+    return f"{'meets' if seconds < TARGET_SECONDS else 'MISSES'} the {TARGET_SECONDS * 1000:.0f} ms target"
 
 
 if __name__ == "__main__":

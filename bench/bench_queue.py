@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import logging
+import os
 import statistics
 import threading
 import time
@@ -108,7 +109,8 @@ def run(port: int, jobs: int, rounds: int) -> None:
     ratio = statistics.median(o / t for o, t in zip(ours, theirs))
     print(f"\nmedian of {rounds} rounds: ours {statistics.median(ours):.0f} jobs/s, "
           f"RQ SimpleWorker {statistics.median(theirs):.0f} jobs/s; ratio {ratio:.1f}x "
-          f"({'meets' if ratio >= TARGET_RATIO else 'MISSES'} the {TARGET_RATIO:.0f}x target)")
+          f"({'meets' if ratio >= TARGET_RATIO else 'MISSES'} the {TARGET_RATIO:.0f}x target; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
 
 
 if __name__ == "__main__":
