@@ -25,7 +25,6 @@ from genes.gene import Gene, GeneSummary
 CURRENT_KEY = "genes:current"
 RETIRED_SET_GRACE_SECONDS = 600
 WRITE_BATCH = 2_000
-NAMES_BATCH = 10_000
 WRITES_IN_FLIGHT = 2  # batches queued for the writer thread: enough to overlap, bounded in memory
 READ_BATCH = 1_000
 _SUFFIXES = ("records", "ids", "names", "summaries", "meta")
@@ -47,7 +46,11 @@ def encode_record(record: Mapping[str, Any]) -> bytes:
 class EncodedGeneSet:
     """Everything a load stores besides the records' order, built gene by gene: CPU work only, no Redis.
 
-    Kept apart from the writing so that a benchmark can time exactly this work against a whole load.
+    The names index comes in two parts so that most of it is written while the source is still
+    being read: `fresh_names` hands over each name when it is first seen (98% of the names are
+    never seen again: their entry is final), `shared_names` the final entries of the few names
+    seen more than once, which overwrite the fresh ones. Kept apart from the writing so that a
+    benchmark can time exactly this work against a whole load.
     """
 
     def __init__(self) -> None:
@@ -56,7 +59,9 @@ class EncodedGeneSet:
         # text or tuples of text, which the garbage collector soon stops tracking: keeping 43,882
         # objects instead made each load spend a tenth of a second more in collections.
         self._ids_by_rank: dict[int, dict[str, str]] = defaultdict(dict)
-        self._shared_names: set[str] = set()  # the few names that more than one hit points to
+        self._fresh_names: dict[str, str] = {}  # first seen since the last `fresh_names()`
+        self._named: set[str] = set()
+        self._shared_names: set[str] = set()  # seen more than once (another rank, another gene)
         self._summary_rows: list[tuple[str | None, ...]] = []
 
     @property
@@ -73,32 +78,27 @@ class EncodedGeneSet:
             named = self._ids_by_rank[rank]
             key = name.lower()
             known = named.get(key)
-            if known is None:
-                named[key] = hgnc_id
-            else:
-                named[key] = f"{known},{hgnc_id}"
+            named[key] = hgnc_id if known is None else f"{known},{hgnc_id}"
+            if key in self._named:
                 self._shared_names.add(key)
+            else:
+                self._named.add(key)
+                self._fresh_names[key] = hgnc_id
         self._summary_rows.append(_summary_row(gene.summary()))
         return encode_record(gene.record)
 
-    def names(self) -> dict[str, str]:
-        """Lower-case name -> comma-joined ids, best rank first, then load order; each id once."""
+    def fresh_names(self) -> dict[str, str]:
+        """The names first seen since the last call, each with the one id found so far."""
+        fresh, self._fresh_names = self._fresh_names, {}
+        return fresh
+
+    def shared_names(self) -> dict[str, str]:
+        """The names seen more than once: their ids comma-joined, best rank first, then load order, each once."""
         ranked = [self._ids_by_rank[rank] for rank in sorted(self._ids_by_rank)]
-        if not ranked:
-            return {}
-        merged = dict(ranked[0])
-        shared = set(self._shared_names)
-        for named in ranked[1:]:
-            for name, ids in named.items():
-                known = merged.get(name)
-                if known is None:
-                    merged[name] = ids
-                else:
-                    merged[name] = f"{known},{ids}"
-                    shared.add(name)
-        for name in shared:  # a gene named twice (an alias equal to its symbol but for case) is listed once
-            merged[name] = ",".join(dict.fromkeys(merged[name].split(",")))
-        return merged
+        return {
+            name: ",".join(dict.fromkeys(",".join(named[name] for named in ranked if name in named).split(",")))
+            for name in self._shared_names
+        }
 
     def summaries(self) -> bytes:
         return _encode_summary_rows(self._summary_rows)
@@ -162,21 +162,18 @@ class RedisGeneRepository:
         return count
 
     def _write_generation(self, generation: str, genes: Iterable[Gene], source: str) -> int:
-        records_key, ids_key = set_key(generation, "records"), set_key(generation, "ids")
         encoded = EncodedGeneSet()
         with _BackgroundWriter(self._redis) as writer:
             batch: dict[str, bytes] = {}
             for gene in genes:
                 batch[gene.hgnc_id] = encoded.add(gene)
                 if len(batch) >= WRITE_BATCH:
-                    writer.submit(_batch_writes(records_key, ids_key, batch))
+                    writer.submit(_batch_writes(generation, batch, encoded.fresh_names()))
                     batch = {}
             if batch:
-                writer.submit(_batch_writes(records_key, ids_key, batch))
+                writer.submit(_batch_writes(generation, batch, encoded.fresh_names()))
             if encoded.count:
-                # The names first: Redis stores them while the summaries are encoded.
-                writer.submit(_names_writes(generation, encoded.names()))
-                writer.submit(_summary_writes(generation, encoded.summaries(), encoded.count, source))
+                writer.submit(_final_writes(generation, encoded, source))
             writer.drain()
         return encoded.count
 
@@ -263,24 +260,22 @@ class RedisGeneRepository:
                     yield encoded.decode()
 
 
-def _batch_writes(records_key: str, ids_key: str, batch: dict[str, bytes]) -> Callable[[Pipeline], object]:
+def _batch_writes(generation: str, batch: dict[str, bytes], names: dict[str, str]) -> Callable[[Pipeline], object]:
     def fill(pipe: Pipeline) -> None:
-        pipe.hset(records_key, mapping=batch)
-        pipe.rpush(ids_key, *batch)
+        pipe.hset(set_key(generation, "records"), mapping=batch)
+        pipe.rpush(set_key(generation, "ids"), *batch)
+        if names:
+            pipe.hset(set_key(generation, "names"), mapping=names)
     return fill
 
 
-def _names_writes(generation: str, names: dict[str, str]) -> Callable[[Pipeline], object]:
-    pairs = list(names.items())
+def _final_writes(generation: str, encoded: EncodedGeneSet, source: str) -> Callable[[Pipeline], object]:
+    """The names seen more than once (overwriting their first entry), the summaries, the meta."""
+    shared_names, summaries, count = encoded.shared_names(), encoded.summaries(), encoded.count
 
     def fill(pipe: Pipeline) -> None:
-        for start in range(0, len(pairs), NAMES_BATCH):
-            pipe.hset(set_key(generation, "names"), mapping=dict(pairs[start:start + NAMES_BATCH]))
-    return fill
-
-
-def _summary_writes(generation: str, summaries: bytes, count: int, source: str) -> Callable[[Pipeline], object]:
-    def fill(pipe: Pipeline) -> None:
+        if shared_names:
+            pipe.hset(set_key(generation, "names"), mapping=shared_names)
         pipe.set(set_key(generation, "summaries"), summaries)
         pipe.hset(set_key(generation, "meta"), mapping={"count": count, "source": source, "loaded_at": time.time()})
     return fill

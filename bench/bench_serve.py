@@ -16,7 +16,7 @@ import sys
 
 import requests
 
-from bench.harness import OUT, gunicorn_api, median, redis_server
+from bench.harness import OUT, cpu_seconds, gunicorn_api, median, redis_server
 
 TARGET_RATIO = 0.70
 TRIVIAL_ROUTE = "/help"  # the route list: small JSON built in the app, no Redis (/health pings Redis)
@@ -32,14 +32,22 @@ end
 """
 
 
-def wrk(url: str, seconds: int, connections: int, threads: int, script: str | None = None) -> float:
-    """Requests/s that wrk measured; every answer must be a 2xx and no socket may fail."""
+def wrk(url: str, seconds: int, connections: int, threads: int, script: str | None = None,
+        workers: tuple[int, ...] = (), redis_pid: int = 0) -> tuple[float, float, float]:
+    """Requests/s that wrk measured; the CPU µs per request of the gunicorn workers, and of Redis.
+
+    Every answer must be a 2xx and no socket may fail.
+    """
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s"]
     command += ["-s", script] if script else []
+    workers_before, redis_before = sum(map(cpu_seconds, workers)), cpu_seconds(redis_pid)
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    workers_cpu, redis_cpu = sum(map(cpu_seconds, workers)) - workers_before, cpu_seconds(redis_pid) - redis_before
     if "Non-2xx" in output or "Socket errors" in output:
         raise RuntimeError(f"wrk saw failures against {url}:\n{output}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    done = max(int(re.search(r"(\d+) requests in", output).group(1)), 1)
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    return rate, workers_cpu / done * 1e6, redis_cpu / done * 1e6
 
 
 def main() -> None:
@@ -73,12 +81,17 @@ def main() -> None:
         sample = requests.get(f"{api.url}/genes/{ids[0]}", timeout=10)
         assert sample.ok and sample.json()["hgnc_id"] == ids[0], sample.text[:200]
 
-        runs = {"genes": [], "trivial": []}
+        # CPU per request of the gunicorn workers and of redis-server: steadier than requests/s
+        # when other work shares the cores.
+        servers = {"workers": tuple(api.worker_pids()), "redis_pid": store.info("server")["process_id"]}
+        runs: dict[str, list[float]] = {"genes": [], "trivial": []}
+        cpu: dict[str, list[float]] = {"genes": [], "trivial": []}
+        redis_cpu: dict[str, list[float]] = {"genes": [], "trivial": []}
         targets = {
             "genes": (api.url, str(script)),
             "trivial": (f"{api.url}{TRIVIAL_ROUTE}", None),
         }
-        shape = dict(seconds=args.duration, connections=args.connections, threads=args.wrk_threads)
+        shape = dict(seconds=args.duration, connections=args.connections, threads=args.wrk_threads, **servers)
         print(f"gunicorn.conf.py {' '.join(options) or '(as configured)'}; {len(ids)} genes loaded; "
               f"wrk -t{args.wrk_threads} -c{args.connections} -d{args.duration}s, {args.rounds} alternating rounds "
               f"after a warm-up of each\n")
@@ -88,18 +101,25 @@ def main() -> None:
             order = ("genes", "trivial") if round_number % 2 == 0 else ("trivial", "genes")
             for name in order:
                 url, lua = targets[name]
-                runs[name].append(wrk(url, **shape, script=lua))
-            print(f"round {round_number + 1}: GET /genes/<random id> {runs['genes'][-1]:8.0f} req/s   "
-                  f"GET {TRIVIAL_ROUTE} {runs['trivial'][-1]:8.0f} req/s   "
-                  f"ratio {runs['genes'][-1] / runs['trivial'][-1]:.2f}")
+                rate, workers_cpu, redis_cpu_each = wrk(url, **shape, script=lua)
+                runs[name].append(rate)
+                cpu[name].append(workers_cpu)
+                redis_cpu[name].append(redis_cpu_each)
+            print(f"round {round_number + 1}: GET /genes/<random id> {runs['genes'][-1]:6.0f} req/s   "
+                  f"GET {TRIVIAL_ROUTE} {runs['trivial'][-1]:6.0f} req/s   ratio {runs['genes'][-1] / runs['trivial'][-1]:.2f}")
 
     genes, trivial = median(runs["genes"]), median(runs["trivial"])
     ratio = genes / trivial
     round_ratios = [g / t for g, t in zip(runs["genes"], runs["trivial"])]
-    print(f"\nmedian GET /genes/<random id>  {genes:8.0f} req/s")
-    print(f"median GET {TRIVIAL_ROUTE}              {trivial:8.0f} req/s")
+    print()
+    for name, label in (("genes", "GET /genes/<random id>"), ("trivial", f"GET {TRIVIAL_ROUTE}")):
+        print(f"median {label:22} {median(runs[name]):6.0f} req/s   CPU a request: gunicorn workers "
+              f"{median(cpu[name]):4.0f} µs, redis-server {median(redis_cpu[name]):3.0f} µs")
     print(f"ratio of medians {ratio:.2f} (median of the rounds' ratios {median(round_ratios):.2f}); "
           f"target >= {TARGET_RATIO:.2f}: {'met' if ratio >= TARGET_RATIO else 'NOT met'}")
+    total = {name: median(cpu[name]) + median(redis_cpu[name]) for name in cpu}
+    print(f"CPU a request, {TRIVIAL_ROUTE} / genes (workers + Redis): {total['trivial'] / total['genes']:.2f}   "
+          f"(the ratio to expect where the cores are the limit and wrk's own share is left aside)")
 
 
 if __name__ == "__main__":
