@@ -28,6 +28,11 @@ def heartbeat_key(queue_key: str, worker_id: str) -> str:
     return f"{queue_key}:worker:{worker_id}"
 
 
+def dead_letter_key(queue_key: str) -> str:
+    """Messages taken off the queue that are not job ids, kept for a human to look at."""
+    return f"{queue_key}:dead"
+
+
 def _hotqueue(name: str, client: redis.Redis) -> HotQueue:
     # HotQueue builds its own client from keyword arguments; sharing our client's pool keeps one
     # configuration (and lets tests hand it fakeredis's pool).
@@ -60,11 +65,29 @@ class ReliableHotQueue(HotQueue):
         # A worker asks for the next id only when it holds none. An id still in its list was moved by
         # a BLMOVE whose answer was lost (redis-py then sends the command again): give it back first.
         self.requeue_inflight(self.worker_id)
-        if block:
-            raw = self._redis.blmove(self.key, taken_key, timeout or 0, "LEFT", "RIGHT")
-        else:
-            raw = self._redis.lmove(self.key, taken_key, "LEFT", "RIGHT")
-        return None if raw is None else self.serializer.loads(raw)
+        while True:
+            if block:
+                raw = self._redis.blmove(self.key, taken_key, timeout or 0, "LEFT", "RIGHT")
+            else:
+                raw = self._redis.lmove(self.key, taken_key, "LEFT", "RIGHT")
+            if raw is None:
+                return None
+            job_id = self._decode(raw)
+            if job_id is not None:
+                return job_id
+            # Not a job id: set it aside rather than die on it (and kill each worker it is swept to).
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.lrem(taken_key, 1, raw)
+            pipe.rpush(dead_letter_key(self.key), raw)
+            pipe.execute()
+            log.warning("moved a malformed queue message to %s: %r", dead_letter_key(self.key), raw[:200])
+
+    def _decode(self, raw: bytes) -> str | None:
+        try:
+            message = self.serializer.loads(raw)
+        except ValueError:
+            return None
+        return message if isinstance(message, str) and message else None
 
     def ack(self, message: object) -> None:
         self._redis.lrem(inflight_key(self.key, self.worker_id), 1, self.serializer.dumps(message))

@@ -1,7 +1,6 @@
 """The HotQueue job queue (db 1) on fakeredis: JSON on the wire, never pickle; ids handed over in order."""
 from __future__ import annotations
 
-import contextlib
 import json
 import pickle
 from pathlib import Path
@@ -9,7 +8,7 @@ from pathlib import Path
 import fakeredis
 import pytest
 
-from adapters.hotqueue_job_queue import HotQueueJobConsumer, HotQueueJobQueue, inflight_key
+from adapters.hotqueue_job_queue import HotQueueJobConsumer, HotQueueJobQueue, dead_letter_key, inflight_key
 
 JOB_ID = "6f1c2a9e-0d4b-4f7e-9c1a-3b5d7e9f1a2c"
 
@@ -91,8 +90,21 @@ def test_a_pickle_pushed_onto_the_queue_is_never_unpickled(
     queue_redis.rpush(consumer.key, pickle.dumps(Exploit(marker)))
     handed: list[object] = []
 
-    with contextlib.suppress(ValueError):  # not JSON: refused, whatever the consumer does next
-        consumer.work(handed.append, idle_timeout=0.05)
+    consumer.work(handed.append, idle_timeout=0.05)
 
     assert not marker.exists()
     assert handed == []
+
+
+def test_messages_that_are_not_job_ids_are_set_aside_and_the_worker_goes_on(
+        queue: HotQueueJobQueue, consumer: HotQueueJobConsumer, queue_redis: fakeredis.FakeRedis) -> None:
+    malformed = [b"\x80\x04not json", b"null", b"42", b'""', b'["a list"]']
+    queue_redis.rpush(consumer.key, *malformed)
+    queue.put(JOB_ID)
+    handed: list[object] = []
+
+    consumer.work(handed.append, idle_timeout=0.05)
+
+    assert handed == [JOB_ID]
+    assert queue_redis.lrange(dead_letter_key(consumer.key), 0, -1) == malformed
+    assert queue_redis.llen(inflight_key(consumer.key, "worker-1")) == 0
