@@ -36,7 +36,7 @@ from hotqueue import key_for_name
 from adapters.hotqueue_job_queue import QUEUE_NAME, heartbeat_key, inflight_key
 from adapters.redis_job_repository import job_key, status_key
 from adapters.redis_result_repository import plot_key, results_key
-from bench.harness import DATA, OUT, REPO, redis_server, wait_until
+from bench.harness import DATA, OUT, REPO, cpu_seconds, redis_server, wait_until
 from entrypoints.containers import JOBS_DB, QUEUE_DB, RESULTS_DB, Container
 from genes.job import JobParameters, JobStatus
 
@@ -47,7 +47,7 @@ COMPLETED = re.compile(r"job (\S+) ended complete ")
 
 
 def small_job(n: int) -> JobParameters:
-    """Four weeks of approvals; 360 different windows, so that many jobs share their parameters."""
+    """Four weeks of approvals; 60 different windows, so that many jobs share their parameters."""
     start = date(1990 + n % 30, 1 + n % 12, 1)
     return JobParameters(start, start + timedelta(days=27))
 
@@ -64,6 +64,12 @@ class Worker:
             self.process = subprocess.Popen([sys.executable, "-m", "entrypoints.worker"], cwd=REPO, env=env,
                                             stdout=log, stderr=subprocess.STDOUT)
         self.worker_id = ""
+        self.cpu = 0.0
+
+    def note_cpu(self) -> None:
+        """Its CPU seconds so far (user + system), read while it still exists."""
+        if self.process.poll() is None:
+            self.cpu = cpu_seconds(self.process.pid)
 
     def wait_until_watching(self, queue: redis.Redis) -> None:
         def watching() -> bool:
@@ -118,6 +124,7 @@ def run(clients: dict[int, redis.Redis], port: int, args: argparse.Namespace) ->
         wait_for(lambda: complete() >= args.jobs // 2, jobs, workers, started, args.jobs)
         victim = workers[0]
         held = freeze_in_a_job(victim, queue, jobs)
+        victim.note_cpu()
         victim.process.kill()  # SIGKILL: no handler runs; its lease is all that is left
         victim.process.wait()
         killed_at, done_at_kill = time.perf_counter(), complete()
@@ -132,8 +139,12 @@ def run(clients: dict[int, redis.Redis], port: int, args: argparse.Namespace) ->
         wait_for(lambda: complete() + jobs.zcard(status_key(JobStatus.FAILED)) >= args.jobs, jobs, workers, started,
                  args.jobs)
         seconds = time.perf_counter() - started
+        for worker in workers[1:]:
+            worker.note_cpu()
+        cpu = sum(worker.cpu for worker in workers)
         print(f"\n{args.jobs} jobs ended in {seconds:.1f} s with {args.workers} workers (one killed and replaced): "
-              f"{args.jobs / seconds:.1f} jobs/s")
+              f"{args.jobs / seconds:.1f} jobs/s; the workers' CPU: {cpu:.0f} s, {cpu / args.jobs * 1000:.0f} ms a job "
+              f"(on {os.cpu_count()} cores shared with Redis and this script)")
     finally:
         for worker in workers:
             worker.stop()
