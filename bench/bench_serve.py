@@ -21,12 +21,20 @@ from bench.harness import OUT, cpu_seconds, gunicorn_api, median, redis_server
 TARGET_RATIO = 0.70
 TRIVIAL_ROUTE = "/help"  # the route list: small JSON built in the app, no Redis (/health pings Redis)
 
-# Each wrk thread reads the ids once, then asks for a random one on every request.
+# Each wrk thread reads the ids once and seeds its own random sequence, then asks for a random
+# id on every request.
 RANDOM_GENE_SCRIPT = """
-local ids = {}
-for line in io.lines("%s") do ids[#ids + 1] = line end
-math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
-request = function()
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("seed", threads)
+end
+function init(args)
+  ids = {}
+  for line in io.lines("%s") do ids[#ids + 1] = line end
+  math.randomseed(os.time() * 1000 + seed)
+end
+function request()
   return wrk.format("GET", "/genes/" .. ids[math.random(#ids)])
 end
 """
