@@ -15,6 +15,9 @@ import pytest
 from tests.smoke.compose import DATA_DIR, REPO_ROOT, Api, ComposeStack, docker_engine_problem, free_port, snapshot_files
 
 TIMINGS: list[tuple[str, float]] = []
+# As root, the run gives data/ to this uid:gid, as a user's checkout is, to show that Redis
+# writes its snapshots as the folder's owner (docker-compose.yml); the owner is put back after.
+DATA_OWNER_WHEN_ROOT = (4242, 4242)
 RESENT: list[str] = []  # requests sent again after a dropped keep-alive connection (see Api)
 _failed_step: dict[Path, str] = {}
 
@@ -111,6 +114,9 @@ def stack(docker_engine: None, phase: Callable[[str], ContextManager[None]]) -> 
     stack = ComposeStack(REPO_ROOT, project, {"API_PORT": str(free_port())})
     _refuse_when_data_is_in_use()
     aside = _move_snapshots_aside()
+    owner = DATA_DIR.stat()
+    if os.geteuid() == 0:
+        os.chown(DATA_DIR, *DATA_OWNER_WHEN_ROOT)
     try:
         yield stack
     finally:
@@ -120,6 +126,8 @@ def stack(docker_engine: None, phase: Callable[[str], ContextManager[None]]) -> 
         finally:
             _delete_snapshots()
             _put_back(aside)
+            if os.geteuid() == 0:
+                os.chown(DATA_DIR, owner.st_uid, owner.st_gid)
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from typing import Any, Callable, ContextManager
 import pytest
 
 from entrypoints.containers import OFFICIAL_HGNC_JSON_URL
-from tests.smoke.compose import REPO_ROOT, Api, ComposeStack, snapshot_files
+from tests.smoke.compose import DATA_DIR, KEEP_IN_DATA, REPO_ROOT, Api, ComposeStack, snapshot_files
 
 pytestmark = pytest.mark.docker
 
@@ -96,6 +96,8 @@ def test_the_stack_starts_and_becomes_healthy(stack: ComposeStack, api: Api, pha
 
 
 def test_the_real_data_set_loads_by_uploading_the_file(api: Api, phase: Phase) -> None:
+    if not HGNC_DATA.is_file():
+        pytest.fail(f"the HGNC data set is missing: {HGNC_DATA} (set HGNC_TEST_DATA to its path)", pytrace=False)
     with phase(f"load the data set: POST /data with {HGNC_DATA.name}"):
         response = api.post("/data", data=HGNC_DATA.read_bytes(),
                             headers={"Content-Type": "application/octet-stream"})
@@ -134,6 +136,9 @@ def test_genes_and_jobs_survive_down_and_up_through_the_snapshots_in_data(
         stack.run("down")
     assert stack.container_ids("redis") == []
     assert {p.name for p in snapshot_files()} & {"dump.rdb", "appendonlydir"}, "no snapshot in data/"
+    folder = DATA_DIR.stat()
+    owners = {(p.stat().st_uid, p.stat().st_gid) for p in DATA_DIR.rglob("*") if p.name not in KEEP_IN_DATA}
+    assert owners == {(folder.st_uid, folder.st_gid)}, "Redis must write its snapshots as the owner of data/"
 
     with phase("docker compose up again, wait for health"):
         stack.up()
