@@ -19,7 +19,7 @@ import orjson
 import redis
 from redis.client import Pipeline
 
-from genes.errors import InvalidGeneSource
+from genes.errors import InvalidGeneSource, StoreUnavailable
 from genes.gene import Gene, GeneSummary
 
 CURRENT_KEY = "genes:current"
@@ -175,6 +175,9 @@ class RedisGeneRepository:
             if encoded.count:
                 writer.submit(_final_writes(generation, encoded, source))
             writer.drain()
+        # A pipeline that redis-py retried after a lost connection may have pushed its ids twice.
+        if encoded.count and self._redis.llen(set_key(generation, "ids")) != encoded.count:
+            raise StoreUnavailable("the connection to Redis failed during the load and a write was repeated")
         return encoded.count
 
     def clear(self) -> bool:
