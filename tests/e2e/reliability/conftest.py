@@ -11,11 +11,6 @@ from tests.e2e.reliability.deployment import Store, Workers
 from tests.processes import ApiProcess, RedisServer
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "reliability: real workers killed, frozen, stopped; Redis stopped and restarted (issue 5)")
-
-
 @pytest.fixture(scope="package")
 def store(redis_binary: str, hgnc_data_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     """A redis-server of its own (tests stop and restart it), append-only, the full HGNC set loaded once."""
