@@ -40,7 +40,7 @@ def test_a_job_left_in_flight_by_dead_workers_as_often_as_the_limit_fails_and_th
         jobs_store: Store, workers: Workers) -> None:
     workers.start()
     poison = jobs_store.save_unqueued(A_MONTH)
-    for attempt in range(MAX_ATTEMPTS):  # what MAX_ATTEMPTS workers, each killed in the job, leave behind
+    for _ in range(MAX_ATTEMPTS):  # what MAX_ATTEMPTS workers, each killed in the job, leave behind
         jobs_store.jobs.update(poison, lambda job: job.start())
     jobs_store.hand_to_dying_worker(poison, "killed-for-the-third-time")
     healthy = jobs_store.submit(A_MONTH)[0]
