@@ -24,7 +24,10 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 JOB = {"start_date": "2000-01-01", "end_date": "2005-12-31", "locus_group": "protein-coding gene"}
 LOCUS_GROUPS = ["protein-coding gene", "non-coding RNA", "pseudogene", "other"]
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")  # compose writes some even with --no-color
-PROMPT_STOP_SECONDS = 8  # well under Docker's 10 s SIGTERM-to-SIGKILL wait
+# Shorter than any service's stop_grace_period (the worker's 15 s): a service that ignored SIGTERM
+# would be SIGKILLed only after its grace period, and exit 137. Idle, the stop takes about 3 s:
+# the API and workers in parallel, then Redis's final snapshot.
+PROMPT_STOP_SECONDS = 15
 
 Phase = Callable[[str], ContextManager[None]]
 state: dict[str, Any] = {}  # what one step hands to the next
