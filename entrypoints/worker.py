@@ -64,6 +64,8 @@ class Worker:
                 self._consumer.sweep_dead_workers()
             except TRANSIENT_REDIS_ERRORS as error:
                 log.warning("lease not renewed: %s", error)
+            except Exception:  # e.g. READONLY or OOM from Redis: the keeper must outlive any one beat
+                log.exception("lease not renewed")
 
     def _resign(self) -> None:
         try:

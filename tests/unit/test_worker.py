@@ -8,6 +8,8 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, Iterator
 
+import redis
+
 from adapters.hgnc_source import HgncFileSource
 from entrypoints.containers import Container
 from entrypoints.worker import Worker
@@ -95,3 +97,35 @@ def test_the_worker_skips_a_cancelled_job_and_runs_the_one_after(container: Cont
     assert service.get(cancelled.id).status is JobStatus.CANCELLED
     assert service.get(cancelled.id).attempts == 0
     assert service.get(after.id).status is JobStatus.COMPLETE
+
+
+class FlakyLeaseConsumer:
+    """A consumer whose Redis refuses the first heartbeat with a non-connection error (e.g. READONLY)."""
+
+    lease_seconds = 0.04
+    worker_id = "flaky"
+
+    def __init__(self) -> None:
+        self.beats = 0
+
+    def heartbeat(self) -> None:
+        self.beats += 1
+        if self.beats == 1:
+            raise redis.ResponseError("READONLY You can't write against a read only replica.")
+
+    def sweep_dead_workers(self) -> int:
+        return 0
+
+
+def test_the_lease_keeper_outlives_a_redis_error_that_is_not_a_lost_connection() -> None:
+    consumer = FlakyLeaseConsumer()
+    worker = Worker(consumer, runner=None)  # the keeper never runs a job
+    keeper = threading.Thread(target=worker._keep_lease, daemon=True)
+    keeper.start()
+    deadline = time.monotonic() + 5
+    while consumer.beats < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    worker.stop()
+    keeper.join(timeout=1)
+
+    assert consumer.beats >= 3, "the keeper stopped beating after the first error"
