@@ -203,6 +203,14 @@ class RedisGeneRepository:
         return self._redis.exists(CURRENT_KEY) == 1
 
     def get(self, hgnc_id: str) -> Gene | None:
+        encoded = self._record(hgnc_id)
+        return Gene(hgnc_id, orjson.loads(encoded)) if encoded is not None else None
+
+    def get_json(self, hgnc_id: str) -> str | None:
+        encoded = self._record(hgnc_id)
+        return encoded.decode() if encoded is not None else None
+
+    def _record(self, hgnc_id: str) -> bytes | None:
         # One round trip, not two: the generation is read together with the record of the
         # generation this process saw last; only after a reload does that guess miss and cost a
         # second trip. A reload between the two reads is harmless: the guessed set stays readable
@@ -221,7 +229,7 @@ class RedisGeneRepository:
         if generation != guess:
             self._last_generation = generation
             encoded = self._redis.hget(set_key(generation, "records"), hgnc_id)
-        return Gene(hgnc_id, orjson.loads(encoded)) if encoded is not None else None
+        return encoded
 
     def ids(self, offset: int = 0, limit: int | None = None) -> list[str]:
         generation = self._generation()

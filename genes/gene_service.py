@@ -52,6 +52,15 @@ class GeneService:
             raise GeneNotFound(hgnc_id)
         return gene
 
+    def get_json(self, hgnc_id: str) -> str:
+        """The record of one gene as JSON text: what `get` gives, without decoding and re-encoding it."""
+        if not is_hgnc_id(hgnc_id):
+            raise InvalidGeneId(hgnc_id)
+        encoded = self._repository.get_json(hgnc_id)
+        if encoded is None:
+            raise GeneNotFound(hgnc_id)
+        return encoded
+
     def find_ids(self, query: GeneQuery = GeneQuery()) -> list[str]:
         if query.symbol is None and query.locus_group is None:
             return self._repository.ids(query.offset, query.limit)

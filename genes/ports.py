@@ -28,6 +28,9 @@ class GeneRepository(Protocol):
 
     def get(self, hgnc_id: str) -> Gene | None: ...
 
+    def get_json(self, hgnc_id: str) -> str | None:
+        """The record of one gene as its stored JSON text, handed on as `export_json` hands on each."""
+
     def ids(self, offset: int = 0, limit: int | None = None) -> list[str]:
         """The ids in load order; empty when nothing is loaded."""
 
