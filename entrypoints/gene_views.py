@@ -60,7 +60,7 @@ def list_genes(service: GeneService = Provide[Container.gene_service]) -> Respon
 @inject
 def get_gene(hgnc_id: str, service: GeneService = Provide[Container.gene_service]) -> Response:
     """The whole record of one gene, e.g. /genes/HGNC:5."""
-    # The record as stored: decoding and re-encoding it cost ~10% of this route's time.
+    # The record as stored: decoding and re-encoding it cost ~20 µs of CPU a request.
     return Response(service.get_json(hgnc_id) + "\n", mimetype="application/json")
 
 
