@@ -1,7 +1,9 @@
 """gunicorn's settings for the API: `gunicorn -c gunicorn.conf.py 'entrypoints.api:create_app()'`.
 
 Every setting can be changed from the environment (or overridden on gunicorn's command line).
-The defaults suit a 2-core machine that also runs Redis: bench/bench_serve.py measured them.
+The defaults suit a 2-core machine that also runs Redis. bench/bench_serve.py found 2 gthread
+workers of 4 threads, 3 sync workers, 2x2 and 3x2 within the noise of a shared machine of each
+other for GET /genes/<id> and /help; threads win where it matters beyond that: slow clients.
 """
 import gc
 import logging
