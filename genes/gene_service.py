@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 
 from genes.errors import GeneNotFound, InvalidGeneId, InvalidGeneSource
 from genes.gene import Gene, is_hgnc_id
 from genes.ports import GeneRepository, GeneSource
+
+Found = TypeVar("Found")
 
 
 @dataclass(frozen=True)
@@ -45,21 +47,19 @@ class GeneService:
         return self._repository.clear()
 
     def get(self, hgnc_id: str) -> Gene:
-        if not is_hgnc_id(hgnc_id):
-            raise InvalidGeneId(hgnc_id)
-        gene = self._repository.get(hgnc_id)
-        if gene is None:
-            raise GeneNotFound(hgnc_id)
-        return gene
+        return self._found(hgnc_id, self._repository.get)
 
     def get_json(self, hgnc_id: str) -> str:
         """The record of one gene as JSON text: what `get` gives, without decoding and re-encoding it."""
+        return self._found(hgnc_id, self._repository.get_json)
+
+    def _found(self, hgnc_id: str, fetch: Callable[[str], Found | None]) -> Found:
         if not is_hgnc_id(hgnc_id):
             raise InvalidGeneId(hgnc_id)
-        encoded = self._repository.get_json(hgnc_id)
-        if encoded is None:
+        found = fetch(hgnc_id)
+        if found is None:
             raise GeneNotFound(hgnc_id)
-        return encoded
+        return found
 
     def find_ids(self, query: GeneQuery = GeneQuery()) -> list[str]:
         if query.symbol is None and query.locus_group is None:
