@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import secrets
+from bisect import bisect_left, bisect_right
 import time
 from collections import defaultdict, deque
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import date
 from operator import attrgetter
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
@@ -143,7 +145,7 @@ class RedisGeneRepository:
         self._redis = client
         # The summaries of the last generation read: a generation never changes once live, so a
         # worker reads and decodes them once per load, not once per job.
-        self._summaries: tuple[str, list[GeneSummary]] | None = None
+        self._summaries: _CachedSummaries | None = None
         self._last_generation: str | None = None  # a guess that saves `get` a round trip
 
     # -- writing -----------------------------------------------------------------------------
@@ -247,14 +249,19 @@ class RedisGeneRepository:
 
     def summaries(self) -> list[GeneSummary]:
         generation = self._generation()
-        if generation is None:
-            return []
+        return list(self._summaries_of(generation).in_load_order) if generation else []
+
+    def summaries_approved_between(self, first: date, last: date) -> list[GeneSummary]:
+        generation = self._generation()
+        return self._summaries_of(generation).approved_between(first, last) if generation else []
+
+    def _summaries_of(self, generation: str) -> _CachedSummaries:
         cached = self._summaries
-        if cached is None or cached[0] != generation:
+        if cached is None or cached.generation != generation:
             encoded = self._redis.get(set_key(generation, "summaries"))
-            cached = (generation, _decode_summaries(encoded) if encoded else [])
-            self._summaries = cached  # one assignment: a reader on another thread sees the old pair or the new
-        return list(cached[1])
+            cached = _CachedSummaries(generation, _decode_summaries(encoded) if encoded else [])
+            self._summaries = cached  # one assignment: a reader on another thread sees the old or the new
+        return cached
 
     def export_json(self) -> Iterator[str]:
         generation = self._generation()
@@ -269,6 +276,21 @@ class RedisGeneRepository:
             for encoded in self._redis.hmget(records_key, ids):
                 if encoded is not None:
                     yield encoded.decode()
+
+
+class _CachedSummaries:
+    """The summaries of one generation, also sorted by approval date for range reads (bisect)."""
+
+    def __init__(self, generation: str, summaries: list[GeneSummary]) -> None:
+        self.generation = generation
+        self.in_load_order = summaries
+        dated = sorted((s for s in summaries if s.date_approved), key=attrgetter("date_approved"))
+        self._dates = [s.date_approved for s in dated]
+        self._by_date = dated
+
+    def approved_between(self, first: date, last: date) -> list[GeneSummary]:
+        start = bisect_left(self._dates, first.isoformat())
+        return self._by_date[start:bisect_right(self._dates, last.isoformat(), lo=start)]
 
 
 def _batch_writes(generation: str, batch: dict[str, bytes], names: dict[str, str]) -> Callable[[Pipeline], object]:

@@ -49,10 +49,11 @@ class JobRunner:
             return job
         started = time.perf_counter()
         try:
-            summaries = self._genes.summaries()
-            if not summaries:
+            if not self._genes.is_loaded():
                 raise GeneDataNotLoaded()
-            results = analyse(summaries, job.parameters)
+            parameters = job.parameters
+            in_range = self._genes.summaries_approved_between(parameters.start_date, parameters.end_date)
+            results = analyse(in_range, parameters)
             self._results.save(job_id, results, self._plots.render(results))
         except self._transient_errors:
             raise

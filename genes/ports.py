@@ -1,6 +1,7 @@
 """The ports the domain needs, as Protocols: adapters satisfy them without inheriting."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from genes.gene import Gene, GeneSummary
@@ -39,6 +40,12 @@ class GeneRepository(Protocol):
 
     def summaries(self) -> list[GeneSummary]:
         """One summary per gene, in load order."""
+
+    def summaries_approved_between(self, first: date, last: date) -> list[GeneSummary]:
+        """The summaries of the genes approved from `first` to `last`, both included, in any order.
+
+        What a job reads: a narrow range need not pass over all 43,882 genes.
+        """
 
     def export_json(self) -> Iterator[str]:
         """Every record as its JSON text, in load order, from one consistent set.

@@ -1,6 +1,7 @@
 """In-memory fakes of the job ports: a dict in a class each, as the domain's tests need them."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Callable
 
 from genes.errors import JobNotFound
@@ -54,13 +55,20 @@ class FakeResultRepository:
 
 
 class FakeGeneRepository:
-    """Only what the runner reads: the summaries (empty means no gene data is loaded)."""
+    """Only what the runner reads: the summaries (none means no gene data is loaded)."""
 
     def __init__(self, summaries: list[GeneSummary] | None = None) -> None:
         self._summaries = list(summaries or [])
 
+    def is_loaded(self) -> bool:
+        return bool(self._summaries)
+
     def summaries(self) -> list[GeneSummary]:
         return list(self._summaries)
+
+    def summaries_approved_between(self, first: date, last: date) -> list[GeneSummary]:
+        return [s for s in self._summaries
+                if s.date_approved and first.isoformat() <= s.date_approved <= last.isoformat()]
 
 
 class FakePlotRenderer:

@@ -33,7 +33,7 @@ class SilentlyBrokenResultRepository(FakeResultRepository):
 
 
 class UnreachableGeneRepository:
-    def summaries(self) -> list[GeneSummary]:
+    def is_loaded(self) -> bool:
         raise TimeoutError("Redis did not answer in 30 s")
 
 

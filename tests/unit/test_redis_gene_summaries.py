@@ -1,6 +1,8 @@
 """The gene summaries a worker reads for each job: read from Redis once per loaded set, then from memory."""
 from __future__ import annotations
 
+from datetime import date
+
 import fakeredis
 import pytest
 
@@ -89,3 +91,38 @@ def test_changing_the_list_returned_changes_nothing_for_the_next_reader(reposito
     repository.summaries().clear()
 
     assert len(repository.summaries()) == 2
+
+
+def undated(hgnc_id: str, symbol: str) -> Gene:
+    return Gene(hgnc_id, {"hgnc_id": hgnc_id, "symbol": symbol, "locus_group": "other", "locus_type": "unknown"})
+
+
+def test_a_range_read_gives_the_genes_approved_within_it_both_ends_included(repository: RedisGeneRepository) -> None:
+    repository.replace_all([A1BG, A2M, MT_TF, undated("HGNC:9", "NODATE")], "test")
+
+    def approved_between(first: str, last: str) -> list[str]:
+        found = repository.summaries_approved_between(date.fromisoformat(first), date.fromisoformat(last))
+        return sorted(s.hgnc_id for s in found)
+
+    assert approved_between("1989-06-30", "1989-10-12") == ["HGNC:5", "HGNC:7482"]
+    assert approved_between("1986-01-01", "1986-01-01") == ["HGNC:7"]
+    assert approved_between("1989-07-01", "1989-10-11") == []
+    assert approved_between("1900-01-01", "2100-12-31") == ["HGNC:5", "HGNC:7", "HGNC:7482"]  # never the undated
+
+
+def test_a_range_read_agrees_with_filtering_every_summary_and_costs_no_more_reads(
+        repository: RedisGeneRepository, client: CountingFakeRedis) -> None:
+    genes = [gene(f"HGNC:{n}", f"G{n}", f"{1980 + n % 40}-{1 + n % 12:02d}-{1 + n % 28:02d}") for n in range(1, 400)]
+    repository.replace_all(genes, "test")
+    everything = repository.summaries()
+
+    for first, last in [("1990-01-01", "1995-06-30"), ("2000-02-02", "2000-02-02"), ("2019-12-31", "2030-01-01")]:
+        expected = {s.hgnc_id for s in everything if first <= s.date_approved <= last}
+        found = repository.summaries_approved_between(date.fromisoformat(first), date.fromisoformat(last))
+        assert {s.hgnc_id for s in found} == expected and len(found) == len(expected)
+
+    assert summaries_gets(client) == 1
+
+
+def test_a_range_read_with_nothing_loaded_is_empty(repository: RedisGeneRepository) -> None:
+    assert repository.summaries_approved_between(date(1900, 1, 1), date(2100, 1, 1)) == []
