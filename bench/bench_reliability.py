@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import csv
 import gzip
-import io
 import json
 import os
 import re
@@ -28,7 +27,6 @@ import sys
 import time
 from collections import Counter
 from datetime import date, timedelta
-from pathlib import Path
 
 import redis
 from hotqueue import key_for_name

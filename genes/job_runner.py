@@ -59,7 +59,8 @@ class JobRunner:
             raise
         except Exception as error:  # one job's failure must never stop the worker
             log.exception("job %s failed", job_id)
-            return self._finish(job_id, lambda current: current.fail(_reason(error)))
+            reason = _reason(error)
+            return self._finish(job_id, lambda current: current.fail(reason))
         finished = self._finish(job_id, Job.complete)
         log.info("job %s ended %s in %.3f s", job_id, finished.status.value if finished else "elsewhere", time.perf_counter() - started)
         return finished
