@@ -5,7 +5,7 @@ import logging
 import os
 
 from dependency_injector.wiring import Provide, inject
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, current_app, jsonify
 import redis
 
 from entrypoints import gene_views, job_views
@@ -44,14 +44,12 @@ def health(genes_redis: redis.Redis = Provide[Container.genes_redis]) -> Respons
 
 def help_page() -> Response:
     """Every route with a one-line description."""
-    from flask import current_app
-
     routes = []
     for rule in sorted(current_app.url_map.iter_rules(), key=lambda r: r.rule):
         if rule.endpoint == "static":
             continue
         view = current_app.view_functions[rule.endpoint]
-        description = (view.__doc__ or "").strip().splitlines()[0] if view.__doc__ else ""
+        description = view.__doc__.strip().splitlines()[0] if view.__doc__ else ""
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             routes.append({"method": method, "route": rule.rule, "description": description})
     return jsonify(routes)

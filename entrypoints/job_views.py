@@ -78,7 +78,7 @@ def _json_object_body() -> dict[str, Any]:
         raise BadRequest("the body is empty: send the job parameters as a JSON object")
     try:
         document = json.loads(body)
-    except (UnicodeDecodeError, ValueError) as error:
+    except ValueError as error:  # UnicodeDecodeError included
         raise BadRequest(f"the body is not valid JSON: {error}") from None
     if not isinstance(document, dict):
         raise BadRequest(f"the body must be a JSON object of job parameters, not {type(document).__name__}")

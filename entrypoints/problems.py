@@ -10,6 +10,7 @@ from flask import Flask, Response, json
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from entrypoints.containers import TRANSIENT_REDIS_ERRORS
 from genes import errors
 
 PROBLEM_JSON = "application/problem+json"
@@ -62,12 +63,12 @@ def register_problem_handlers(app: Flask) -> None:
         fields = ", ".join(sorted(messages))
         return problem(400, f"invalid input: {fields}", "invalid-input", errors=messages)
 
-    @app.errorhandler(redis.exceptions.ConnectionError)
-    @app.errorhandler(redis.exceptions.TimeoutError)
-    @app.errorhandler(redis.exceptions.BusyLoadingError)
     def store_down(error: redis.exceptions.RedisError) -> Response:
         log.warning("Redis unavailable: %s", error)
         return problem(503, "the data store is unavailable; retry shortly", "store-unavailable")
+
+    for unreachable in TRANSIENT_REDIS_ERRORS:  # the errors the worker also waits out
+        app.register_error_handler(unreachable, store_down)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:

@@ -36,8 +36,7 @@ class Worker:
                 self._consumer.heartbeat()
                 if keeper.ident is None:  # not `is_alive()`: a stop ends the keeper, and a thread starts once
                     keeper.start()
-                if backoff:  # back after losing Redis: the job held then goes round again
-                    self._consumer.return_inflight()
+                if backoff:  # the job held then goes round again: the next take gives it back first
                     log.info("Redis is back")
                     backoff = 0.0
                 # Returns after a second with an empty queue, so that a stop request is seen promptly.
