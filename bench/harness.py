@@ -18,7 +18,8 @@ import requests
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "bench" / "out"  # logs of the processes a benchmark starts (ignored by git)
-DATA = Path(os.environ.get("HGNC_BENCH_DATA") or REPO.parent / "shared" / "data" / "hgnc_complete_set.txt.gz")
+# The pinned release the tests use too (tests/data/README.md); HGNC_BENCH_DATA or --data names another.
+DATA = Path(os.environ.get("HGNC_BENCH_DATA") or REPO / "tests" / "data" / "hgnc_complete_set_2024-10-18.txt.gz")
 
 
 def free_port() -> int:

@@ -21,6 +21,7 @@ from entrypoints.api import create_app
 from entrypoints.containers import Container
 pytest_plugins = ["tests.ci_policy", "pytester"]
 
+from tests.hgnc_reference import hgnc_test_data_path
 from tests.processes import REPO_ROOT, ApiProcess, RedisServer, ServiceProcess, redis_server_binary
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -34,8 +35,8 @@ INTEGRATION_DB = 9
 
 @pytest.fixture(scope="session")
 def hgnc_data_path() -> Path:
-    """The full HGNC complete set: `HGNC_TEST_DATA`, else `<repo>/../shared/data/`."""
-    path = Path(os.environ.get("HGNC_TEST_DATA") or REPO_ROOT.parent / "shared" / "data" / "hgnc_complete_set.txt.gz")
+    """The full HGNC complete set: the release in tests/data/, or the file `HGNC_TEST_DATA` names."""
+    path = hgnc_test_data_path()
     if not path.is_file():
         pytest.fail(f"the HGNC test data set is missing: {path} (set HGNC_TEST_DATA to its path)", pytrace=False)
     return path

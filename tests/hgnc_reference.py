@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import os
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,13 @@ LIST_FIELDS = (
     "enzyme_id", "mane_select",
 )
 INTEGER_FIELDS = ("gene_group_id", "pubmed_id", "orphanet", "homeodb", "mamit-trnadb")
+# The pinned release the tests load in full (tests/data/README.md says where it comes from).
+PINNED_RELEASE = Path(__file__).resolve().parent / "data" / "hgnc_complete_set_2024-10-18.txt.gz"
+
+
+def hgnc_test_data_path() -> Path:
+    """The full HGNC set the tests use: the pinned release, or the file `HGNC_TEST_DATA` names."""
+    return Path(os.environ.get("HGNC_TEST_DATA") or PINNED_RELEASE)
 
 
 def read_tsv_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:

@@ -16,7 +16,7 @@ from tests.hgnc_reference import names_of
 from tests.problem_details import assert_problem
 
 Reference = dict[str, dict[str, Any]]
-HGNC_RECORDS = 43_882  # the release in shared/data; the tests count it again from the file
+HGNC_RECORDS = 43_882  # the release in tests/data; the tests count it again from the file
 
 
 def problem_of(response: Any, status: int) -> dict[str, Any]:

@@ -15,11 +15,12 @@ from typing import Any, Callable, ContextManager
 import pytest
 
 from entrypoints.containers import OFFICIAL_HGNC_JSON_URL
+from tests.hgnc_reference import hgnc_test_data_path
 from tests.smoke.compose import DATA_DIR, KEEP_IN_DATA, REPO_ROOT, Api, ComposeStack, snapshot_files
 
 pytestmark = pytest.mark.docker
 
-HGNC_DATA = Path(os.environ.get("HGNC_TEST_DATA") or REPO_ROOT.parent / "shared" / "data" / "hgnc_complete_set.txt.gz")
+HGNC_DATA = hgnc_test_data_path()
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 JOB = {"start_date": "2000-01-01", "end_date": "2005-12-31", "locus_group": "protein-coding gene"}
 LOCUS_GROUPS = ["protein-coding gene", "non-coding RNA", "pseudogene", "other"]
