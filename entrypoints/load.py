@@ -1,0 +1,60 @@
+"""The loader: `python -m entrypoints.load [PATH_OR_URL]` loads the gene set into Redis, as `POST /data` does."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from typing import Sequence
+
+import redis
+
+from entrypoints.containers import Container
+from entrypoints.schemas import LoadSummarySchema
+from genes.errors import DomainError, InvalidGeneSource
+
+# Exit codes (sysexits.h): a Kubernetes Job retries an unavailable source or store (Redis may not be
+# up yet), and gives up at once on data that no retry will make a gene set.
+EXIT_INVALID_SOURCE = os.EX_DATAERR  # 65
+EXIT_UNAVAILABLE = os.EX_UNAVAILABLE  # 69
+
+
+def load(container: Container, location: str | None = None) -> int:
+    """Load from `location` (else HGNC_SOURCE), print the summary on stdout; the exit code."""
+    if location is not None:
+        container.config.hgnc_source.from_value(location)
+    try:
+        summary = container.gene_service().load()
+    except InvalidGeneSource as error:
+        return _failed(error, EXIT_INVALID_SOURCE)
+    except (DomainError, redis.RedisError) as error:  # a source that cannot be read, Redis away
+        return _failed(error, EXIT_UNAVAILABLE)
+    print(json.dumps(LoadSummarySchema().dump(summary)), flush=True)
+    return os.EX_OK
+
+
+def _failed(error: Exception, code: int) -> int:
+    reason = " ".join(str(error).split())  # one line, whatever the library's message holds
+    print(f"load failed: {reason}", file=sys.stderr, flush=True)
+    return code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m entrypoints.load",
+        description="Load the HGNC complete set into Redis, replacing the gene data loaded before "
+                    "(as POST /data does); print the summary as JSON.",
+    )
+    parser.add_argument("source", nargs="?", metavar="PATH_OR_URL",
+                        help="an http(s) URL or a file (JSON or TSV, plain or gzip); default: HGNC_SOURCE")
+    args = parser.parse_args(argv)
+    return load(Container(), args.source)
+
+
+if __name__ == "__main__":
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    sys.exit(main())

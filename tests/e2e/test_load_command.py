@@ -1,0 +1,152 @@
+"""`python -m entrypoints.load` against a real Redis: a file, a URL, HGNC_SOURCE, and sources that fail."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from entrypoints.load import EXIT_INVALID_SOURCE, EXIT_UNAVAILABLE
+from tests.conftest import FIXTURES
+from tests.e2e.conftest import Api
+from tests.e2e.test_gene_api_loads import HGNC_RECORDS, Reference, assert_full_set_served
+from tests.processes import REPO_ROOT, ApiProcess, RedisServer, closed_port
+
+SAMPLE_TSV = FIXTURES / "hgnc_sample.tsv"
+SAMPLE_IDS = [line.split("\t", 1)[0] for line in SAMPLE_TSV.read_text().splitlines()[1:]]
+
+
+@pytest.fixture(scope="module")
+def redis_server(redis_binary: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A Redis of this module's own: the loader writes the database the session's API reads."""
+    server = RedisServer(redis_binary, tmp_path_factory.mktemp("load-redis")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def api(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    """The API on the loader's Redis, to read back what the loader wrote as a user would."""
+    nowhere = tmp_path_factory.mktemp("api") / "no-source-configured.json"
+    process = ApiProcess(redis_server.host, redis_server.port, nowhere, nowhere.with_name("api.log"))
+    try:
+        process.wait_until_healthy()
+        yield Api(process.url)
+    finally:
+        process.stop()
+
+
+@pytest.fixture(scope="module")
+def http_url(hgnc_data_path: Path) -> Iterator[str]:
+    """The data set's folder served over HTTP on 127.0.0.1; the URL of the data file."""
+    handler = partial(_QuietHandler, directory=str(hgnc_data_path.parent))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, name="http-source", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/{hgnc_data_path.name}"
+    server.shutdown()
+    server.server_close()
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def run_load(redis_server: RedisServer | None, *args: str, hgnc_source: str | Path = "",
+             redis_port: int | None = None) -> subprocess.CompletedProcess[str]:
+    env = {
+        **{name: value for name, value in os.environ.items() if not name.startswith(("REDIS_", "HGNC_"))},
+        "REDIS_HOST": "127.0.0.1",
+        "REDIS_PORT": str(redis_port or (redis_server.port if redis_server else closed_port())),
+        "HGNC_SOURCE": str(hgnc_source),
+    }
+    return subprocess.run([sys.executable, "-m", "entrypoints.load", *args], cwd=REPO_ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def assert_loaded(result: subprocess.CompletedProcess[str], count: int, source: str) -> None:
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert (summary["count"], summary["source"]) == (count, source)
+    assert summary["seconds"] > 0
+
+
+def assert_failed(result: subprocess.CompletedProcess[str], code: int, *words: str) -> None:
+    assert result.returncode == code, (result.stdout, result.stderr)
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("load failed: "), result.stderr
+    for word in words:
+        assert word in result.stderr
+
+
+def test_loading_the_full_file_serves_every_record_through_the_api(
+        redis_server: RedisServer, api: Api, hgnc_data_path: Path, reference: Reference) -> None:
+    result = run_load(redis_server, str(hgnc_data_path))
+
+    assert_loaded(result, HGNC_RECORDS, str(hgnc_data_path))
+    assert_full_set_served(api, reference)
+
+
+def test_loading_from_a_url_serves_every_record(
+        redis_server: RedisServer, api: Api, http_url: str, reference: Reference) -> None:
+    run_load(redis_server, str(SAMPLE_TSV))  # something else first: the URL's data must replace it
+
+    result = run_load(redis_server, http_url)
+
+    assert_loaded(result, HGNC_RECORDS, http_url)
+    assert_full_set_served(api, reference)
+
+
+def test_without_an_argument_it_loads_hgnc_source(redis_server: RedisServer, api: Api) -> None:
+    result = run_load(redis_server, hgnc_source=SAMPLE_TSV)
+
+    assert_loaded(result, len(SAMPLE_IDS), str(SAMPLE_TSV))
+    assert api.get("/genes").json() == SAMPLE_IDS
+    assert api.get("/genes/HGNC:1100").json()["symbol"] == "BRCA1"
+
+
+@pytest.mark.parametrize("content", [b"<html>not a gene set</html>", b"", b"hgnc_id\tsymbol\n"],
+                         ids=["html", "empty", "header only"])
+def test_a_file_that_is_no_gene_set_exits_65_and_keeps_the_loaded_data(
+        redis_server: RedisServer, api: Api, tmp_path: Path, content: bytes) -> None:
+    assert_loaded(run_load(redis_server, str(SAMPLE_TSV)), len(SAMPLE_IDS), str(SAMPLE_TSV))
+    bad = tmp_path / "hgnc_complete_set.json"
+    bad.write_bytes(content)
+
+    result = run_load(redis_server, str(bad))
+
+    assert_failed(result, EXIT_INVALID_SOURCE)
+    assert api.get("/genes").json() == SAMPLE_IDS
+
+
+def test_a_missing_file_exits_69_naming_it(redis_server: RedisServer, tmp_path: Path) -> None:
+    missing = tmp_path / "gone" / "hgnc_complete_set.json"
+
+    assert_failed(run_load(redis_server, str(missing)), EXIT_UNAVAILABLE, str(missing))
+
+
+def test_a_url_that_answers_404_exits_69_naming_it(redis_server: RedisServer, http_url: str) -> None:
+    url = http_url.rsplit("/", 1)[0] + "/no-such-file.json"
+
+    assert_failed(run_load(redis_server, url), EXIT_UNAVAILABLE, "404", url)
+
+
+def test_a_redis_that_does_not_answer_exits_69_in_one_line() -> None:
+    result = run_load(None, str(SAMPLE_TSV))
+
+    assert_failed(result, EXIT_UNAVAILABLE, "Connection refused")
+
+
+def test_a_usage_error_exits_2_with_the_usage() -> None:
+    result = run_load(None, "one", "two")
+
+    assert result.returncode == 2
+    assert "usage: python -m entrypoints.load [-h] [PATH_OR_URL]" in result.stderr
