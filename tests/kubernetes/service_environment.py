@@ -2,7 +2,8 @@
 
 The image's Python files are those its Dockerfile COPYs; in them, a variable is read by
 `<configuration>.from_env("NAME", ...)` (dependency-injector), `os.environ.get("NAME")`,
-`os.getenv("NAME")`, `os.environ["NAME"]` or `"NAME" in os.environ`.
+`os.getenv("NAME")`, `os.environ["NAME"]` or `"NAME" in os.environ`, the name written out or
+held in a module's constant.
 """
 from __future__ import annotations
 
@@ -73,7 +74,8 @@ def _instructions(dockerfile: Path) -> Iterator[str]:
         pending = ""
 
 
-def _reads(tree: ast.AST) -> Iterator[tuple[str, int]]:
+def _reads(tree: ast.Module) -> Iterator[tuple[str, int]]:
+    constants = _module_constants(tree)  # `os.environ.get(METRICS_DIR_VARIABLE)` names one too
     for node in ast.walk(tree):
         name: ast.expr | None = None
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args:
@@ -86,8 +88,17 @@ def _reads(tree: ast.AST) -> Iterator[tuple[str, int]]:
         elif isinstance(node, ast.Compare) and any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops) \
                 and any(_is_environ(comparator) for comparator in node.comparators):
             name = node.left
-        if isinstance(name, ast.Constant) and isinstance(name.value, str):
+        if isinstance(name, ast.Name) and name.id in constants:
+            yield constants[name.id], node.lineno  # type: ignore[attr-defined]
+        elif isinstance(name, ast.Constant) and isinstance(name.value, str):
             yield name.value, node.lineno  # type: ignore[attr-defined]
+
+
+def _module_constants(tree: ast.Module) -> dict[str, str]:
+    """`NAME = "text"` at the top level of a module."""
+    return {target.id: statement.value.value for statement in tree.body if isinstance(statement, ast.Assign)
+            and isinstance(statement.value, ast.Constant) and isinstance(statement.value.value, str)
+            for target in statement.targets if isinstance(target, ast.Name)}
 
 
 def _is_environ(node: ast.expr) -> bool:
