@@ -1,5 +1,7 @@
 # `make test` on a fresh machine: a virtualenv in .venv, the test requirements, then the whole suite.
 # PYTEST_ARGS passes options through, e.g. `make test PYTEST_ARGS="-m unit -x"`.
+# `make run`: the whole service without Docker (Redis, the API, the job workers; see local/run.py).
+# PORT, WORKERS, REDIS_PORT and REDIS_HOST come from the environment or the command line.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -7,18 +9,27 @@ PYTEST_ARGS ?=
 
 VENV_PYTHON := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
+RUN_INSTALLED := $(VENV)/.installed-run
 
-.PHONY: test install clean
+.PHONY: test run install clean
 
 test: $(INSTALLED)
 	$(VENV_PYTHON) -m pytest $(PYTEST_ARGS)
 
+run: $(RUN_INSTALLED)
+	$(VENV_PYTHON) -m local.run
+
 install: $(INSTALLED)
 
-# Reinstalled whenever a requirements file changes.
-$(INSTALLED): requirements.txt requirements-dev.txt
+# Reinstalled whenever a requirements file changes. The test requirements include those of `make run`.
+$(INSTALLED): requirements.txt requirements-run.txt requirements-dev.txt
 	test -x $(VENV_PYTHON) || $(PYTHON) -m venv $(VENV)
 	$(VENV_PYTHON) -m pip install --quiet -r requirements-dev.txt
+	touch $@ $(RUN_INSTALLED)
+
+$(RUN_INSTALLED): requirements.txt requirements-run.txt
+	test -x $(VENV_PYTHON) || $(PYTHON) -m venv $(VENV)
+	$(VENV_PYTHON) -m pip install --quiet -r requirements-run.txt
 	touch $@
 
 clean:

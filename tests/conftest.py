@@ -19,10 +19,11 @@ from redis.retry import Retry
 from entrypoints import containers
 from entrypoints.api import create_app
 from entrypoints.containers import Container
+from local.redis_binary import redis_server_binary
 pytest_plugins = ["tests.ci_policy", "pytester"]
 
 from tests.hgnc_reference import hgnc_test_data_path
-from tests.processes import REPO_ROOT, ApiProcess, RedisServer, ServiceProcess, redis_server_binary
+from tests.processes import REPO_ROOT, ApiProcess, RedisServer, ServiceProcess
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REDIS_PROVIDER_SUFFIX = "_redis"

