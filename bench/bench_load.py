@@ -16,7 +16,7 @@ import redis
 import requests
 
 from adapters.hgnc_format import parse_genes
-from adapters.redis_gene_repository import WRITE_BATCH, EncodedGeneSet, encode_record
+from adapters.redis_gene_load import WRITE_BATCH, EncodedGeneSet, encode_record
 from bench.harness import DATA, cpu_seconds, gunicorn_api, median, memory_kib, redis_server, reset_peak_memory, runs
 
 TARGET_RATIO = 1.3

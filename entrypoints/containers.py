@@ -13,9 +13,11 @@ from dependency_injector import containers, providers
 from adapters.hgnc_source import HgncBytesSource, source_for
 from adapters.hotqueue_job_queue import HotQueueJobConsumer, HotQueueJobQueue
 from adapters.matplotlib_plot import MatplotlibPlotRenderer
+from adapters.redis_gene_catalog import RedisGeneCatalog
 from adapters.redis_gene_repository import RedisGeneRepository
 from adapters.redis_job_repository import RedisJobRepository
 from adapters.redis_result_repository import RedisResultRepository
+from genes.gene_lookup import GeneLookup
 from genes.gene_service import GeneService
 from genes.job_runner import JobRunner
 from genes.job_service import JobService
@@ -71,6 +73,8 @@ class Container(containers.DeclarativeContainer):
     default_gene_source = providers.Factory(source_for, config.hgnc_source)
     uploaded_gene_source = providers.Factory(HgncBytesSource)
     gene_service = providers.Factory(GeneService, gene_repository, default_gene_source)
+    gene_catalog = providers.Singleton(RedisGeneCatalog, genes_redis)
+    gene_lookup = providers.Factory(GeneLookup, gene_catalog)
 
     job_repository = providers.Singleton(RedisJobRepository, jobs_redis)
     result_repository = providers.Singleton(RedisResultRepository, results_redis)

@@ -1,4 +1,4 @@
-"""HTTP routes over the gene data: translate requests into GeneService calls."""
+"""HTTP routes over the gene data: translate requests into GeneService and GeneLookup calls."""
 from __future__ import annotations
 
 from typing import Callable, Iterator
@@ -9,7 +9,8 @@ from flask import Blueprint, Response, jsonify, request
 from entrypoints.containers import Container
 from entrypoints.request_body import read_body
 from entrypoints.schemas import GeneQuerySchema, LoadSummarySchema
-from genes.gene_service import GeneQuery, GeneService
+from genes.gene_lookup import GeneLookup, GeneQuery
+from genes.gene_service import GeneService
 from genes.ports import GeneSource
 
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024  # the JSON release is ~35 MB
@@ -35,9 +36,9 @@ def load_data(
 
 @blueprint.get("/data")
 @inject
-def export_data(service: GeneService = Provide[Container.gene_service]) -> Response:
+def export_data(lookup: GeneLookup = Provide[Container.gene_lookup]) -> Response:
     """Every gene record, as one JSON list (streamed)."""
-    return Response(_json_list(service.export_json()), mimetype="application/json")
+    return Response(_json_list(lookup.export_json()), mimetype="application/json")
 
 
 @blueprint.delete("/data")
@@ -50,18 +51,18 @@ def delete_data(service: GeneService = Provide[Container.gene_service]) -> Respo
 
 @blueprint.get("/genes")
 @inject
-def list_genes(service: GeneService = Provide[Container.gene_service]) -> Response:
+def list_genes(lookup: GeneLookup = Provide[Container.gene_lookup]) -> Response:
     """The hgnc_id of every gene; ?symbol= finds by symbol, previous symbol or alias; ?locus_group=, ?limit=, ?offset=."""
     query = GeneQuery(**_gene_query.load(request.args))
-    return jsonify(service.find_ids(query))
+    return jsonify(lookup.find_ids(query))
 
 
 @blueprint.get("/genes/<path:hgnc_id>")
 @inject
-def get_gene(hgnc_id: str, service: GeneService = Provide[Container.gene_service]) -> Response:
+def get_gene(hgnc_id: str, lookup: GeneLookup = Provide[Container.gene_lookup]) -> Response:
     """The whole record of one gene, e.g. /genes/HGNC:5."""
     # The record as stored: decoding and re-encoding it cost ~20 µs of CPU a request.
-    return Response(service.get_json(hgnc_id) + "\n", mimetype="application/json")
+    return Response(lookup.get_json(hgnc_id) + "\n", mimetype="application/json")
 
 
 def _json_list(records: Iterator[str]) -> Iterator[str]:

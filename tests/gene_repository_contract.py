@@ -1,4 +1,4 @@
-"""What RedisGeneRepository promises, run on fakeredis (unit) and on a real Redis (integration).
+"""What RedisGeneRepository and RedisGeneCatalog promise together, on fakeredis (unit) and a real Redis (integration).
 
 A subclass named Test... provides the `redis_client` fixture: an empty database.
 """
@@ -11,10 +11,12 @@ from typing import Iterator
 import pytest
 import redis
 
-from adapters import redis_gene_repository
-from adapters.redis_gene_repository import CURRENT_KEY, RETIRED_SET_GRACE_SECONDS, RedisGeneRepository
+from adapters import redis_gene_catalog, redis_gene_load
+from adapters.redis_gene_catalog import RedisGeneCatalog
+from adapters.redis_gene_keys import CURRENT_KEY, RETIRED_SET_GRACE_SECONDS
+from adapters.redis_gene_repository import RedisGeneRepository
 from genes.errors import InvalidGeneSource
-from genes.gene import Gene
+from genes.gene import Gene, GeneSummary
 from tests.hgnc_reference import expected_records
 
 SAMPLE_TSV = Path(__file__).parent / "fixtures" / "hgnc_sample.tsv"
@@ -38,17 +40,49 @@ def persistent_keys(client: redis.Redis) -> set[bytes]:
     return {key for key in client.keys("*") if client.ttl(key) == -1}
 
 
+class GeneStore:
+    """A repository and a catalog over one Redis, as the API has them."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self.repository, self.catalog = RedisGeneRepository(client), RedisGeneCatalog(client)
+
+    def replace_all(self, genes: Iterator[Gene] | list[Gene], source: str) -> int:
+        return self.repository.replace_all(genes, source)
+
+    def clear(self) -> bool:
+        return self.repository.clear()
+
+    def is_loaded(self) -> bool:
+        return self.repository.is_loaded()
+
+    def summaries(self) -> list[GeneSummary]:
+        return self.repository.summaries()
+
+    def get(self, hgnc_id: str) -> Gene | None:
+        text = self.catalog.record_json(hgnc_id)
+        return Gene(hgnc_id, json.loads(text)) if text is not None else None
+
+    def ids(self, offset: int = 0, limit: int | None = None) -> list[str]:
+        return self.catalog.ids(offset, limit)
+
+    def ids_named(self, name: str) -> list[str]:
+        return self.catalog.ids_named(name)
+
+    def export_json(self) -> Iterator[str]:
+        return self.catalog.export_json()
+
+
 class RedisGeneRepositoryContract:
     @pytest.fixture
-    def repository(self, redis_client: redis.Redis) -> RedisGeneRepository:
-        return RedisGeneRepository(redis_client)
+    def repository(self, redis_client: redis.Redis) -> GeneStore:
+        return GeneStore(redis_client)
 
     @pytest.fixture
-    def loaded(self, repository: RedisGeneRepository) -> RedisGeneRepository:
+    def loaded(self, repository: GeneStore) -> GeneStore:
         assert repository.replace_all(iter(SAMPLE), "hgnc_sample.tsv") == len(SAMPLE)
         return repository
 
-    def test_an_empty_store_has_no_set_and_answers_with_nothing(self, repository: RedisGeneRepository) -> None:
+    def test_an_empty_store_has_no_set_and_answers_with_nothing(self, repository: GeneStore) -> None:
         assert not repository.is_loaded()
         assert repository.ids() == []
         assert repository.get("HGNC:5") is None
@@ -57,7 +91,7 @@ class RedisGeneRepositoryContract:
         assert list(repository.export_json()) == []
         assert repository.clear() is False
 
-    def test_a_loaded_set_gives_back_each_record_exactly(self, loaded: RedisGeneRepository) -> None:
+    def test_a_loaded_set_gives_back_each_record_exactly(self, loaded: GeneStore) -> None:
         assert loaded.is_loaded()
         for gene in SAMPLE:
             stored = loaded.get(gene.hgnc_id)
@@ -65,7 +99,7 @@ class RedisGeneRepositoryContract:
             assert list(stored.record) == list(gene.record)  # HGNC's field order is kept
         assert loaded.get("HGNC:424242") is None
 
-    def test_ids_come_in_load_order_and_page(self, loaded: RedisGeneRepository) -> None:
+    def test_ids_come_in_load_order_and_page(self, loaded: GeneStore) -> None:
         assert loaded.ids() == SAMPLE_IDS
         assert loaded.ids(3, 4) == SAMPLE_IDS[3:7]
         assert loaded.ids(10) == SAMPLE_IDS[10:]
@@ -73,21 +107,21 @@ class RedisGeneRepositoryContract:
         assert loaded.ids(13) == []
         assert loaded.ids(0, 0) == []
 
-    def test_names_find_genes_in_any_case_approved_symbol_first(self, loaded: RedisGeneRepository) -> None:
+    def test_names_find_genes_in_any_case_approved_symbol_first(self, loaded: GeneStore) -> None:
         assert loaded.ids_named("BRCA1") == ["HGNC:1100"]
         assert loaded.ids_named("rnf53") == ["HGNC:1100"]  # an alias
         assert loaded.ids_named("a1bgas") == ["HGNC:37133"]  # a previous symbol
         assert loaded.ids_named("Amn") == ["HGNC:14604", "HGNC:61"]  # AMN itself, then ABCD1's alias
         assert loaded.ids_named("nosuchgene") == []
 
-    def test_summaries_are_one_per_gene_in_load_order(self, loaded: RedisGeneRepository) -> None:
+    def test_summaries_are_one_per_gene_in_load_order(self, loaded: GeneStore) -> None:
         assert loaded.summaries() == [gene.summary() for gene in SAMPLE]
 
-    def test_the_export_is_every_record_as_json_text_in_load_order(self, loaded: RedisGeneRepository) -> None:
+    def test_the_export_is_every_record_as_json_text_in_load_order(self, loaded: GeneStore) -> None:
         assert [json.loads(text) for text in loaded.export_json()] == [gene.record for gene in SAMPLE]
 
     def test_a_reload_replaces_the_set_and_leaves_no_second_copy(
-            self, loaded: RedisGeneRepository, redis_client: redis.Redis) -> None:
+            self, loaded: GeneStore, redis_client: redis.Redis) -> None:
         live_after_first = len(persistent_keys(redis_client))
         assert loaded.replace_all(iter(SAMPLE[:3]), "three genes") == 3
         assert loaded.ids() == SAMPLE_IDS[:3]
@@ -95,7 +129,7 @@ class RedisGeneRepositoryContract:
         assert len(persistent_keys(redis_client)) == live_after_first
 
     def test_the_replaced_set_expires_after_a_grace_period(
-            self, loaded: RedisGeneRepository, redis_client: redis.Redis) -> None:
+            self, loaded: GeneStore, redis_client: redis.Redis) -> None:
         first = redis_client.get(CURRENT_KEY)
         loaded.replace_all(iter(SAMPLE), "again")
         retired = redis_client.keys(f"genes:{first.decode()}:*")
@@ -104,9 +138,9 @@ class RedisGeneRepositoryContract:
             assert 0 < redis_client.ttl(key) <= RETIRED_SET_GRACE_SECONDS
 
     def test_a_load_that_fails_midway_leaves_the_first_set_intact_and_no_debris(
-            self, loaded: RedisGeneRepository, redis_client: redis.Redis) -> None:
+            self, loaded: GeneStore, redis_client: redis.Redis) -> None:
         keys_before = set(redis_client.keys("*"))
-        genes = many_genes(redis_gene_repository.WRITE_BATCH * 2 + 7)
+        genes = many_genes(redis_gene_load.WRITE_BATCH * 2 + 7)
         with pytest.raises(InvalidGeneSource):
             loaded.replace_all(failing_midway(genes, len(genes) - 3), "broken upload")
         assert set(redis_client.keys("*")) == keys_before
@@ -114,7 +148,7 @@ class RedisGeneRepositoryContract:
         assert loaded.get("HGNC:5") == SAMPLE[0]
 
     def test_a_source_naming_an_id_twice_is_refused_and_the_first_set_stays(
-            self, loaded: RedisGeneRepository, redis_client: redis.Redis) -> None:
+            self, loaded: GeneStore, redis_client: redis.Redis) -> None:
         keys_before = set(redis_client.keys("*"))
         with pytest.raises(InvalidGeneSource, match="HGNC:5"):
             loaded.replace_all(iter([*many_genes(3000, "X"), SAMPLE[0], SAMPLE[0]]), "duplicated")
@@ -122,15 +156,15 @@ class RedisGeneRepositoryContract:
         assert loaded.ids() == SAMPLE_IDS
 
     def test_an_empty_source_stores_nothing_and_the_first_set_stays(
-            self, loaded: RedisGeneRepository, redis_client: redis.Redis) -> None:
+            self, loaded: GeneStore, redis_client: redis.Redis) -> None:
         keys_before = set(redis_client.keys("*"))
         assert loaded.replace_all(iter([]), "empty") == 0
         assert set(redis_client.keys("*")) == keys_before
         assert loaded.ids() == SAMPLE_IDS
 
     def test_an_export_already_streaming_finishes_from_the_set_it_started_on(
-            self, repository: RedisGeneRepository) -> None:
-        first = many_genes(redis_gene_repository.READ_BATCH * 2 + 5, "OLD")
+            self, repository: GeneStore) -> None:
+        first = many_genes(redis_gene_catalog.READ_BATCH * 2 + 5, "OLD")
         repository.replace_all(iter(first), "first")
         export = repository.export_json()
         head = [next(export) for _ in range(10)]
@@ -140,14 +174,14 @@ class RedisGeneRepositoryContract:
         assert repository.ids() == [gene.hgnc_id for gene in many_genes(50)]
 
     def test_clearing_forgets_the_set_and_lets_it_expire(
-            self, loaded: RedisGeneRepository, redis_client: redis.Redis) -> None:
+            self, loaded: GeneStore, redis_client: redis.Redis) -> None:
         assert loaded.clear() is True
         assert not loaded.is_loaded()
         assert loaded.ids() == [] and loaded.get("HGNC:5") is None
         assert persistent_keys(redis_client) == set()
         assert loaded.clear() is False
 
-    def test_a_load_after_clearing_works(self, loaded: RedisGeneRepository) -> None:
+    def test_a_load_after_clearing_works(self, loaded: GeneStore) -> None:
         loaded.clear()
         assert loaded.replace_all(iter(SAMPLE[::-1]), "reversed") == len(SAMPLE)
         assert loaded.ids() == SAMPLE_IDS[::-1]

@@ -1,4 +1,4 @@
-"""RedisGeneRepository on a real Redis: the whole contract, then the full HGNC set."""
+"""RedisGeneRepository and RedisGeneCatalog on a real Redis: the whole contract, then the full HGNC set."""
 from __future__ import annotations
 
 import json
@@ -10,8 +10,7 @@ import pytest
 import redis
 
 from adapters.hgnc_source import HgncFileSource
-from adapters.redis_gene_repository import RedisGeneRepository
-from tests.gene_repository_contract import RedisGeneRepositoryContract
+from tests.gene_repository_contract import GeneStore, RedisGeneRepositoryContract
 from tests.hgnc_reference import expected_records, names_of
 
 
@@ -28,7 +27,7 @@ def reference(hgnc_data_path: Path) -> dict[str, dict[str, Any]]:
 
 def test_the_full_hgnc_set_loads_and_reads_back_exactly(
         real_redis_client: redis.Redis, hgnc_data_path: Path, reference: dict[str, dict[str, Any]]) -> None:
-    repository = RedisGeneRepository(real_redis_client)
+    repository = GeneStore(real_redis_client)
     source = HgncFileSource(hgnc_data_path)
     assert repository.replace_all(source.read(), source.describe()) == len(reference) == 43_882
     assert repository.ids() == list(reference)

@@ -1,0 +1,44 @@
+"""Where a gene set lives in Redis (db 0): its generations and the keys of each.
+
+`genes:current` names the live generation; every other key of a set carries its generation, so
+a load writes a whole new set beside the old one and one SET makes it live. Readers resolve the
+generation once per request, so they never see a half-loaded or mixed set; the replaced set
+expires after a grace period, long enough for an export already streaming from it to finish.
+"""
+from __future__ import annotations
+
+import secrets
+import time
+
+import redis
+
+CURRENT_KEY = "genes:current"
+RETIRED_SET_GRACE_SECONDS = 600
+SET_PARTS = ("records", "ids", "names", "summaries", "meta")
+
+
+def set_key(generation: str, part: str) -> str:
+    """The key of one part of a generation: records (hash), ids (list), names (hash), ..."""
+    return f"genes:{generation}:{part}"
+
+
+def set_keys(generation: str) -> list[str]:
+    return [set_key(generation, part) for part in SET_PARTS]
+
+
+def new_generation() -> str:
+    """A name no other load takes: the time, for people reading the keys, and a random part."""
+    return f"{int(time.time())}-{secrets.token_hex(4)}"
+
+
+def current_generation(client: redis.Redis) -> str | None:
+    current = client.get(CURRENT_KEY)
+    return current.decode() if current is not None else None
+
+
+def retire(client: redis.Redis, generation: str) -> None:
+    """Let a set that is no longer live expire after the grace period."""
+    pipe = client.pipeline(transaction=False)
+    for key in set_keys(generation):
+        pipe.expire(key, RETIRED_SET_GRACE_SECONDS)
+    pipe.execute()
