@@ -6,8 +6,11 @@ workers of 4 threads, 3 sync workers, 2x2 and 3x2 within the noise of a shared m
 other for GET /genes/<id> and /help; threads win where it matters beyond that: slow clients.
 """
 import gc
-import logging
 import os
+import shutil
+
+from entrypoints.containers import Container, prepare_metrics_folder
+from entrypoints.log_config import configure_logging, gunicorn_logconfig
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
 
@@ -25,15 +28,39 @@ keepalive = 5
 accesslog = "-"  # stdout, one line per request, with its duration in ms
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 errorlog = "-"  # stderr
-loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+loglevel = Container.config.log.level().lower()
+log_format = Container.config.log.format()
+logconfig_dict = gunicorn_logconfig(loglevel, log_format)  # LOG_FORMAT=json: both logs as JSON lines
 
 # Heartbeat files in memory: on a container's overlay disk a slow fsync can get workers killed.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 
 
+_made_metrics_folder: list[str] = []
+
+
+def on_starting(server: object) -> None:
+    """The metrics folder, before any worker imports prometheus_client (which picks its mode then)."""
+    folder, made_here = prepare_metrics_folder()
+    if made_here:
+        _made_metrics_folder.append(folder)
+
+
+def child_exit(server: object, worker: object) -> None:
+    """A worker's live gauges go with it; its counters stay in the totals."""
+    from prometheus_client import multiprocess  # here: only once the folder is set
+
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]
+
+
+def on_exit(server: object) -> None:
+    for folder in _made_metrics_folder:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def post_worker_init(worker: object) -> None:
-    """The app's loggers at LOG_LEVEL; the app's own objects out of the garbage collector's way."""
-    logging.basicConfig(level=loglevel.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    """The app's loggers at LOG_LEVEL in LOG_FORMAT; the app's own objects out of the garbage collector's way."""
+    configure_logging(loglevel, log_format)
     # The ~100,000 objects of the loaded app (modules, classes, functions) live as long as the
     # worker: frozen, a full collection (about one per POST /data) takes ~5 ms of CPU, not ~50.
     gc.freeze()

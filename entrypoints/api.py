@@ -1,15 +1,18 @@
 """The Flask API: `python -m entrypoints.api` for development, `entrypoints.api:create_app()` for gunicorn."""
 from __future__ import annotations
 
-import logging
 import os
+from contextlib import ExitStack
+from typing import Any
 
 from dependency_injector.wiring import Provide, inject
-from flask import Flask, Response, current_app, jsonify
+from flask import Flask, Response, current_app, g, jsonify
 import redis
 
-from entrypoints import gene_views, job_views
+from entrypoints import gene_views, job_views, monitoring_views
+from entrypoints.api_metrics import instrument
 from entrypoints.containers import Container
+from entrypoints.log_config import configure_logging, job_context
 from entrypoints.openapi import register_openapi
 from entrypoints.problems import problem, register_problem_handlers
 
@@ -18,16 +21,19 @@ MAX_REQUEST_BYTES = 64 * 1024  # every body but an uploaded data set (gene_views
 
 def create_app(container: Container | None = None) -> Flask:
     container = container or Container()
-    container.wire(modules=[gene_views, job_views, __name__])
+    container.wire(modules=[gene_views, job_views, monitoring_views, __name__])
     app = Flask(__name__)
     app.container = container  # type: ignore[attr-defined]
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.json.sort_keys = False  # keep records in HGNC's field order
     app.register_blueprint(gene_views.blueprint)
     app.register_blueprint(job_views.blueprint)
+    app.register_blueprint(monitoring_views.blueprint)
     app.add_url_rule("/health", view_func=health)
     app.add_url_rule("/help", view_func=help_page)
     register_problem_handlers(app)
+    instrument(app)
+    _log_lines_name_their_job(app)
     register_openapi(app)  # last: it documents every route registered above
     return app
 
@@ -55,8 +61,24 @@ def help_page() -> Response:
     return jsonify(routes)
 
 
+def _log_lines_name_their_job(app: Flask) -> None:
+    """Whatever is logged while answering a route with a `<job_id>` carries it as `job_id` (LOG_FORMAT=json)."""
+
+    @app.url_value_preprocessor
+    def bind(endpoint: str | None, values: dict[str, Any] | None) -> None:
+        if values and "job_id" in values:
+            g.job_log_context = ExitStack()
+            g.job_log_context.enter_context(job_context(values["job_id"]))
+
+    @app.teardown_request
+    def unbind(error: BaseException | None) -> None:
+        context = g.pop("job_log_context", None)
+        if context is not None:
+            context.close()
+
+
 def main() -> None:
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO").upper())
+    configure_logging(Container.config.log.level(), Container.config.log.format())
     create_app().run(host="0.0.0.0", port=int(os.environ.get("PORT", "5000")))
 
 

@@ -1,8 +1,10 @@
 """The composition root: the only module that reads the environment and builds clients."""
 from __future__ import annotations
 
+import glob
 import os
 import socket
+import tempfile
 import uuid
 
 import redis
@@ -52,6 +54,30 @@ def _worker_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
 
+METRICS_FOLDER_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"  # prometheus_client's own name for it
+
+
+def prepare_metrics_folder() -> tuple[str, bool]:
+    """The folder where gunicorn's processes share their metrics (prometheus_client's multiprocess
+    mode), and whether it was made here: `PROMETHEUS_MULTIPROC_DIR`, emptied of an earlier run's
+    files, or else a fresh temporary folder, which is put into the environment of the processes to
+    come. Call it before prometheus_client is imported: the library picks its mode on import.
+    """
+    folder = os.environ.get(METRICS_FOLDER_VARIABLE)
+    if not folder:
+        folder = os.environ[METRICS_FOLDER_VARIABLE] = tempfile.mkdtemp(prefix="hgnc-metrics-")
+        return folder, True
+    os.makedirs(folder, exist_ok=True)
+    for stale in glob.glob(os.path.join(folder, "*.db")):
+        os.remove(stale)
+    return folder, False
+
+
+def metrics_folder() -> str | None:
+    """The folder of multiprocess metrics, when the processes of this API share one."""
+    return os.environ.get(METRICS_FOLDER_VARIABLE) or None
+
+
 # What the worker treats as "Redis is unreachable, retry", never as "this job is bad".
 TRANSIENT_REDIS_ERRORS = (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError)
 
@@ -63,6 +89,8 @@ class Container(containers.DeclarativeContainer):
     config.hgnc_source.from_env("HGNC_SOURCE", default=OFFICIAL_HGNC_JSON_URL)
     config.job_lease_seconds.from_env("JOB_LEASE_SECONDS", as_=float, default=30.0)
     config.job_max_attempts.from_env("JOB_MAX_ATTEMPTS", as_=int, default=3)
+    config.log.level.from_env("LOG_LEVEL", default="INFO")
+    config.log.format.from_env("LOG_FORMAT", default="text")
 
     genes_redis = providers.Singleton(_redis_client, config.redis.host, config.redis.port, GENES_DB)
     queue_redis = providers.Singleton(_redis_client, config.redis.host, config.redis.port, QUEUE_DB)

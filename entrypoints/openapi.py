@@ -19,7 +19,7 @@ API_VERSION = "1.0.0"
 JSON = "application/json"
 _EXTENSION_KEY = "openapi.json"
 # Werkzeug's `<converter:name>` and `<name>` become OpenAPI's `{name}`.
-_RULE_VARIABLE = re.compile(r"<(?:[^<>:]+:)?([^<>]+)>")
+RULE_VARIABLE = re.compile(r"<(?:[^<>:]+:)?([^<>]+)>")
 
 # Component name -> the marshmallow schema it is generated from.
 COMPONENTS = {
@@ -30,6 +30,7 @@ COMPONENTS = {
     "LoadSummary": schemas.LoadSummarySchema,
     "Deleted": schemas.DeletedSchema,
     "Health": schemas.HealthSchema,
+
     "Route": schemas.RouteSchema,
     "Problem": schemas.ProblemSchema,
 }
@@ -151,6 +152,11 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
             "404": _NO_JOB, "409": _NOT_READY, "503": _STORE_DOWN,
         },
     },
+    ("monitoring.metrics", "get"): {
+        "tags": ["monitoring"],
+        "description": "The Prometheus text format (OpenMetrics when the scraper's Accept header asks for it).",
+        "responses": {"200": {"description": "every metric", "content": {"text/plain": {"schema": {"type": "string"}}}}},
+    },
     ("health", "get"): {
         "tags": ["service"],
         "responses": {"200": _json("Redis answers", "Health"), "503": _STORE_DOWN},
@@ -192,7 +198,7 @@ def openapi_document(app: Flask) -> dict[str, Any]:
             documented.add(key)
             operations[method] = {"operationId": rule.endpoint.rpartition(".")[2], "summary": summary,
                                   **copy.deepcopy(OPERATIONS[key])}
-        spec.path(path=_RULE_VARIABLE.sub(r"{\1}", rule.rule), operations=operations)
+        spec.path(path=RULE_VARIABLE.sub(r"{\1}", rule.rule), operations=operations)
     stale = set(OPERATIONS) - documented
     if stale:
         raise LookupError(f"{__name__} documents operations the app does not have: {sorted(stale)}")

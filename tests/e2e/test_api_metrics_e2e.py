@@ -1,0 +1,115 @@
+"""The API under gunicorn with two processes: GET /metrics counts every request once, whichever process
+answered it (and after one is killed); LOG_FORMAT=json makes every line of gunicorn and the app JSON."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import requests
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.conftest import FIXTURES, StartProcess
+from tests.processes import RedisServer, ServiceProcess, free_port
+
+REQUESTS = 120
+CLIENTS = 8
+
+
+class Gunicorn:
+    def __init__(self, process: ServiceProcess, url: str) -> None:
+        self.process = process
+        self.url = url
+
+    def worker_pids(self) -> set[int]:
+        pid = self.process.pid
+        return {int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+
+    def lines(self) -> list[str]:
+        return self.process.log_path.read_text(errors="replace").splitlines()
+
+    def access_lines(self) -> list[dict[str, object]]:
+        return [fields for fields in map(json.loads, self.lines()) if fields["logger"] == "gunicorn.access"]
+
+    def jobs_requests_counted(self) -> float:
+        """hgnc_http_requests_total of GET /jobs/<job_id> answered 404, as one scrape reads it."""
+        page = requests.get(f"{self.url}/metrics", timeout=10).text
+        return sum(sample.value for family in text_string_to_metric_families(page) for sample in family.samples
+                   if sample.name == "hgnc_http_requests_total"
+                   and sample.labels == {"method": "GET", "route": "/jobs/<job_id>", "status": "404"})
+
+
+@pytest.fixture(scope="module")
+def own_redis(redis_binary: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    server = RedisServer(redis_binary, tmp_path_factory.mktemp("metrics-redis")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def gunicorn(own_redis: RedisServer, start_process: StartProcess) -> Gunicorn:
+    """`gunicorn -c gunicorn.conf.py` as the image runs it: two processes, JSON logs, no metrics folder given."""
+    port = free_port()
+    env = {"REDIS_HOST": own_redis.host, "REDIS_PORT": str(own_redis.port), "PORT": str(port),
+           "HGNC_SOURCE": str(FIXTURES / "hgnc_sample.tsv"), "WEB_CONCURRENCY": "2", "LOG_FORMAT": "json",
+           "LOG_LEVEL": "INFO", "PROMETHEUS_MULTIPROC_DIR": ""}  # empty is unset: a fresh temporary folder
+    url = f"http://127.0.0.1:{port}"
+    process = start_process(["python", "-m", "gunicorn", "-c", "gunicorn.conf.py", "entrypoints.api:create_app()"],
+                            env=env, name="gunicorn",
+                            ready=lambda: requests.get(f"{url}/health", timeout=1).status_code == 200)
+    api = Gunicorn(process, url)
+    process.wait_until(lambda: len(api.worker_pids()) == 2)
+    return api
+
+
+def get_unknown_jobs(url: str, count: int) -> None:
+    """`count` GETs of unknown job ids, each on a connection of its own, from several clients at once."""
+    def one(_: int) -> int:
+        return requests.get(f"{url}/jobs/{uuid.uuid4()}", headers={"Connection": "close"}, timeout=10).status_code
+
+    with ThreadPoolExecutor(CLIENTS) as clients:
+        assert set(clients.map(one, range(count))) == {404}
+
+
+def test_requests_spread_over_two_processes_are_each_counted_once(gunicorn: Gunicorn) -> None:
+    before = gunicorn.jobs_requests_counted()
+
+    get_unknown_jobs(gunicorn.url, REQUESTS)
+
+    answered_by = {line["pid"] for line in gunicorn.access_lines() if str(line["path"]).startswith("/jobs/")}
+    assert answered_by == gunicorn.worker_pids(), "both processes should have answered some"
+    for _ in range(5):  # whichever process answers the scrape, the sum is the same
+        assert gunicorn.jobs_requests_counted() == before + REQUESTS
+
+
+def test_the_counts_of_a_killed_process_stay_in_the_totals(gunicorn: Gunicorn) -> None:
+    get_unknown_jobs(gunicorn.url, REQUESTS)
+    victim = min(gunicorn.worker_pids())
+
+    os.kill(victim, signal.SIGKILL)
+    gunicorn.process.wait_until(lambda: victim not in gunicorn.worker_pids() and len(gunicorn.worker_pids()) == 2)
+    get_unknown_jobs(gunicorn.url, 10)
+
+    assert gunicorn.jobs_requests_counted() == REQUESTS + 10
+
+
+def test_with_log_format_json_every_line_is_one_json_object(gunicorn: Gunicorn) -> None:
+    get_unknown_jobs(gunicorn.url, 5)
+    requests.get(f"{gunicorn.url}/genes/HGNC:5", timeout=10)
+    time.sleep(0.2)  # the last access lines
+
+    lines = gunicorn.lines()
+    parsed = [json.loads(line) for line in lines]  # fails on any line that is not JSON
+
+    assert all({"time", "level", "logger", "message"} <= set(fields) for fields in parsed)
+    loggers = {fields["logger"] for fields in parsed}
+    assert {"gunicorn.error", "gunicorn.access"} <= loggers
+    [gene] = [fields for fields in parsed if fields.get("path") == "/genes/HGNC:5"]
+    assert (gene["method"], gene["status"], gene["level"]) == ("GET", 404, "INFO")
+    assert isinstance(gene["duration_ms"], int)
