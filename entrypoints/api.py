@@ -9,11 +9,11 @@ from dependency_injector.wiring import Provide, inject
 from flask import Flask, Response, current_app, g, jsonify
 import redis
 
-from entrypoints import gene_views, job_views, monitoring_views
+from entrypoints import gene_views, job_views, monitoring_views, page_views
 from entrypoints.api_metrics import instrument
 from entrypoints.containers import Container
 from entrypoints.log_config import configure_logging, job_context
-from entrypoints.openapi import register_openapi
+from entrypoints.openapi import register_openapi, serves_files
 from entrypoints.problems import problem, register_problem_handlers
 
 MAX_REQUEST_BYTES = 64 * 1024  # every body but an uploaded data set (gene_views raises its own limit)
@@ -29,6 +29,8 @@ def create_app(container: Container | None = None) -> Flask:
     app.register_blueprint(gene_views.blueprint)
     app.register_blueprint(job_views.blueprint)
     app.register_blueprint(monitoring_views.blueprint)
+    app.register_blueprint(page_views.blueprint)
+    app.register_blueprint(page_views.swagger_ui)
     app.add_url_rule("/health", view_func=health)
     app.add_url_rule("/help", view_func=help_page)
     register_problem_handlers(app)
@@ -52,7 +54,7 @@ def help_page() -> Response:
     """Every route with a one-line description."""
     routes = []
     for rule in sorted(current_app.url_map.iter_rules(), key=lambda r: r.rule):
-        if rule.endpoint == "static":
+        if serves_files(rule.endpoint):
             continue
         view = current_app.view_functions[rule.endpoint]
         description = view.__doc__.strip().splitlines()[0] if view.__doc__ else ""

@@ -17,6 +17,7 @@ from genes.gene import HGNC_ID_PATTERN
 OPENAPI_VERSION = "3.1.0"
 API_VERSION = "1.0.0"
 JSON = "application/json"
+HTML = "text/html"
 _EXTENSION_KEY = "openapi.json"
 # Werkzeug's `<converter:name>` and `<name>` become OpenAPI's `{name}`.
 RULE_VARIABLE = re.compile(r"<(?:[^<>:]+:)?([^<>]+)>")
@@ -42,6 +43,10 @@ def _json(description: str, schema: Any, **extra: Any) -> dict[str, Any]:
 
 def _problem(description: str, **extra: Any) -> dict[str, Any]:
     return {"description": description, "content": {PROBLEM_JSON: {"schema": "Problem"}}, **extra}
+
+
+def _html(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {HTML: {"schema": {"type": "string"}}}}
 
 
 def _path_parameter(name: str, description: str, **schema: Any) -> dict[str, Any]:
@@ -157,6 +162,14 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "description": "The Prometheus text format (OpenMetrics when the scraper's Accept header asks for it).",
         "responses": {"200": {"description": "every metric", "content": {"text/plain": {"schema": {"type": "string"}}}}},
     },
+    ("pages.console", "get"): {
+        "tags": ["pages"],
+        "responses": {"200": _html("the console, an HTML page")},
+    },
+    ("pages.docs", "get"): {
+        "tags": ["pages"],
+        "responses": {"200": _html("Swagger UI, an HTML page")},
+    },
     ("health", "get"): {
         "tags": ["service"],
         "responses": {"200": _json("Redis answers", "Health"), "503": _STORE_DOWN},
@@ -170,6 +183,11 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "responses": {"200": _json("the OpenAPI document", {"type": "object"})},
     },
 }
+
+
+def serves_files(endpoint: str) -> bool:
+    """Whether the route is Flask's `static` (the app's or a blueprint's): files, not an API operation."""
+    return endpoint.rpartition(".")[2] == "static"
 
 
 def openapi_document(app: Flask) -> dict[str, Any]:
@@ -186,7 +204,7 @@ def openapi_document(app: Flask) -> dict[str, Any]:
         spec.components.schema(name, schema=schema)
     documented = set()
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
-        if rule.endpoint == "static":
+        if serves_files(rule.endpoint):
             continue
         view = app.view_functions[rule.endpoint]
         summary = (view.__doc__ or "").strip().splitlines()[0] if view.__doc__ else ""

@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 import requests
+from hotqueue import key_for_name
 
-from tests.conftest import RedisEndpoint
+from adapters.hotqueue_job_queue import QUEUE_NAME, heartbeat_key
+from entrypoints.containers import JOBS_DB, QUEUE_DB, RESULTS_DB
+from tests.conftest import RedisEndpoint, StartProcess
 from tests.hgnc_reference import expected_records
-from tests.processes import ApiProcess
+from tests.processes import ApiProcess, ServiceProcess
 
 
 class Api:
@@ -65,3 +68,35 @@ def loaded_api(api: Api) -> Api:
     if not api.get("/genes", params={"limit": 1}).json():
         load_from_source(api)
     return api
+
+
+# -- jobs: an empty queue, real workers --------------------------------------------------------
+
+
+@pytest.fixture
+def no_jobs_yet(real_redis: RedisEndpoint) -> None:
+    """An empty queue and no jobs or results (the gene data is the API fixture's)."""
+    for db in (QUEUE_DB, JOBS_DB, RESULTS_DB):
+        real_redis.client(db).flushdb()
+
+
+@pytest.fixture
+def start_worker(real_redis: RedisEndpoint, start_process: StartProcess) -> Iterator[Callable[[], ServiceProcess]]:
+    """Start `python -m entrypoints.worker` on the session's Redis; ready once its heartbeat is there."""
+    queue = real_redis.client(QUEUE_DB)
+    beats = heartbeat_key(key_for_name(QUEUE_NAME), "*")
+    started: list[ServiceProcess] = []
+
+    def start() -> ServiceProcess:
+        expected = len(started) + 1
+        worker = start_process(
+            ["python", "-m", "entrypoints.worker"],
+            env={"REDIS_HOST": real_redis.host, "REDIS_PORT": str(real_redis.port), "LOG_LEVEL": "INFO"},
+            ready=lambda: len(queue.keys(beats)) >= expected,
+            name=f"worker {expected}",
+        )
+        started.append(worker)
+        return worker
+
+    yield start
+    queue.close()

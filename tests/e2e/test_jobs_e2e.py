@@ -12,10 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hotqueue import key_for_name
-
-from adapters.hotqueue_job_queue import QUEUE_NAME, heartbeat_key
-from entrypoints.containers import JOBS_DB, QUEUE_DB, RESULTS_DB
 from tests.hgnc_reference import read_tsv_rows
 from tests.problem_details import assert_problem
 
@@ -60,33 +56,7 @@ def expected_counts(rows: list[dict[str, str]], start: str, end: str, locus_grou
 # -- the service under test: the shared API process (tests/e2e/conftest.py), real workers ---------
 
 
-@pytest.fixture(autouse=True)
-def no_jobs_yet(real_redis) -> None:
-    """Each test starts with an empty queue and no jobs or results (the gene data is the API fixture's)."""
-    for db in (QUEUE_DB, JOBS_DB, RESULTS_DB):
-        real_redis.client(db).flushdb()
-
-
-@pytest.fixture
-def start_worker(real_redis, start_process):
-    """Start `python -m entrypoints.worker` on the session's Redis; ready once its heartbeat is there."""
-    queue = real_redis.client(QUEUE_DB)
-    beats = heartbeat_key(key_for_name(QUEUE_NAME), "*")
-    started = []
-
-    def start():
-        expected = len(started) + 1
-        worker = start_process(
-            ["python", "-m", "entrypoints.worker"],
-            env={"REDIS_HOST": real_redis.host, "REDIS_PORT": str(real_redis.port), "LOG_LEVEL": "INFO"},
-            ready=lambda: len(queue.keys(beats)) >= expected,
-            name=f"worker {expected}",
-        )
-        started.append(worker)
-        return worker
-
-    yield start
-    queue.close()
+pytestmark = pytest.mark.usefixtures("no_jobs_yet")  # tests/e2e/conftest.py, as is start_worker
 
 
 def submit(api, start: str, end: str, locus_group: str | None = None) -> str:

@@ -1,0 +1,111 @@
+"""Debian's headless Chromium, driven by Playwright, against the real API process and the full data set."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Callable, Iterator
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Request, sync_playwright
+
+from tests.e2e.conftest import Api
+from tests.processes import REPO_ROOT
+
+# Where each test leaves a screenshot of the page it drove (README.md names it; git ignores it).
+SCREENSHOTS = REPO_ROOT / "tests" / "screenshots"
+# As the machine notes run it as root: no sandbox, no GPU, and no calls home of its own.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+VIEWPORT = {"width": 1280, "height": 900}
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """`CHROMIUM`, else `chromium` on the PATH: Debian's build (Playwright downloads no browser here)."""
+    path = os.environ.get("CHROMIUM") or shutil.which("chromium")
+    if not path:  # a failure, not a skip: the pages would go untested
+        pytest.fail("no chromium for the browser tests: `apt-get install chromium` (.ci/run does), "
+                    "or set CHROMIUM to a Chromium executable", pytrace=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
+    """One Chromium for the session, with a fresh profile of its own."""
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            tmp_path_factory.mktemp("chromium-profile"), executable_path=chromium_path, args=CHROMIUM_ARGS,
+            headless=True, viewport=VIEWPORT, locale="en-GB", timezone_id="UTC")
+        context.set_default_timeout(15_000)
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+class WatchedPage:
+    """A page that records every request it makes and every error it logs."""
+
+    def __init__(self, page: Page, origin: str) -> None:
+        self.page = page
+        self.origin = origin
+        self.requests: list[tuple[str, str]] = []  # (resource type, URL)
+        self.errors: list[str] = []
+        page.on("request", self._request)
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
+
+    def _request(self, request: Request) -> None:
+        self.requests.append((request.resource_type, request.url))
+
+    def _console(self, message: ConsoleMessage) -> None:
+        # A 404 or 400 the page asked for on purpose is logged as an error too: only policy
+        # violations and script errors count here; requests are checked one by one below.
+        if message.type == "error" and "Failed to load resource" not in message.text:
+            self.errors.append(message.text)
+
+    def assert_everything_came_from_the_service(self) -> None:
+        """Every script, style, image and call of the page went to the service itself; no error was logged."""
+        loaded = self.page.evaluate("""() => [
+            ...[...document.scripts].map((s) => s.src).filter(Boolean),
+            ...[...document.querySelectorAll("link[href]")].map((l) => l.href),
+            ...[...document.images].map((i) => i.currentSrc || i.src),
+        ]""")
+        requested = [url for _, url in self.requests]
+        kinds = {kind for kind, _ in self.requests}
+        assert {"document", "script", "stylesheet"} <= kinds, self.requests
+        outside = [url for url in loaded + requested if not self._from_service(url)]
+        assert not outside, f"loaded from outside {self.origin}: {outside}"
+        assert not self.errors, self.errors
+
+    def _from_service(self, url: str) -> bool:
+        parts = urlsplit(url)
+        return parts.scheme == "data" or f"{parts.scheme}://{parts.netloc}" == self.origin
+
+    def screenshot(self, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        self.page.screenshot(path=path, full_page=True)
+        return path
+
+
+OpenPage = Callable[[str], WatchedPage]
+
+
+@pytest.fixture
+def open_page(browser: BrowserContext, loaded_api: Api) -> Iterator[OpenPage]:
+    """`open_page("/docs")`: a new tab on the real API, watched; closed after the test."""
+    pages: list[Page] = []
+
+    def open_(path: str) -> WatchedPage:
+        page = browser.new_page()
+        pages.append(page)
+        watched = WatchedPage(page, loaded_api.url)
+        page.goto(loaded_api.url + path)
+        return watched
+
+    yield open_
+    for page in pages:
+        page.close()

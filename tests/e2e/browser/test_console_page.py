@@ -1,0 +1,128 @@
+"""The console in a real browser, against the real API and worker processes and the full data set."""
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.browser.conftest import OpenPage, WatchedPage
+from tests.e2e.conftest import Api
+from tests.processes import ServiceProcess
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("no_jobs_yet")]
+JOB_TIMEOUT_MILLISECONDS = 60_000
+
+
+@pytest.fixture
+def console(open_page: OpenPage) -> WatchedPage:
+    console = open_page("/")
+    console.page.wait_for_selector("body[data-ready=true]")  # it has read /openapi.json
+    return console
+
+
+def test_searching_brca1_by_keyboard_shows_its_record(console: WatchedPage) -> None:
+    page = console.page
+    value = page.get_by_label("Value")
+    value.fill("BRCA1")
+    value.press("Enter")
+
+    expect(page.locator("#gene-status")).to_have_text("1 gene found.")
+    expect(page.get_by_role("heading", name="BRCA1 · HGNC:1100")).to_be_visible()
+    record = page.locator("#gene-record")
+    expect(record.get_by_role("row", name="hgnc_id HGNC:1100")).to_be_visible()
+    expect(record).to_contain_text("BRCA1 DNA repair associated")
+
+    console.screenshot("console-gene")
+    console.assert_everything_came_from_the_service()
+
+
+def test_the_search_offers_the_lookups_of_get_genes(console: WatchedPage, loaded_api: Api) -> None:
+    parameters = loaded_api.get("/openapi.json").json()["paths"]["/genes"]["get"]["parameters"]
+    lookups = [p["name"] for p in parameters if p["in"] == "query" and p["name"] not in ("limit", "offset", "fields")
+               and "enum" not in p["schema"]]
+    offered = console.page.locator("#gene-field option").evaluate_all("options => options.map((o) => o.value)")
+    assert offered == [*lookups, "hgnc_id"]
+
+    console.page.get_by_label("Search by").select_option("hgnc_id")
+    console.page.get_by_label("Value").fill("HGNC:1101")
+    console.page.get_by_role("button", name="Search").click()
+    expect(console.page.get_by_role("heading", name="BRCA2 · HGNC:1101")).to_be_visible()
+
+    console.page.get_by_label("Value").fill("BRCA2")  # not an id: the API's 400 detail shows at the field
+    console.page.get_by_role("button", name="Search").click()
+    expect(console.page.locator("#gene-value-error")).to_contain_text("is not an HGNC id")
+    console.assert_everything_came_from_the_service()
+
+
+def test_a_bad_job_form_shows_the_apis_own_messages_next_to_the_fields(console: WatchedPage, loaded_api: Api) -> None:
+    page = console.page
+    form = page.locator("#job-form")
+    start, end = form.get_by_label("Start date"), form.get_by_label("End date")
+    start.fill("2010-01-01")
+    end.fill("2000-01-01")
+    form.get_by_role("button", name="Submit job").click()
+
+    refused = loaded_api.post("/jobs", json={"start_date": "2010-01-01", "end_date": "2000-01-01"})
+    assert refused.status_code == 400
+    expected = " ".join(refused.json()["errors"]["end_date"])
+    expect(page.locator("#end_date-error")).to_have_text(expected)
+    expect(end).to_have_attribute("aria-invalid", "true")
+    expect(end).to_have_accessible_description(re.compile(re.escape(expected)))
+    expect(end).to_be_focused()  # the first wrong field takes the focus
+    expect(page.locator("#start_date-error")).to_be_hidden()
+    console.screenshot("console-bad-form")
+
+    start.fill("")
+    form.get_by_role("button", name="Submit job").click()
+    expect(page.locator("#start_date-error")).to_have_text("Missing data for required field.")
+    expect(page.locator("#end_date-error")).to_be_hidden()
+    assert loaded_api.get("/jobs").json() == []  # nothing was submitted
+    console.assert_everything_came_from_the_service()
+
+
+def test_a_good_job_reaches_complete_with_its_results_and_plot(
+        console: WatchedPage, loaded_api: Api, start_worker: Callable[[], ServiceProcess]) -> None:
+    start_worker()
+    page = console.page
+    form = page.locator("#job-form")
+    form.get_by_label("Start date").fill("2000-01-01")
+    form.get_by_label("End date").fill("2005-12-31")
+    form.get_by_label("Locus group").select_option("protein-coding gene")
+    form.get_by_role("button", name="Submit job").click()
+
+    expect(page.locator("#job-form-status")).to_contain_text("submitted")
+    (job_id,) = loaded_api.get("/jobs").json()
+    row = page.locator(f'#jobs-rows tr[data-job-id="{job_id}"]')
+    # Told by its word, not by a colour.
+    expect(row.locator(".status")).to_have_text(re.compile(r"\bcomplete$"), timeout=JOB_TIMEOUT_MILLISECONDS)
+    expect(row).to_contain_text("2000-01-01 – 2005-12-31")
+    expect(row.locator("time")).to_have_count(3)  # submitted, started, finished
+    expect(page.locator("#job-form-status")).to_contain_text("is complete")
+
+    row.get_by_role("button", name=f"Results of job {job_id[:8]}").click()
+    page.wait_for_function("""() => {
+        const plot = document.getElementById("results-plot");
+        return plot !== null && plot.complete && plot.naturalWidth > 0;
+    }""")
+    results = loaded_api.get(f"/results/{job_id}").json()
+    expect(page.locator("#results-summary")).to_contain_text(f"{results['total']:,} genes approved")
+    by_year = page.get_by_role("table", name="By year and locus group")
+    expect(by_year.locator("tbody tr")).to_have_count(len(results["by_year"]))
+    expect(by_year.locator("tfoot")).to_contain_text(f"{results['total']:,}")
+    chromosomes = page.get_by_role("table", name="By chromosome")
+    expect(chromosomes.get_by_role("row", name=f"X {results['by_chromosome']['X']:,}")).to_be_visible()
+
+    console.screenshot("console")
+    console.assert_everything_came_from_the_service()
+
+
+def test_the_queue_and_workers_panels_show_what_the_api_offers(console: WatchedPage, loaded_api: Api) -> None:
+    paths = loaded_api.get("/openapi.json").json()["paths"]
+    for path, panel in (("/queue", "#queue-panel"), ("/workers", "#workers-panel")):
+        if path in paths:
+            expect(console.page.locator(panel)).to_be_visible()
+            expect(console.page.locator(panel)).not_to_be_empty()
+        else:
+            expect(console.page.locator(panel)).to_be_hidden()
