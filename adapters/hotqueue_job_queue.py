@@ -40,10 +40,19 @@ def _hotqueue(name: str, client: redis.Redis) -> HotQueue:
 
 
 class HotQueueJobQueue:
-    """The producer's side: what the API needs to queue a job."""
+    """The producer's side: where and how a job id is queued (a submission's script writes it), and `put`."""
 
     def __init__(self, client: redis.Redis, name: str = QUEUE_NAME) -> None:
         self._hotqueue = _hotqueue(name, client)
+        self.db = int(client.connection_pool.connection_kwargs.get("db", 0))
+
+    @property
+    def key(self) -> str:
+        return self._hotqueue.key
+
+    def message(self, job_id: str) -> str:
+        """The id as HotQueue's `put` writes it, and `@worker`'s `get` reads it: JSON."""
+        return self._hotqueue.serializer.dumps(job_id)
 
     def put(self, job_id: str) -> None:
         self._hotqueue.put(job_id)

@@ -1,15 +1,24 @@
-"""Jobs in Redis (db 2): a hash per job, and sorted sets of ids by submission time, overall and per status."""
+"""Jobs in Redis (db 2): a hash per job, and sorted sets of ids by submission time, overall and per status.
+
+An ended job's keys expire by themselves (PEXPIREAT, set with its final status); the listings are
+trimmed of it by time as they are written and read, through `jobs:expiring`, its ids scored by
+expiry. A submission writes the job and queues its id (db 1) in one Lua script.
+"""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Callable
 
 import redis
 
-from genes.errors import JobNotFound
+from adapters.hotqueue_job_queue import HotQueueJobQueue
+from adapters.redis_result_repository import RedisResultRepository
+from genes.errors import IdempotencyKeyReused, JobNotFound
 from genes.job import Job, JobParameters, JobStatus
 
 ALL_JOBS_KEY = "jobs"
+EXPIRING_KEY = "jobs:expiring"  # ended jobs kept for a time: id -> when it expires (ms since the epoch)
+TRIMMED_PER_SUBMIT = 100  # a submit forgets at most this many expired ids: each one is forgotten once
 
 
 def job_key(job_id: str) -> str:
@@ -20,25 +29,108 @@ def status_key(status: JobStatus) -> str:
     return f"jobs:{status.name.lower()}"
 
 
-class RedisJobRepository:
-    def __init__(self, client: redis.Redis) -> None:
-        self._redis = client
+def idempotency_key(key: str) -> str:
+    """The job a client's Idempotency-Key was first sent for, and that job's parameters."""
+    return f"idempotency:{key}"
 
-    def add(self, job: Job) -> None:
-        score = job.submitted_at.timestamp()
-        pipe = self._redis.pipeline(transaction=True)
-        pipe.hset(job_key(job.id), mapping=_to_hash(job))
-        pipe.zadd(ALL_JOBS_KEY, {job.id: score})
-        pipe.zadd(status_key(job.status), {job.id: score})
-        pipe.execute()
+
+LISTING_KEYS = (ALL_JOBS_KEY, *(status_key(status) for status in JobStatus))
+
+# Both scripts start with this: the ids whose expiry (their score) is past leave every listing.
+_TRIM = """
+local function trim(index, listings, most)
+  local now = redis.call('TIME')
+  local past = '(' .. string.format('%.0f', now[1] * 1000 + math.floor(now[2] / 1000))
+  local gone
+  if most then
+    gone = redis.call('ZRANGEBYSCORE', index, '-inf', past, 'LIMIT', 0, most)
+  else
+    gone = redis.call('ZRANGEBYSCORE', index, '-inf', past)
+  end
+  for first = 1, #gone, 1000 do
+    local batch = {unpack(gone, first, math.min(first + 999, #gone))}
+    for _, listing in ipairs(listings) do redis.call('ZREM', listing, unpack(batch)) end
+    redis.call('ZREM', index, unpack(batch))
+  end
+end
+"""
+
+# KEYS: the expiry index, the listing to read, then every listing.  ARGV: first and last rank.
+_LIST = _TRIM + """
+trim(KEYS[1], {unpack(KEYS, 3)})
+return redis.call('ZRANGE', KEYS[2], ARGV[1], ARGV[2])
+"""
+
+# KEYS: the job, its idempotency key or '', the expiry index, then every listing (all, submitted, others).
+# ARGV: job id, score, parameters, this database, the queue's database, queue key, queued message,
+#       then the job's hash, field and value after field.
+# Answers {outcome, job id}: 'created' (also when a retry finds its own job), 'replayed' (the key's
+# first job, same parameters) or 'conflict' (the key's first job had other parameters).
+SUBMIT_SCRIPT = _TRIM + """
+local job, key, index = KEYS[1], KEYS[2], KEYS[3]
+local id = ARGV[1]
+if key ~= '' then
+  local first = redis.call('HMGET', key, 'job', 'parameters')
+  if first[1] and first[1] ~= id then
+    return {first[2] == ARGV[3] and 'replayed' or 'conflict', first[1]}
+  end
+end
+if redis.call('EXISTS', job) == 0 then  -- else a retried call whose first run's answer was lost
+  redis.call('HSET', job, unpack(ARGV, 8))
+  redis.call('ZADD', KEYS[4], ARGV[2], id)
+  redis.call('ZADD', KEYS[5], ARGV[2], id)
+  if key ~= '' then redis.call('HSET', key, 'job', id, 'parameters', ARGV[3]) end
+  -- A script's SELECT is its own (the caller's connection keeps its database); selecting this one
+  -- back keeps it so in fakeredis too, which leaks it.
+  redis.call('SELECT', ARGV[5])
+  redis.call('RPUSH', ARGV[6], ARGV[7])
+  redis.call('SELECT', ARGV[4])
+end
+trim(index, {unpack(KEYS, 4)}, """ + str(TRIMMED_PER_SUBMIT) + """)
+return {'created', id}
+"""
+
+
+class RedisJobRepository:
+    def __init__(self, client: redis.Redis, queue: HotQueueJobQueue, results: RedisResultRepository) -> None:
+        self._redis = client
+        self._db = _database(client)
+        self._queue = queue
+        self._results = results
+        self._list = client.register_script(_LIST)
+        self._submit = client.register_script(SUBMIT_SCRIPT)
+
+    def submit(self, job: Job) -> Job:
+        key = idempotency_key(job.idempotency_key) if job.idempotency_key else ""
+        parameters = _parameters_text(job.parameters)
+        fields = [text for pair in _to_hash(job).items() for text in pair]
+        while True:
+            outcome, job_id = self._submit(
+                keys=[job_key(job.id), key, EXPIRING_KEY, ALL_JOBS_KEY, status_key(job.status),
+                      *(k for k in LISTING_KEYS if k not in (ALL_JOBS_KEY, status_key(job.status)))],
+                args=[job.id, job.submitted_at.timestamp(), parameters, self._db, self._queue.db,
+                      self._queue.key, self._queue.message(job.id), *fields])
+            job_id = job_id.decode()
+            if outcome == b"created":
+                return job
+            if outcome == b"conflict":
+                raise IdempotencyKeyReused(job.idempotency_key or "", job_id)
+            first = self.get(job_id)
+            if first is not None:
+                return first
+            # The first job expired (with its key) since the script looked: submit anew.
 
     def get(self, job_id: str) -> Job | None:
         fields = self._redis.hgetall(job_key(job_id))
         return _from_hash(fields) if fields else None
 
-    def ids(self, status: JobStatus | None = None) -> list[str]:
-        key = ALL_JOBS_KEY if status is None else status_key(status)
-        return [job_id.decode() for job_id in self._redis.zrange(key, 0, -1)]
+    def ids(self, status: JobStatus | None = None, offset: int = 0, limit: int | None = None) -> list[str]:
+        if limit is not None and limit <= 0:
+            return []
+        listing = ALL_JOBS_KEY if status is None else status_key(status)
+        last = -1 if limit is None else offset + limit - 1
+        found = self._list(keys=[EXPIRING_KEY, listing, *LISTING_KEYS], args=[offset, last])
+        return [job_id.decode() for job_id in found]
 
     def update(self, job_id: str, change: Callable[[Job], Job]) -> Job:
         key = job_key(job_id)
@@ -55,10 +147,34 @@ class RedisJobRepository:
                 score = after.submitted_at.timestamp()
                 pipe.zrem(status_key(before.status), job_id)
                 pipe.zadd(status_key(after.status), {job_id: score})
+            if after.expires_at is not None and before.expires_at is None:
+                self._expire(pipe, after, after.expires_at)
             return after
 
         # WATCH the job: if another process changes it before EXEC, redo the change on its new state.
         return self._redis.transaction(compare_and_set, key, value_from_callable=True)
+
+    def _expire(self, pipe: redis.client.Pipeline, job: Job, at: datetime) -> None:
+        """In the transaction that ends the job: everything of it expires at `at`, its listings' ids too."""
+        at_ms = _ms(at)
+        pipe.pexpireat(job_key(job.id), at_ms)
+        if job.idempotency_key:
+            pipe.pexpireat(idempotency_key(job.idempotency_key), at_ms)
+        pipe.zadd(EXPIRING_KEY, {job.id: at_ms})
+        self._results.expire_in(pipe, self._db, job.id, at_ms)
+
+
+def _database(client: redis.Redis) -> int:
+    return int(client.connection_pool.connection_kwargs.get("db", 0))
+
+
+def _ms(moment: datetime) -> int:
+    return round(moment.timestamp() * 1000)
+
+
+def _parameters_text(parameters: JobParameters) -> str:
+    """What an Idempotency-Key is compared by: the parameters, whatever the JSON that spelled them."""
+    return f"{parameters.start_date.isoformat()}/{parameters.end_date.isoformat()}/{parameters.locus_group or ''}"
 
 
 def _to_hash(job: Job) -> dict[str, str]:
@@ -73,12 +189,15 @@ def _to_hash(job: Job) -> dict[str, str]:
         "finished_at": job.finished_at.isoformat() if job.finished_at else "",
         "error": job.error or "",
         "attempts": str(job.attempts),
+        "keep_seconds": str(job.keep_for.total_seconds()) if job.keep_for is not None else "",
+        "idempotency_key": job.idempotency_key or "",
     }
     return fields
 
 
 def _from_hash(raw: dict[bytes, bytes]) -> Job:
     fields = {name.decode(): value.decode() for name, value in raw.items()}
+    keep_seconds = fields.get("keep_seconds")  # absent from jobs stored before retention: kept for ever
     return Job(
         id=fields["id"],
         parameters=JobParameters(
@@ -92,6 +211,8 @@ def _from_hash(raw: dict[bytes, bytes]) -> Job:
         finished_at=_time(fields["finished_at"]),
         error=fields["error"] or None,
         attempts=int(fields["attempts"]),
+        keep_for=timedelta(seconds=float(keep_seconds)) if keep_seconds else None,
+        idempotency_key=fields.get("idempotency_key") or None,
     )
 
 

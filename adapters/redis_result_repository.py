@@ -5,6 +5,16 @@ import json
 from typing import Any
 
 import redis
+from redis.client import Pipeline
+
+# KEYS: the keys to expire.  ARGV: their database, the caller's database, when (ms since the epoch).
+# For a transaction on another database: a script's SELECT is its own (selecting the caller's back
+# keeps it so in fakeredis too, which leaks it).
+_EXPIRE_ELSEWHERE = """
+redis.call('SELECT', ARGV[1])
+for _, key in ipairs(KEYS) do redis.call('PEXPIREAT', key, ARGV[3]) end
+redis.call('SELECT', ARGV[2])
+"""
 
 
 def results_key(job_id: str) -> str:
@@ -18,6 +28,8 @@ def plot_key(job_id: str) -> str:
 class RedisResultRepository:
     def __init__(self, client: redis.Redis) -> None:
         self._redis = client
+        self._db = int(client.connection_pool.connection_kwargs.get("db", 0))
+        self._expire_elsewhere = client.register_script(_EXPIRE_ELSEWHERE)
 
     def save(self, job_id: str, results: dict[str, Any], plot_png: bytes) -> None:
         pipe = self._redis.pipeline(transaction=True)  # SET overwrites: a re-run never duplicates
@@ -31,3 +43,8 @@ class RedisResultRepository:
 
     def plot(self, job_id: str) -> bytes | None:
         return self._redis.get(plot_key(job_id))
+
+    def expire_in(self, transaction: Pipeline, transaction_db: int, job_id: str, at_ms: int) -> None:
+        """Add to `transaction` (a MULTI on database `transaction_db`) the expiry of the job's results and plot."""
+        self._expire_elsewhere(keys=[results_key(job_id), plot_key(job_id)], args=[self._db, transaction_db, at_ms],
+                               client=transaction)

@@ -6,6 +6,7 @@ import os
 import socket
 import tempfile
 import uuid
+from datetime import timedelta
 
 import redis
 from redis.backoff import ExponentialBackoff
@@ -78,6 +79,13 @@ def metrics_folder() -> str | None:
     return os.environ.get(METRICS_FOLDER_VARIABLE) or None
 
 
+def _keep_for(ttl_seconds: int) -> timedelta | None:
+    """JOB_TTL_SECONDS as the jobs' retention: 0 keeps them for ever."""
+    if ttl_seconds < 0:
+        raise ValueError(f"JOB_TTL_SECONDS must be 0 (keep for ever) or a number of seconds, not {ttl_seconds}")
+    return timedelta(seconds=ttl_seconds) if ttl_seconds else None
+
+
 # What the worker treats as "Redis is unreachable, retry", never as "this job is bad".
 TRANSIENT_REDIS_ERRORS = (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError)
 
@@ -91,6 +99,7 @@ class Container(containers.DeclarativeContainer):
     config.job_max_attempts.from_env("JOB_MAX_ATTEMPTS", as_=int, default=3)
     config.log.level.from_env("LOG_LEVEL", default="INFO")
     config.log.format.from_env("LOG_FORMAT", default="text")
+    config.job_ttl_seconds.from_env("JOB_TTL_SECONDS", as_=int, default=7 * 24 * 3600)
 
     genes_redis = providers.Singleton(_redis_client, config.redis.host, config.redis.port, GENES_DB)
     queue_redis = providers.Singleton(_redis_client, config.redis.host, config.redis.port, QUEUE_DB)
@@ -104,11 +113,13 @@ class Container(containers.DeclarativeContainer):
     gene_catalog = providers.Singleton(RedisGeneCatalog, genes_redis)
     gene_lookup = providers.Factory(GeneLookup, gene_catalog)
 
-    job_repository = providers.Singleton(RedisJobRepository, jobs_redis)
     result_repository = providers.Singleton(RedisResultRepository, results_redis)
     job_queue = providers.Singleton(HotQueueJobQueue, queue_redis)
+    job_repository = providers.Singleton(RedisJobRepository, jobs_redis, job_queue, result_repository)
     plot_renderer = providers.Singleton(MatplotlibPlotRenderer)
-    job_service = providers.Factory(JobService, job_repository, job_queue, result_repository)
+    job_service = providers.Factory(
+        JobService, job_repository, result_repository, providers.Callable(_keep_for, config.job_ttl_seconds)
+    )
     job_consumer = providers.Factory(
         HotQueueJobConsumer, queue_redis, providers.Callable(_worker_id), config.job_lease_seconds
     )

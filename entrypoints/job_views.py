@@ -10,7 +10,7 @@ from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from entrypoints.containers import Container
 from entrypoints.request_body import read_body
-from entrypoints.schemas import JobListQuerySchema, JobParametersSchema, JobSchema
+from entrypoints.schemas import IDEMPOTENCY_KEY_HEADER, JobListQuerySchema, JobParametersSchema, JobSchema, idempotency_key
 from genes.job import Job
 from genes.job_service import JobService
 
@@ -24,17 +24,18 @@ _job = JobSchema()
 @inject
 def submit_job(service: JobService = Provide[Container.job_service]) -> tuple[Response, int, dict[str, str]]:
     """Submit an analysis: {"start_date": "YYYY-MM-DD", "end_date": "YYYY-MM-DD", "locus_group": optional}."""
+    key = idempotency_key(request.headers.get(IDEMPOTENCY_KEY_HEADER))
     parameters = _job_parameters.load(_json_object_body())
-    job = service.submit(parameters)
+    job = service.submit(parameters, key)
     return jsonify(job_json(job)), 202, {"Location": url_for("jobs.get_job", job_id=job.id)}
 
 
 @blueprint.get("/jobs")
 @inject
 def list_jobs(service: JobService = Provide[Container.job_service]) -> Response:
-    """Every job id, oldest first; ?status= filters (submitted, in progress, complete, failed, cancelled)."""
+    """Job ids, oldest first; ?status= filters (submitted, in progress, complete, failed, cancelled); ?limit=&offset= pages."""
     query = _job_list_query.load(request.args)
-    return jsonify(service.ids(query.get("status")))
+    return jsonify(service.ids(query.get("status"), query["offset"], query.get("limit")))
 
 
 @blueprint.get("/jobs/<job_id>")

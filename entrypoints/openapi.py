@@ -116,21 +116,30 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("jobs.submit_job", "post"): {
         "tags": ["jobs"],
+        "description": "With an `Idempotency-Key`, sending the same parameters again answers the first job "
+                       "(same id and `Location`) for as long as that job is kept, and submits nothing.",
+        "parameters": [{
+            "in": "header", "name": schemas.IDEMPOTENCY_KEY_HEADER, "required": False,
+            "description": "the client's unique key for this submission, e.g. a UUID (IETF httpapi draft)",
+            "schema": {"type": "string", "pattern": f"^{schemas.IDEMPOTENCY_KEY.pattern}$"},
+        }],
         "requestBody": {"required": True, "content": {JSON: {"schema": "JobParameters"}}},
         "responses": {
-            "202": _json("submitted: a worker will run it", "Job", headers={
+            "202": _json("submitted: a worker will run it (or, for an `Idempotency-Key` sent before, "
+                         "the job first submitted with it)", "Job", headers={
                 "Location": {"description": "the job's URL", "schema": {"type": "string"}}},
                 links=_JOB_LINKS),
             "400": _BAD_INPUT,
             "413": _TOO_LARGE,
             "415": _problem("the body is not sent as application/json"),
+            "422": _problem("the `Idempotency-Key` was first sent with other parameters"),
             "503": _STORE_DOWN,
         },
     },
     ("jobs.list_jobs", "get"): {
         "tags": ["jobs"],
         "parameters": [{"in": "query", "schema": schemas.JobListQuerySchema}],
-        "responses": {"200": _json("job ids, oldest first", _JOB_IDS), "400": _BAD_INPUT, "503": _STORE_DOWN},
+        "responses": {"200": _json("job ids, oldest first; an expired job is in none", _JOB_IDS), "400": _BAD_INPUT, "503": _STORE_DOWN},
     },
     ("jobs.get_job", "get"): {
         "tags": ["jobs"],

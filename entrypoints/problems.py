@@ -28,6 +28,7 @@ DOMAIN_PROBLEMS: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.JobNotFound: (404, "job-not-found"),
     errors.InvalidJobTransition: (409, "invalid-job-transition"),
     errors.ResultsNotReady: (409, "results-not-ready"),
+    errors.IdempotencyKeyReused: (422, "idempotency-key-reused"),
 }
 
 

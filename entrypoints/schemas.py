@@ -9,6 +9,7 @@ from genes.gene import LOCUS_GROUPS
 from genes.job import JobParameters, JobStatus
 
 MAX_PAGE = 50_000
+MAX_JOB_PAGE = 10_000
 MAX_OFFSET = 1_000_000_000  # beyond any gene set; keeps offset + limit inside Redis's 64-bit range
 
 
@@ -72,6 +73,24 @@ class JobListQuerySchema(Schema):
         unknown = RAISE
 
     status = fields.Enum(JobStatus, by_value=fields.String)
+    limit = fields.Integer(validate=validate.Range(min=1, max=MAX_JOB_PAGE), strict=False,
+                           metadata={"description": "at most this many ids; without it, every one from `offset`"})
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET), strict=False,
+                            metadata={"description": "ids to skip, oldest first"})
+
+
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+# Visible ASCII (a UUID, say): what every HTTP stack carries unchanged, spaces trimmed by none.
+IDEMPOTENCY_KEY = re.compile(r"[!-~]{1,255}")
+
+
+def idempotency_key(value: str | None) -> str | None:
+    """The Idempotency-Key header of `POST /jobs`, checked; None when not sent."""
+    if value is None:
+        return None
+    if not IDEMPOTENCY_KEY.fullmatch(value):
+        raise ValidationError({IDEMPOTENCY_KEY_HEADER: ["must be 1 to 255 visible ASCII characters, e.g. a UUID"]})
+    return value
 
 
 # -- answers: what the API sends back (the OpenAPI document is generated from these) ----------
@@ -91,6 +110,9 @@ class JobSchema(Schema):
     finished_at = fields.DateTime(allow_none=True, required=True)
     attempts = fields.Integer(required=True, metadata={"description": "how many times a worker has started it"})
     error = fields.String(allow_none=True, required=True, metadata={"description": "why it failed"})
+    expires_at = fields.DateTime(allow_none=True, required=True, metadata={
+        "description": "when the job, its results and plot are forgotten (`JOB_TTL_SECONDS` after it ended); "
+                       "null while it runs, or when jobs are kept for ever"})
 
 
 class ResultsSchema(Schema):

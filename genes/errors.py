@@ -57,3 +57,12 @@ class ResultsNotReady(DomainError):
         detail += f": {reason}" if reason else "; its results are not ready yet" if status in ("submitted", "in progress") else ""
         super().__init__(detail)
         self.job_status = status
+
+
+class IdempotencyKeyReused(DomainError):
+    """An Idempotency-Key sent again with other job parameters than its first submission's."""
+
+    def __init__(self, key: str, job_id: str) -> None:
+        super().__init__(f"the Idempotency-Key {key!r} was first sent with other parameters, for job {job_id}: "
+                         "send a new key for new parameters")
+        self.job_id = job_id

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from enum import Enum
 
 from genes.errors import InvalidJobTransition
@@ -44,10 +44,20 @@ class Job:
     finished_at: datetime | None = None
     error: str | None = None
     attempts: int = 0
+    keep_for: timedelta | None = None  # how long it is kept once ended; None: for ever
+    idempotency_key: str | None = None  # the client's key for its submission, kept as long as the job
 
     @classmethod
-    def submit(cls, parameters: JobParameters) -> Job:
-        return cls(id=str(uuid.uuid4()), parameters=parameters)
+    def submit(cls, parameters: JobParameters, keep_for: timedelta | None = None,
+               idempotency_key: str | None = None) -> Job:
+        return cls(id=str(uuid.uuid4()), parameters=parameters, keep_for=keep_for, idempotency_key=idempotency_key)
+
+    @property
+    def expires_at(self) -> datetime | None:
+        """When the job is forgotten: `keep_for` after it ended; None while it runs, or if kept for ever."""
+        if self.finished_at is None or self.keep_for is None:
+            return None
+        return self.finished_at + self.keep_for
 
     def start(self, at: datetime | None = None) -> Job:
         """Taken by a worker; a job whose previous worker died is started again."""

@@ -1,25 +1,24 @@
 """Use cases of jobs: submit, look up, cancel, read results (the API's side)."""
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from genes.errors import JobNotFound, ResultsNotReady
 from genes.job import Job, JobParameters, JobStatus
-from genes.ports import JobQueue, JobRepository, ResultRepository
+from genes.ports import JobRepository, ResultRepository
 
 
 class JobService:
-    def __init__(self, jobs: JobRepository, queue: JobQueue, results: ResultRepository) -> None:
+    def __init__(self, jobs: JobRepository, results: ResultRepository, keep_for: timedelta | None = None) -> None:
+        """`keep_for`: how long a job, its results and plot are kept once it has ended; None: for ever."""
         self._jobs = jobs
-        self._queue = queue
         self._results = results
+        self._keep_for = keep_for
 
-    def submit(self, parameters: JobParameters) -> Job:
-        """Save the job, then queue its id: a worker never takes an id whose job is not saved."""
-        job = Job.submit(parameters)
-        self._jobs.add(job)
-        self._queue.put(job.id)
-        return job
+    def submit(self, parameters: JobParameters, idempotency_key: str | None = None) -> Job:
+        """Save the job and queue its id in one step; a key sent before answers its first job instead."""
+        return self._jobs.submit(Job.submit(parameters, self._keep_for, idempotency_key))
 
     def get(self, job_id: str) -> Job:
         job = self._jobs.get(job_id)
@@ -27,8 +26,8 @@ class JobService:
             raise JobNotFound(job_id)
         return job
 
-    def ids(self, status: JobStatus | None = None) -> list[str]:
-        return self._jobs.ids(status)
+    def ids(self, status: JobStatus | None = None, offset: int = 0, limit: int | None = None) -> list[str]:
+        return self._jobs.ids(status, offset, limit)
 
     def cancel(self, job_id: str) -> Job:
         """Cancel a job no worker has started; raises InvalidJobTransition otherwise."""

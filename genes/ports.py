@@ -63,24 +63,31 @@ class GeneCatalog(Protocol):
 
 
 class JobRepository(Protocol):
-    def add(self, job: Job) -> None:
-        """Save a new job (before its id is queued)."""
+    def submit(self, job: Job) -> Job:
+        """Save a new job and queue its id, in one step: either both happen or neither; the job.
 
-    def get(self, job_id: str) -> Job | None: ...
+        If the job's idempotency key was already sent, nothing is saved: the key's first job is
+        answered, or IdempotencyKeyReused raised when that job has other parameters. Sending the
+        same call again (a retry after a lost answer) adds nothing either.
+        """
 
-    def ids(self, status: JobStatus | None = None) -> list[str]:
-        """Job ids in submission order, of one status if given."""
+    def get(self, job_id: str) -> Job | None:
+        """The job, or None: unknown, or expired (`expires_at` is past)."""
+
+    def ids(self, status: JobStatus | None = None, offset: int = 0, limit: int | None = None) -> list[str]:
+        """Job ids in submission order, of one status if given, from `offset`, at most `limit`.
+
+        An expired job is in no listing. The cost does not grow with the number of jobs kept.
+        """
 
     def update(self, job_id: str, change: Callable[[Job], Job]) -> Job:
         """Apply `change` to the job's current state and save it, atomically.
 
         `change` is a domain transition (e.g. `Job.start`); if another process changes the job
         meanwhile it is re-applied to the new state. Raises JobNotFound, or what `change` raises.
+        A change that ends the job makes everything of it (results and plot too) expire at its
+        `expires_at`, in the same step.
         """
-
-
-class JobQueue(Protocol):
-    def put(self, job_id: str) -> None: ...
 
 
 class ResultRepository(Protocol):

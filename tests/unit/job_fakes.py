@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Callable
 
-from genes.errors import JobNotFound
+from genes.errors import IdempotencyKeyReused, JobNotFound
 from genes.gene import GeneSummary
 from genes.job import Job, JobStatus
 
@@ -12,32 +12,38 @@ FAKE_PNG = b"\x89PNG\r\n\x1a\n a plot drawn by the fake renderer"
 
 
 class FakeJobRepository:
+    """Jobs in a dict; `queued` stands for the queue that a submission writes in the same step."""
+
     def __init__(self) -> None:
         self.jobs: dict[str, Job] = {}
+        self.queued: list[str] = []
+        self.by_idempotency_key: dict[str, str] = {}
 
-    def add(self, job: Job) -> None:
+    def submit(self, job: Job) -> Job:
+        first = self.jobs.get(self.by_idempotency_key.get(job.idempotency_key or "", ""))
+        if first is not None:
+            if first.parameters != job.parameters:
+                raise IdempotencyKeyReused(job.idempotency_key or "", first.id)
+            return first
         self.jobs[job.id] = job
+        self.queued.append(job.id)
+        if job.idempotency_key:
+            self.by_idempotency_key[job.idempotency_key] = job.id
+        return job
 
     def get(self, job_id: str) -> Job | None:
         return self.jobs.get(job_id)
 
-    def ids(self, status: JobStatus | None = None) -> list[str]:
+    def ids(self, status: JobStatus | None = None, offset: int = 0, limit: int | None = None) -> list[str]:
         in_order = sorted(self.jobs.values(), key=lambda job: job.submitted_at)
-        return [job.id for job in in_order if status is None or job.status is status]
+        chosen = [job.id for job in in_order if status is None or job.status is status]
+        return chosen[offset:None if limit is None else offset + limit]
 
     def update(self, job_id: str, change: Callable[[Job], Job]) -> Job:
         if job_id not in self.jobs:
             raise JobNotFound(job_id)
         self.jobs[job_id] = change(self.jobs[job_id])
         return self.jobs[job_id]
-
-
-class FakeJobQueue:
-    def __init__(self) -> None:
-        self.ids: list[str] = []
-
-    def put(self, job_id: str) -> None:
-        self.ids.append(job_id)
 
 
 class FakeResultRepository:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,57 @@ def test_a_submitted_job_is_accepted_with_its_location_and_queued(client: FlaskC
     assert job["attempts"] == 0 and job["started_at"] is None and job["finished_at"] is None
     assert len(container.job_queue()) == 1
     assert client.get(response.headers["Location"]).get_json() == job
+
+
+def test_a_job_is_answered_with_no_expiry_while_it_has_not_ended(client: FlaskClient) -> None:
+    job = submit(client)
+
+    assert job["expires_at"] is None
+
+
+def test_a_cancelled_job_expires_job_ttl_seconds_after_it_ended(client: FlaskClient) -> None:
+    job_id = submit(client)["id"]
+
+    cancelled = client.delete(f"/jobs/{job_id}").get_json()
+
+    ended, expires = (datetime.fromisoformat(cancelled[name]) for name in ("finished_at", "expires_at"))
+    assert expires - ended == timedelta(days=7)  # JOB_TTL_SECONDS's default
+
+
+def test_a_submission_sent_again_with_its_idempotency_key_answers_the_first_job(
+        client: FlaskClient, container: Container) -> None:
+    key = {"Idempotency-Key": "5b1e0a4e-8a4f-4a53-9d0c-0f4c8e1d3a77"}
+    first = client.post("/jobs", json=LATE_EIGHTIES, headers=key)
+
+    again = client.post("/jobs", json=dict(reversed(LATE_EIGHTIES.items())), headers=key)  # same parameters
+
+    assert again.status_code == 202
+    assert again.headers["Location"] == first.headers["Location"]
+    assert again.get_json() == first.get_json()
+    assert client.get("/jobs").get_json() == [first.get_json()["id"]]
+    assert len(container.job_queue()) == 1
+
+
+def test_an_idempotency_key_sent_again_with_other_parameters_is_a_422_problem(
+        client: FlaskClient, container: Container) -> None:
+    key = {"Idempotency-Key": "order-66"}
+    first = client.post("/jobs", json=LATE_EIGHTIES, headers=key).get_json()
+
+    response = client.post("/jobs", json={**LATE_EIGHTIES, "locus_group": "pseudogene"}, headers=key)
+
+    problem = assert_problem(*_parts(response), 422)
+    assert problem["type"] == "/problems/idempotency-key-reused" and first["id"] in problem["detail"]
+    assert client.get("/jobs").get_json() == [first["id"]]
+    assert len(container.job_queue()) == 1
+
+
+@pytest.mark.parametrize("key", ["", "a key with spaces", "é", "k" * 256])
+def test_a_malformed_idempotency_key_is_refused_and_submits_nothing(
+        client: FlaskClient, container: Container, key: str) -> None:
+    response = client.post("/jobs", json=LATE_EIGHTIES, headers={"Idempotency-Key": key.encode().decode("latin-1")})
+
+    assert "Idempotency-Key" in assert_problem(*_parts(response), 400)["errors"]
+    assert client.get("/jobs").get_json() == []
 
 
 @pytest.mark.parametrize("locus_group", [None, "protein-coding gene", "non-coding RNA", "pseudogene", "other"])
@@ -156,7 +208,19 @@ def test_jobs_can_be_listed_by_status(client: FlaskClient, container: Container)
     assert client.get("/jobs?status=failed").get_json() == []
 
 
-@pytest.mark.parametrize("query", ["status=done", "status=", "state=complete", "status=COMPLETE"])
+def test_jobs_are_listed_a_page_at_a_time_with_or_without_a_status(client: FlaskClient) -> None:
+    ids = [submit(client)["id"] for _ in range(5)]
+    client.delete(f"/jobs/{ids[1]}")
+
+    assert client.get("/jobs?limit=2").get_json() == ids[:2]
+    assert client.get("/jobs?limit=2&offset=2").get_json() == ids[2:4]
+    assert client.get("/jobs?offset=3").get_json() == ids[3:]
+    assert client.get("/jobs?limit=10000&offset=5").get_json() == []
+    assert client.get("/jobs?status=submitted&limit=2&offset=1").get_json() == [ids[2], ids[3]]
+
+
+@pytest.mark.parametrize("query", ["status=done", "status=", "state=complete", "status=COMPLETE",
+                                   "limit=0", "limit=10001", "limit=-1", "offset=-1", "limit=two", "offset=1e3"])
 def test_a_bad_job_list_query_is_refused(client: FlaskClient, query: str) -> None:
     assert_problem(*_parts(client.get(f"/jobs?{query}")), 400)
 

@@ -47,9 +47,7 @@ class Setup:
                                 **runner_options)
 
     def submitted(self, parameters: JobParameters = LATE_EIGHTIES) -> Job:
-        job = Job.submit(parameters)
-        self.jobs.add(job)
-        return job
+        return self.jobs.submit(Job.submit(parameters))
 
 
 def test_a_job_runs_to_complete_with_its_results_and_plot_saved() -> None:

@@ -1,29 +1,17 @@
 """JobService, the API's use cases, over in-memory fakes of the job ports."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
-from genes.errors import InvalidJobTransition, JobNotFound, ResultsNotReady
+from genes.errors import IdempotencyKeyReused, InvalidJobTransition, JobNotFound, ResultsNotReady
 from genes.job import JobParameters, JobStatus
 from genes.job_service import JobService
-from tests.unit.job_fakes import FAKE_PNG, FakeJobQueue, FakeJobRepository, FakeResultRepository
+from tests.unit.job_fakes import FAKE_PNG, FakeJobRepository, FakeResultRepository
 
 EARLY_2000S = JobParameters(date(2000, 1, 1), date(2005, 12, 31), "protein-coding gene")
-
-
-class QueueThatChecksTheRepository(FakeJobQueue):
-    """A queue that looks the job up at the moment its id is queued, as a worker would."""
-
-    def __init__(self, jobs: FakeJobRepository) -> None:
-        super().__init__()
-        self._jobs = jobs
-        self.seen_when_queued: list = []
-
-    def put(self, job_id: str) -> None:
-        self.seen_when_queued.append(self._jobs.get(job_id))
-        super().put(job_id)
+A_WEEK = timedelta(days=7)
 
 
 @pytest.fixture
@@ -32,36 +20,53 @@ def jobs() -> FakeJobRepository:
 
 
 @pytest.fixture
-def queue() -> FakeJobQueue:
-    return FakeJobQueue()
-
-
-@pytest.fixture
 def results() -> FakeResultRepository:
     return FakeResultRepository()
 
 
 @pytest.fixture
-def service(jobs: FakeJobRepository, queue: FakeJobQueue, results: FakeResultRepository) -> JobService:
-    return JobService(jobs, queue, results)
+def service(jobs: FakeJobRepository, results: FakeResultRepository) -> JobService:
+    return JobService(jobs, results, keep_for=A_WEEK)
 
 
-def test_a_job_is_saved_before_its_id_is_queued(jobs: FakeJobRepository, results: FakeResultRepository) -> None:
-    queue = QueueThatChecksTheRepository(jobs)
-
-    job = JobService(jobs, queue, results).submit(EARLY_2000S)
-
-    assert queue.ids == [job.id]
-    assert queue.seen_when_queued == [job]
-
-
-def test_a_submitted_job_holds_the_parameters_and_is_queued_once(service: JobService, queue: FakeJobQueue) -> None:
+def test_a_submitted_job_holds_the_parameters_and_retention_and_is_queued_once(
+        service: JobService, jobs: FakeJobRepository) -> None:
     job = service.submit(EARLY_2000S)
 
     assert job.status is JobStatus.SUBMITTED
     assert job.parameters == EARLY_2000S
+    assert job.keep_for == A_WEEK and job.expires_at is None
     assert service.get(job.id) == job
-    assert queue.ids == [job.id]
+    assert jobs.queued == [job.id]
+
+
+def test_a_job_submitted_again_with_its_idempotency_key_is_the_first_one(
+        service: JobService, jobs: FakeJobRepository) -> None:
+    first = service.submit(EARLY_2000S, "order-66")
+
+    again = service.submit(EARLY_2000S, "order-66")
+
+    assert again == first
+    assert jobs.queued == [first.id]
+    assert service.submit(EARLY_2000S, "order-67").id != first.id
+
+
+def test_an_idempotency_key_sent_again_with_other_parameters_is_refused(
+        service: JobService, jobs: FakeJobRepository) -> None:
+    first = service.submit(EARLY_2000S, "order-66")
+
+    with pytest.raises(IdempotencyKeyReused, match=first.id):
+        service.submit(JobParameters(date(2000, 1, 1), date(2005, 12, 31)), "order-66")
+
+    assert jobs.queued == [first.id]
+
+
+def test_a_page_of_ids_is_a_slice_of_the_listing(service: JobService) -> None:
+    ids = [service.submit(EARLY_2000S).id for _ in range(5)]
+
+    assert service.ids(offset=1, limit=2) == ids[1:3]
+    assert service.ids(offset=4, limit=10) == ids[4:]
+    assert service.ids(offset=5) == []
 
 
 def test_every_job_is_listed_in_submission_order_and_can_be_filtered_by_status(service: JobService) -> None:

@@ -49,6 +49,7 @@ class WatchedApi:
         self.redis_env = redis_env  # for a worker on the same Redis
         self.session = requests.Session()
         self.seen = self.snapshot()
+        self.parameters_by_key: dict[str, tuple[object, ...]] = {}  # each Idempotency-Key's first job's parameters
 
     @property
     def call_kwargs(self) -> dict[str, Any]:
@@ -69,6 +70,18 @@ class WatchedApi:
 
     def validate(self, case: Case, response: schemathesis.Response, **validate: Any) -> None:
         """Every check of schemathesis: 5xx, status, media type, schema, headers, acceptance, rejection, methods."""
+        key = idempotency_key(case)
+        if key is not None and response.status_code == 202:
+            job = response.json()
+            self.parameters_by_key.setdefault(key, (job["start_date"], job["end_date"], job["locus_group"]))
+        if key is not None and response.status_code == 422:
+            # Valid input, refused for what the API remembers: the key came first with other parameters.
+            body = case.body if isinstance(case.body, dict) else {}
+            sent = (body.get("start_date"), body.get("end_date"), body.get("locus_group"))
+            assert self.parameters_by_key.get(key, sent) != sent, f"422 for a key not used before: {response.text}"
+            case.validate_response(response, excluded_checks=[positive_data_acceptance],
+                                   transport_kwargs=self.call_kwargs)
+            return
         if case.meta is not None and case.meta.generation.mode.is_positive and ends_before_it_starts(case):
             case.validate_response(response, excluded_checks=[positive_data_acceptance],
                                    transport_kwargs=self.call_kwargs)
@@ -94,3 +107,11 @@ def ends_before_it_starts(case: Case) -> bool:
         and isinstance(body.get("start_date"), str) and isinstance(body.get("end_date"), str)
         and body["start_date"] > body["end_date"]
     )
+
+
+def idempotency_key(case: Case) -> str | None:
+    """The Idempotency-Key a submission case sends, if any."""
+    if case.operation.path != "/jobs" or case.method != "POST" or not case.headers:
+        return None
+    key = next((value for name, value in case.headers.items() if name.lower() == "idempotency-key"), None)
+    return key if isinstance(key, str) else None

@@ -7,19 +7,29 @@ import threading
 
 class CuttingProxy:
     """Forwards every connection to Redis; once armed, it drops the first answer that contains `needle`
-    and cuts that connection, as a network failure would after Redis has run the command."""
+    and cuts that connection, as a network failure would after Redis has run the command. Armed for
+    requests, it drops the request instead: Redis never sees the command."""
 
     def __init__(self, host: str, port: int) -> None:
         self._target = (host, port)
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.host, self.port = self._listener.getsockname()
         self._needle: bytes | None = None
+        self._in_answers = True
+        self._times = 0
         self._lock = threading.Lock()
         self.cuts = 0
         threading.Thread(target=self._accept, name="proxy", daemon=True).start()
 
-    def cut_the_answer_containing(self, needle: bytes) -> None:
-        self._needle = needle
+    def cut_the_answer_containing(self, needle: bytes, times: int = 1) -> None:
+        self._arm(needle, True, times)
+
+    def cut_the_request_containing(self, needle: bytes, times: int = 1) -> None:
+        self._arm(needle, False, times)
+
+    def _arm(self, needle: bytes, in_answers: bool, times: int) -> None:
+        with self._lock:
+            self._needle, self._in_answers, self._times = needle, in_answers, times
 
     def close(self) -> None:
         self._listener.close()
@@ -37,7 +47,7 @@ class CuttingProxy:
     def _pump(self, source: socket.socket, sink: socket.socket, answers: bool) -> None:
         try:
             while data := source.recv(65536):
-                if answers and self._cut(data):
+                if self._cut(data, answers):
                     break
                 sink.sendall(data)
         except OSError:
@@ -49,10 +59,12 @@ class CuttingProxy:
                 pass
             end.close()
 
-    def _cut(self, data: bytes) -> bool:
+    def _cut(self, data: bytes, answers: bool) -> bool:
         with self._lock:
-            if self._needle is None or self._needle not in data:
+            if self._needle is None or answers is not self._in_answers or self._needle not in data:
                 return False
-            self._needle = None
+            self._times -= 1
+            if not self._times:
+                self._needle = None
             self.cuts += 1
             return True

@@ -18,8 +18,8 @@ from typing import Callable, Iterable
 import redis
 from hotqueue import key_for_name
 
-from adapters.hotqueue_job_queue import QUEUE_NAME, heartbeat_key, inflight_key
-from adapters.redis_job_repository import job_key, status_key
+from adapters.hotqueue_job_queue import QUEUE_NAME, HotQueueJobQueue, heartbeat_key, inflight_key
+from adapters.redis_job_repository import RedisJobRepository, job_key, status_key
 from adapters.redis_result_repository import plot_key, results_key
 from entrypoints.containers import Container
 from genes.analysis import analyse
@@ -95,13 +95,14 @@ class Store:
     # -- jobs ---------------------------------------------------------------------------------
 
     def submit(self, parameters: JobParameters = A_MONTH, count: int = 1) -> list[str]:
-        """Submit as the API does: save the job, then queue its id."""
+        """Submit as the API does: save the job and queue its id."""
         return [self.job_service.submit(parameters).id for _ in range(count)]
 
     def save_unqueued(self, parameters: JobParameters = A_MONTH) -> str:
-        """The first half of a submission: the job is saved, its id not queued yet."""
-        job = Job.submit(parameters)
-        self.jobs.add(job)
+        """A job saved and its id not queued yet: submitted onto a queue no worker watches, then dropped."""
+        parking = HotQueueJobQueue(self.queue_redis, name="parked")
+        job = RedisJobRepository(self.jobs_redis, parking, self.results).submit(Job.submit(parameters))
+        self.queue_redis.delete(parking.key)
         return job.id
 
     def job(self, job_id: str) -> Job:

@@ -1,0 +1,193 @@
+"""A job's life over months, end to end: retention, paging and the Idempotency-Key, against a real Redis.
+
+The real API (`JOB_TTL_SECONDS=4`) and a real worker, on a redis-server of this module's own with
+the sample set loaded: expiring keys here disturbs no other test.
+"""
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import redis
+import requests
+
+from entrypoints.containers import Container, GENES_DB, JOBS_DB, QUEUE_DB, RESULTS_DB
+from genes.job import Job
+from tests.conftest import FIXTURES, StartApi, StartProcess
+from tests.problem_details import assert_problem
+from tests.processes import ApiProcess, RedisServer, ServiceProcess
+
+TTL_SECONDS = 4
+LATE_EIGHTIES = {"start_date": "1986-01-01", "end_date": "1991-12-31"}
+NINETIES = {"start_date": "1990-01-01", "end_date": "1999-12-31"}
+DATABASES = (GENES_DB, QUEUE_DB, JOBS_DB, RESULTS_DB)
+
+
+@pytest.fixture(scope="module")
+def store(redis_binary: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    server = RedisServer(redis_binary, tmp_path_factory.mktemp("lifecycle-redis")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def api(store: RedisServer, start_api: StartApi) -> ApiProcess:
+    for db in (QUEUE_DB, JOBS_DB, RESULTS_DB):
+        redis.Redis(port=store.port, db=db).flushdb()
+    api = start_api(store.host, store.port, FIXTURES / "hgnc_sample.tsv",
+                    extra_env={"JOB_TTL_SECONDS": str(TTL_SECONDS)})
+    assert requests.post(f"{api.url}/data", timeout=30).status_code == 201
+    return api
+
+
+@pytest.fixture
+def run_worker(store: RedisServer, start_process: StartProcess):
+    """Start a real worker, wait until `job_ids` are complete, stop it (SIGTERM): jobs submitted later stay queued."""
+
+    def run(api: ApiProcess, job_ids: list[str]) -> None:
+        worker = start_process(["python", "-m", "entrypoints.worker"], name="worker",
+                               env={"REDIS_HOST": store.host, "REDIS_PORT": str(store.port), "LOG_LEVEL": "INFO"})
+        wait_for(lambda: all(status(api, job_id) == "complete" for job_id in job_ids), worker, "the jobs complete")
+        worker.stop()
+
+    return run
+
+
+def wait_for(condition, worker: ServiceProcess | None, what: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert worker is None or worker.is_running(), f"the worker died:\n{worker.log_tail()}"
+        assert time.monotonic() < deadline, f"after {timeout} s, still not: {what}"
+        time.sleep(0.05)
+
+
+def submit(api: ApiProcess, body: dict = LATE_EIGHTIES, key: str | None = None) -> requests.Response:
+    headers = {"Idempotency-Key": key} if key else {}
+    return requests.post(f"{api.url}/jobs", json=body, headers=headers, timeout=10)
+
+
+def submitted(api: ApiProcess, body: dict = LATE_EIGHTIES) -> str:
+    response = submit(api, body)
+    assert response.status_code == 202, response.text
+    return response.json()["id"]
+
+
+def status(api: ApiProcess, job_id: str) -> str:
+    return requests.get(f"{api.url}/jobs/{job_id}", timeout=10).json()["status"]
+
+
+def every_key(store: RedisServer) -> dict[int, set[bytes]]:
+    return {db: set(redis.Redis(port=store.port, db=db).keys()) for db in DATABASES}
+
+
+def every_member(store: RedisServer) -> dict[bytes, set[bytes]]:
+    """The members of each sorted set of the jobs database: the listings and the expiry index."""
+    client = redis.Redis(port=store.port, db=JOBS_DB)
+    return {key: set(client.zrange(key, 0, -1)) for key in client.keys("jobs*")}
+
+
+def start_as_a_worker_does(store: RedisServer, job_id: str) -> None:
+    """Take the job to `in progress` as a worker's first step does, and leave it there: a job that runs for ever."""
+    container = Container()
+    container.config.redis.host.from_value(store.host)
+    container.config.redis.port.from_value(store.port)
+    container.job_repository().update(job_id, Job.start)
+    container.reset_singletons()
+
+
+def test_an_ended_job_its_results_plot_and_listed_ids_expire_after_the_ttl_and_nothing_else(
+        api: ApiProcess, store: RedisServer, run_worker) -> None:
+    done = submitted(api)
+    run_worker(api, [done])
+    answered = requests.get(f"{api.url}/jobs/{done}", timeout=10).json()
+    cancelled, waiting, running = submitted(api), submitted(api, NINETIES), submitted(api)
+    assert requests.delete(f"{api.url}/jobs/{cancelled}", timeout=10).status_code == 200
+    start_as_a_worker_does(store, running)
+    ended, expires = (datetime.fromisoformat(answered[name]) for name in ("finished_at", "expires_at"))
+    assert expires - ended == timedelta(seconds=TTL_SECONDS)
+    assert requests.get(f"{api.url}/jobs/{running}", timeout=10).json()["expires_at"] is None
+    keys_before, members_before = every_key(store), every_member(store)
+    gone = {done, cancelled}
+
+    time.sleep(TTL_SECONDS + 0.5)
+
+    for job_id in gone:
+        for path in (f"/jobs/{job_id}", f"/results/{job_id}", f"/results/{job_id}/plot"):
+            response = requests.get(api.url + path, timeout=10)
+            assert assert_problem(response.status_code, response.headers, response.content, 404)
+    assert requests.get(f"{api.url}/jobs", timeout=10).json() == [waiting, running]
+    for listing in ("complete", "cancelled"):
+        assert requests.get(f"{api.url}/jobs", params={"status": listing}, timeout=10).json() == []
+    assert status(api, waiting) == "submitted" and status(api, running) == "in progress"
+    named_after_them = {key for keys in keys_before.values() for key in keys
+                        if any(job_id.encode() in key for job_id in gone)}
+    assert named_after_them, "the ended jobs had keys"
+    ids_gone = {job_id.encode() for job_id in gone}
+    members_left = {key: members - ids_gone for key, members in members_before.items() if members - ids_gone}
+    emptied = set(members_before) - set(members_left)  # Redis deletes an empty sorted set
+    assert every_member(store) == members_left
+    assert every_key(store) == {db: keys - named_after_them - emptied for db, keys in keys_before.items()}
+
+
+def test_a_job_that_has_not_ended_never_expires(api: ApiProcess, store: RedisServer) -> None:
+    waiting, running = submitted(api), submitted(api)
+    start_as_a_worker_does(store, running)
+
+    time.sleep(TTL_SECONDS + 0.5)
+
+    jobs = redis.Redis(port=store.port, db=JOBS_DB)
+    for job_id, expected in ((waiting, "submitted"), (running, "in progress")):
+        job = requests.get(f"{api.url}/jobs/{job_id}", timeout=10).json()
+        assert (job["status"], job["expires_at"]) == (expected, None)
+        assert jobs.pttl(f"job:{job_id}") == -1
+    assert requests.get(f"{api.url}/jobs", timeout=10).json() == [waiting, running]
+
+
+def test_jobs_are_listed_a_page_at_a_time_with_or_without_a_status(api: ApiProcess) -> None:
+    ids = [submitted(api) for _ in range(12)]
+    for job_id in ids[::3]:
+        assert requests.delete(f"{api.url}/jobs/{job_id}", timeout=10).status_code == 200
+
+    def page(**query: object) -> list[str]:
+        response = requests.get(f"{api.url}/jobs", params=query, timeout=10)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    assert page() == ids
+    assert [job_id for offset in range(0, 12, 5) for job_id in page(limit=5, offset=offset)] == ids
+    assert page(limit=10_000, offset=11) == ids[11:]
+    assert page(limit=1, offset=12) == []
+    cancelled = ids[::3]
+    assert page(status="cancelled", limit=2) == cancelled[:2]
+    assert page(status="cancelled", limit=2, offset=2) == cancelled[2:]
+    assert page(status="submitted", offset=7) == [job_id for job_id in ids if job_id not in cancelled][7:]
+    for bad in ({"limit": 0}, {"limit": 10_001}, {"offset": -1}):
+        response = requests.get(f"{api.url}/jobs", params=bad, timeout=10)
+        assert_problem(response.status_code, response.headers, response.content, 400)
+
+
+def test_an_idempotency_key_answers_its_first_job_until_that_job_expires(api: ApiProcess, store: RedisServer) -> None:
+    key = "2c0d6a8e-1f5b-4c3e-9a7d-5e8b0f1c2d3a"
+    first = submit(api, LATE_EIGHTIES, key)
+    assert first.status_code == 202, first.text
+
+    again = submit(api, {"end_date": "1991-12-31", "start_date": "1986-01-01", "locus_group": None}, key)
+    other = submit(api, NINETIES, key)
+
+    assert again.status_code == 202
+    assert (again.json()["id"], again.headers["Location"]) == (first.json()["id"], first.headers["Location"])
+    problem = assert_problem(other.status_code, other.headers, other.content, 422)
+    assert problem["type"] == "/problems/idempotency-key-reused"
+    assert requests.get(f"{api.url}/jobs", timeout=10).json() == [first.json()["id"]]
+    assert redis.Redis(port=store.port, db=QUEUE_DB).llen("hotqueue:jobs") == 1
+
+    assert requests.delete(f"{api.url}/jobs/{first.json()['id']}", timeout=10).status_code == 200
+    time.sleep(TTL_SECONDS + 0.5)  # the job expires, and its key with it
+
+    after = submit(api, NINETIES, key)
+    assert after.status_code == 202, after.text
+    assert after.json()["id"] != first.json()["id"]
+    assert requests.get(f"{api.url}/jobs", timeout=10).json() == [after.json()["id"]]
