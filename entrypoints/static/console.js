@@ -11,6 +11,9 @@ const FINISHED = new Set(["complete", "failed", "cancelled"]);
 // A status is told by its word, with a symbol and a colour as extras.
 const STATUS_SYMBOLS = { submitted: "○", "in progress": "◐", complete: "✓", failed: "✗", cancelled: "⊘" };
 const numbers = new Intl.NumberFormat("en");
+const ACRONYMS = new Set(["id", "pid", "hgnc"]);
+const IDENTIFIER = /(^|_)(id|pid|port)$/; // numbers that are names: no thousands separator
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 // -- the DOM --------------------------------------------------------------------------------
 
@@ -36,7 +39,7 @@ function show(node, text) {
 }
 
 function humanise(name) {
-  const words = name.replace(/_/g, " ");
+  const words = name.split("_").map((word) => (ACRONYMS.has(word) ? word.toUpperCase() : word)).join(" ");
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
@@ -72,19 +75,39 @@ function renderValue(value) {
     return el("ul", { className: "plain-list" }, value.map((item) => el("li", {}, renderCell("", item))));
   }
   if (value && typeof value === "object") {
+    if (isCounts(value)) return countTiles(value);
     return el("table", { className: "fields" }, el("tbody", {}, Object.entries(value).map(([key, item]) =>
       el("tr", {}, el("th", { scope: "row" }, humanise(key)), el("td", {}, renderCell(key, item))))));
   }
   return el("p", {}, renderCell("", value));
 }
 
+// An object of counts, maybe grouped one level deep (e.g. GET /queue): {"queued": 3, "jobs": {...}}.
+function isCounts(value, depth = 0) {
+  const items = Object.values(value);
+  return items.length > 0 && items.every((item) => typeof item === "number"
+    || (depth === 0 && item && typeof item === "object" && !Array.isArray(item) && isCounts(item, 1)));
+}
+
+function countTiles(counts) {
+  const tile = (name, count) => el("div", { className: "tile" },
+    el("dt", {}, STATUS_SYMBOLS[name] ? statusBadge(name) : humanise(name)), el("dd", {}, numbers.format(count)));
+  const flat = Object.entries(counts).filter(([, count]) => typeof count === "number");
+  const groups = Object.entries(counts).filter(([, count]) => typeof count !== "number");
+  return el("div", { className: "counts" },
+    flat.length ? el("dl", { className: "tiles" }, flat.map(([name, count]) => tile(name, count))) : null,
+    groups.map(([group, inner]) => el("div", { className: "tile-group" }, el("h3", {}, humanise(group)),
+      el("dl", { className: "tiles" }, Object.entries(inner).map(([name, count]) => tile(name, count))))));
+}
+
 function renderCell(name, value) {
   if (value === null || value === undefined || value === "") return el("span", { className: "muted" }, "—");
   if (typeof value === "object") return Array.isArray(value) && value.every((item) => typeof item !== "object")
     ? value.join(", ") : renderValue(value);
-  if (typeof value === "number") return numbers.format(value);
+  if (typeof value === "number") return IDENTIFIER.test(name) ? String(value) : numbers.format(value);
   if (name === "status" && STATUS_SYMBOLS[value]) return statusBadge(value);
   if (typeof value === "string" && /^\d{4}-\d{2}-\d{2}T/.test(value)) return formatTime(value);
+  if (typeof value === "string" && UUID.test(value)) return el("code", { title: value }, shortId(value));
   return String(value);
 }
 
@@ -140,7 +163,7 @@ function setUpGeneSearch() {
     lookupHints.set(parameter.name, parameter.description || (parameter.schema || {}).description || "");
   }
   if (operation("/genes/{hgnc_id}") && !lookups.some((parameter) => parameter.name === HGNC_ID_LOOKUP)) {
-    fieldSelect.append(el("option", { value: HGNC_ID_LOOKUP }, "HGNC id"));
+    fieldSelect.append(el("option", { value: HGNC_ID_LOOKUP }, "HGNC ID"));
     lookupHints.set(HGNC_ID_LOOKUP, "e.g. HGNC:1100");
   }
   for (const parameter of filters) {

@@ -13,4 +13,5 @@ window.ui = SwaggerUIBundle({
   presets: [SwaggerUIBundle.presets.apis],
   displayRequestDuration: true,
   defaultModelsExpandDepth: 0,
+  tagsSorter: "alpha", // genes, jobs, … rather than the pages first
 });

@@ -101,7 +101,9 @@ def test_a_good_job_reaches_complete_with_its_results_and_plot(
     expect(row.locator("time")).to_have_count(3)  # submitted, started, finished
     expect(page.locator("#job-form-status")).to_contain_text("is complete")
 
-    row.get_by_role("button", name=f"Results of job {job_id[:8]}").click()
+    row.get_by_role("button", name=f"Results of job {job_id[:8]}").focus()
+    page.keyboard.press("Enter")  # a real button: the keyboard opens the results
+    expect(page.locator("#results-panel")).to_be_focused()
     page.wait_for_function("""() => {
         const plot = document.getElementById("results-plot");
         return plot !== null && plot.complete && plot.naturalWidth > 0;
