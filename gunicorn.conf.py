@@ -9,6 +9,7 @@ import gc
 import os
 import shutil
 
+from entrypoints.configuration import check_configuration
 from entrypoints.containers import Container, prepare_metrics_folder
 from entrypoints.log_config import configure_logging, gunicorn_logconfig
 
@@ -40,7 +41,10 @@ _made_metrics_folder: list[str] = []
 
 
 def on_starting(server: object) -> None:
-    """The metrics folder, before any worker imports prometheus_client (which picks its mode then)."""
+    """Once, in the master before any worker: a wrong setting stops gunicorn with one line (not a
+    traceback per worker, respawned), and open data routes are warned about once, not once per worker.
+    Then the metrics folder, before any worker imports prometheus_client (which picks its mode then)."""
+    check_configuration(Container(), server.log)  # type: ignore[attr-defined]
     folder, made_here = prepare_metrics_folder()
     if made_here:
         _made_metrics_folder.append(folder)
@@ -64,3 +68,4 @@ def post_worker_init(worker: object) -> None:
     # The ~100,000 objects of the loaded app (modules, classes, functions) live as long as the
     # worker: frozen, a full collection (about one per POST /data) takes ~5 ms of CPU, not ~50.
     gc.freeze()
+

@@ -1,6 +1,7 @@
 """The Flask API: `python -m entrypoints.api` for development, `entrypoints.api:create_app()` for gunicorn."""
 from __future__ import annotations
 
+import logging
 import os
 from contextlib import ExitStack
 from typing import Any
@@ -8,9 +9,11 @@ from typing import Any
 from dependency_injector.wiring import Provide, inject
 from flask import Flask, Response, current_app, g, jsonify
 import redis
+from werkzeug.serving import WSGIRequestHandler
 
-from entrypoints import gene_views, job_views, monitoring_views, page_views
+from entrypoints import admin_token, gene_views, job_views, monitoring_views, page_views
 from entrypoints.api_metrics import instrument
+from entrypoints.configuration import check_configuration
 from entrypoints.containers import Container
 from entrypoints.log_config import configure_logging, job_context
 from entrypoints.openapi import register_openapi, serves_files
@@ -26,6 +29,7 @@ def create_app(container: Container | None = None) -> Flask:
     app.container = container  # type: ignore[attr-defined]
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.json.sort_keys = False  # keep records in HGNC's field order
+    admin_token.configure(app, container.admin_token())
     app.register_blueprint(gene_views.blueprint)
     app.register_blueprint(job_views.blueprint)
     app.register_blueprint(monitoring_views.blueprint)
@@ -37,7 +41,14 @@ def create_app(container: Container | None = None) -> Flask:
     instrument(app)
     _log_lines_name_their_job(app)
     register_openapi(app)  # last: it documents every route registered above
+    app.after_request(_no_sniffing)
     return app
+
+
+def _no_sniffing(response: Response) -> Response:
+    """Every answer: a browser must take its declared type, never guess another (say, HTML from an upload)."""
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @inject
@@ -79,9 +90,19 @@ def _log_lines_name_their_job(app: Flask) -> None:
             context.close()
 
 
+class _VersionlessRequestHandler(WSGIRequestHandler):
+    """The development server's requests; its `Server` header names no version (nor Python's) to a prober."""
+
+    def version_string(self) -> str:
+        return "Werkzeug"
+
+
 def main() -> None:
     configure_logging(Container.config.log.level(), Container.config.log.format())
-    create_app().run(host="0.0.0.0", port=int(os.environ.get("PORT", "5000")))
+    container = Container()
+    check_configuration(container, logging.getLogger(__name__))
+    create_app(container).run(host="0.0.0.0", port=int(os.environ.get("PORT", "5000")),
+                              request_handler=_VersionlessRequestHandler)
 
 
 if __name__ == "__main__":

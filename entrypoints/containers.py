@@ -20,6 +20,7 @@ from adapters.redis_gene_catalog import RedisGeneCatalog
 from adapters.redis_gene_repository import RedisGeneRepository
 from adapters.redis_job_repository import RedisJobRepository
 from adapters.redis_result_repository import RedisResultRepository
+from entrypoints import configuration
 from genes.gene_lookup import GeneLookup
 from genes.gene_service import GeneService
 from genes.job_runner import JobRunner
@@ -31,7 +32,7 @@ OFFICIAL_HGNC_JSON_URL = "https://storage.googleapis.com/public-download-files/h
 GENES_DB, QUEUE_DB, JOBS_DB, RESULTS_DB = 0, 1, 2, 3
 
 
-def _redis_client(host: str, port: int, db: int) -> redis.Redis:
+def _redis_client(settings: configuration.RedisSettings, db: int) -> redis.Redis:
     """A lazily connecting client: nothing touches the network until the first command.
 
     One quick retry rides over a dropped connection; a Redis that is down is reported within
@@ -39,8 +40,7 @@ def _redis_client(host: str, port: int, db: int) -> redis.Redis:
     default of several growing waits.
     """
     return redis.Redis(
-        host=host,
-        port=port,
+        **settings.connection_options(),
         db=db,
         retry=Retry(ExponentialBackoff(cap=0.25, base=0.05), retries=1),
         socket_connect_timeout=2,
@@ -94,17 +94,29 @@ class Container(containers.DeclarativeContainer):
     config = providers.Configuration()
     config.redis.host.from_env("REDIS_HOST", default="localhost")
     config.redis.port.from_env("REDIS_PORT", as_=int, default=6379)
+    config.redis.url.from_env("REDIS_URL", default="")
+    config.redis.username.from_env("REDIS_USERNAME", default="")
+    config.redis.password.from_env("REDIS_PASSWORD", default="")
+    config.redis.ca_cert.from_env("REDIS_CA_CERT", default="")
     config.hgnc_source.from_env("HGNC_SOURCE", default=OFFICIAL_HGNC_JSON_URL)
     config.job_lease_seconds.from_env("JOB_LEASE_SECONDS", as_=float, default=30.0)
     config.job_max_attempts.from_env("JOB_MAX_ATTEMPTS", as_=int, default=3)
     config.log.level.from_env("LOG_LEVEL", default="INFO")
     config.log.format.from_env("LOG_FORMAT", default="text")
     config.job_ttl_seconds.from_env("JOB_TTL_SECONDS", as_=int, default=7 * 24 * 3600)
+    config.admin_token.from_env("ADMIN_TOKEN", default="")
 
-    genes_redis = providers.Singleton(_redis_client, config.redis.host, config.redis.port, GENES_DB)
-    queue_redis = providers.Singleton(_redis_client, config.redis.host, config.redis.port, QUEUE_DB)
-    jobs_redis = providers.Singleton(_redis_client, config.redis.host, config.redis.port, JOBS_DB)
-    results_redis = providers.Singleton(_redis_client, config.redis.host, config.redis.port, RESULTS_DB)
+    admin_token = providers.Callable(configuration.admin_token, config.admin_token)
+
+    redis_settings = providers.Singleton(
+        configuration.RedisSettings.from_environment,
+        url=config.redis.url, host=config.redis.host, port=config.redis.port,
+        username=config.redis.username, password=config.redis.password, ca_cert=config.redis.ca_cert,
+    )
+    genes_redis = providers.Singleton(_redis_client, redis_settings, GENES_DB)
+    queue_redis = providers.Singleton(_redis_client, redis_settings, QUEUE_DB)
+    jobs_redis = providers.Singleton(_redis_client, redis_settings, JOBS_DB)
+    results_redis = providers.Singleton(_redis_client, redis_settings, RESULTS_DB)
 
     gene_repository = providers.Singleton(RedisGeneRepository, genes_redis)
     default_gene_source = providers.Factory(source_for, config.hgnc_source)

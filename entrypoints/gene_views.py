@@ -6,6 +6,7 @@ from typing import Callable, Iterator
 from dependency_injector.wiring import Provide, inject
 from flask import Blueprint, Response, jsonify, request
 
+from entrypoints.admin_token import admin_only
 from entrypoints.containers import Container
 from entrypoints.request_body import read_body
 from entrypoints.schemas import GeneQuerySchema, LoadSummarySchema
@@ -22,6 +23,7 @@ _load_summary = LoadSummarySchema()
 
 
 @blueprint.post("/data")
+@admin_only
 @inject
 def load_data(
     service: GeneService = Provide[Container.gene_service],
@@ -42,6 +44,7 @@ def export_data(lookup: GeneLookup = Provide[Container.gene_lookup]) -> Response
 
 
 @blueprint.delete("/data")
+@admin_only
 @inject
 def delete_data(service: GeneService = Provide[Container.gene_service]) -> Response:
     """Delete the gene data."""

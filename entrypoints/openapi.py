@@ -10,7 +10,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, Response, current_app
 
-from entrypoints import schemas
+from entrypoints import admin_token, schemas
 from entrypoints.problems import PROBLEM_JSON
 from genes.gene import HGNC_ID_PATTERN
 
@@ -65,6 +65,9 @@ _BAD_INPUT = _problem("invalid input: `errors` says which field is wrong and why
 _TOO_LARGE = _problem("the body is larger than the limit")
 _NO_JOB = _problem("no job with this id")
 _NOT_READY = _problem("the job is not complete (its `job_status` says where it is)")
+_UNAUTHORIZED = _problem(
+    "no admin token, or a wrong one: the `WWW-Authenticate` header says which (RFC 6750)",
+    headers={"WWW-Authenticate": {"schema": {"type": "string"}, "example": 'Bearer realm="hgnc", error="invalid_token"'}})
 # Where the id of a submitted job leads (stateful fuzzing follows these).
 _JOB_LINKS = {
     name: {"operationId": operation_id, "parameters": {"job_id": "$response.body#/id"}}
@@ -211,6 +214,11 @@ def openapi_document(app: Flask) -> dict[str, Any]:
     )
     for name, schema in COMPONENTS.items():
         spec.components.schema(name, schema=schema)
+    spec.components.security_scheme(admin_token.SECURITY_SCHEME, {
+        "type": "http", "scheme": "bearer",
+        "description": "`ADMIN_TOKEN`: the routes that replace or delete the gene data require it when it is set"})
+    # `{}` beside the scheme makes it optional: so it is while the service runs without ADMIN_TOKEN.
+    admin_security = [{admin_token.SECURITY_SCHEME: []}] + ([] if admin_token.is_configured(app) else [{}])
     documented = set()
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if serves_files(rule.endpoint):
@@ -225,6 +233,10 @@ def openapi_document(app: Flask) -> dict[str, Any]:
             documented.add(key)
             operations[method] = {"operationId": rule.endpoint.rpartition(".")[2], "summary": summary,
                                   **copy.deepcopy(OPERATIONS[key])}
+            if admin_token.requires_admin_token(view):
+                operation = operations[method]
+                operation["security"] = admin_security
+                operation["responses"] = dict(sorted({**operation["responses"], "401": _UNAUTHORIZED}.items()))
         spec.path(path=RULE_VARIABLE.sub(r"{\1}", rule.rule), operations=operations)
     stale = set(OPERATIONS) - documented
     if stale:

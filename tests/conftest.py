@@ -23,7 +23,7 @@ from local.redis_binary import redis_server_binary
 pytest_plugins = ["tests.ci_policy", "pytester"]
 
 from tests.hgnc_reference import hgnc_test_data_path
-from tests.processes import REPO_ROOT, ApiProcess, RedisServer, ServiceProcess
+from tests.processes import REPO_ROOT, ApiProcess, RedisServer, ServiceProcess, service_environment
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REDIS_PROVIDER_SUFFIX = "_redis"
@@ -190,7 +190,8 @@ def start_process(tmp_path: Path) -> Iterator[StartProcess]:
     """Start `python -m <module>` (or any command) from the repo root; every one is stopped at teardown.
 
     `start_process(["python", "-m", "entrypoints.worker"], env={...}, ready=callable)`; `ready`
-    is polled until it returns true. The env is added to this process's environment.
+    is polled until it returns true. The env is added to this process's environment (less the
+    service's Redis address and secrets: `service_environment`).
     """
     started: list[ServiceProcess] = []
 
@@ -199,7 +200,7 @@ def start_process(tmp_path: Path) -> Iterator[StartProcess]:
         args = [sys.executable if args[0] == "python" else args[0], *args[1:]]
         name = name or " ".join(args[-2:])
         log_path = tmp_path / f"process-{len(started)}.log"
-        process = ServiceProcess(name, args, {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}, log_path)
+        process = ServiceProcess(name, args, service_environment({"PYTHONUNBUFFERED": "1", **(env or {})}), log_path)
         started.append(process)
         if ready is not None:
             process.wait_until(ready)

@@ -15,6 +15,9 @@ import requests
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT_SECONDS = 60.0  # generous: CI machines can be busy
+# The service's own Redis address and secrets: a process a test starts gets them only from the test,
+# never from the shell that runs the tests (whose REDIS_URL, for one, names the tests' Redis).
+SERVICE_CONNECTION_VARIABLES = ("REDIS_URL", "REDIS_USERNAME", "REDIS_PASSWORD", "REDIS_CA_CERT", "ADMIN_TOKEN")
 STOP_TIMEOUT_SECONDS = 10.0
 
 
@@ -32,6 +35,12 @@ def free_port() -> int:
 def closed_port() -> int:
     """A port that refuses connections: free, and nothing is started on it."""
     return free_port()
+
+
+def service_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """This process's environment without SERVICE_CONNECTION_VARIABLES, then `env`."""
+    inherited = {name: value for name, value in os.environ.items() if name not in SERVICE_CONNECTION_VARIABLES}
+    return {**inherited, **(env or {})}
 
 
 class ServiceProcess:
@@ -104,10 +113,15 @@ class RedisServer:
     again on the same port and directory give back the data, as a restarted production Redis does.
     """
 
-    def __init__(self, binary: str, directory: Path, port: int | None = None, appendonly: bool = False) -> None:
+    def __init__(self, binary: str, directory: Path, port: int | None = None, appendonly: bool = False,
+                 extra_args: Sequence[str] = (), client_options: Mapping[str, object] | None = None) -> None:
+        """`extra_args` follow the defaults (a later option wins); `client_options` let the readiness
+        check in, e.g. `password`, or `ssl` and `ssl_ca_certs` for a server that listens on TLS only."""
         self.binary = binary
         self.directory = directory
         self.appendonly = appendonly
+        self.extra_args = list(extra_args)
+        self.client_options = dict(client_options or {})
         self.host = "127.0.0.1"
         self.port = port or free_port()
         self._process: ServiceProcess | None = None
@@ -119,15 +133,20 @@ class RedisServer:
     def start(self) -> "RedisServer":
         self.directory.mkdir(parents=True, exist_ok=True)
         args = [self.binary, "--port", str(self.port), "--bind", self.host, "--save", "",
-                "--appendonly", "yes" if self.appendonly else "no", "--dir", str(self.directory), "--daemonize", "no"]
+                "--appendonly", "yes" if self.appendonly else "no", "--dir", str(self.directory), "--daemonize", "no",
+                *self.extra_args]
         self._process = ServiceProcess(f"redis-server :{self.port}", args, os.environ,
                                        self.directory / "redis.log", cwd=self.directory)
-        client = redis.Redis(host=self.host, port=self.port, socket_connect_timeout=1)
+        client = self.client()
         try:
             self._process.wait_until(client.ping)
         finally:
             client.close()
         return self
+
+    def client(self, db: int = 0) -> redis.Redis:
+        """A client with `client_options`: the server's administrator."""
+        return redis.Redis(host=self.host, port=self.port, db=db, socket_connect_timeout=1, **self.client_options)
 
     def stop(self) -> None:
         if self._process is not None:
@@ -142,8 +161,7 @@ class ApiProcess:
                  log_level: str = "WARNING", extra_env: Mapping[str, str] | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {
-            **os.environ,
+        env = service_environment({
             "REDIS_HOST": redis_host,
             "REDIS_PORT": str(redis_port),
             "PORT": str(self.port),
@@ -151,7 +169,7 @@ class ApiProcess:
             "LOG_LEVEL": log_level,
             "PYTHONUNBUFFERED": "1",
             **(extra_env or {}),
-        }
+        })
         self.process = ServiceProcess(f"API :{self.port}", [sys.executable, "-m", "entrypoints.api"],
                                       env, log_path)
 

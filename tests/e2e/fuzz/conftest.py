@@ -1,4 +1,4 @@
-"""One real API for the fuzz, on a redis-server of its own, with the sample set loaded."""
+"""One real API for the fuzz, on a redis-server of its own, with ADMIN_TOKEN set and the sample set loaded."""
 from __future__ import annotations
 
 from typing import Iterator
@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from tests.conftest import FIXTURES
-from tests.e2e.fuzz.contract import WatchedApi
+from tests.e2e.fuzz.contract import ADMIN_TOKEN, WatchedApi
 from tests.processes import ApiProcess, RedisServer
 
 SAMPLE_SET = FIXTURES / "hgnc_sample.tsv"
@@ -20,9 +20,11 @@ def watched_api(redis_binary: str, tmp_path_factory: pytest.TempPathFactory) -> 
     redis_server = RedisServer(redis_binary, directory / "redis").start()
     api = None
     try:
-        api = ApiProcess(redis_server.host, redis_server.port, SAMPLE_SET, directory / "api.log")
+        api = ApiProcess(redis_server.host, redis_server.port, SAMPLE_SET, directory / "api.log",
+                         extra_env={"ADMIN_TOKEN": ADMIN_TOKEN})
         api.wait_until_healthy()
-        loaded = requests.post(f"{api.url}/data", timeout=30)  # no body: from HGNC_SOURCE, the sample set
+        loaded = requests.post(f"{api.url}/data", timeout=30,  # no body: from HGNC_SOURCE, the sample set
+                               headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
         assert loaded.status_code == 201, loaded.text
         yield WatchedApi(api.url, {"REDIS_HOST": redis_server.host, "REDIS_PORT": str(redis_server.port)})
     finally:

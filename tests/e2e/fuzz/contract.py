@@ -11,15 +11,21 @@ from schemathesis import Case, GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 from schemathesis.transport.serialization import serialize_binary
 
+from entrypoints.admin_token import SECURITY_SCHEME
 from entrypoints.api import create_app
 from entrypoints.containers import Container
 
 EXAMPLES_PER_OPERATION = 80  # fuzzing phase, both modes mixed; the coverage phase adds its own cases
+# The API under fuzz guards its data routes with this token, as an exposed one would: the fuzz sends it
+# where the document asks for it, and schemathesis's `ignored_auth` check tries each such route
+# without it and with a wrong one (a 401 expected).
+ADMIN_TOKEN = "fuzz-admin-token-8c1d"
 
 
 def published_document() -> dict[str, Any]:
     """The document the API serves, read at import: schemathesis makes one test per operation of it."""
     container = Container()
+    container.config.admin_token.from_value(ADMIN_TOKEN)
     try:
         return create_app(container).test_client().get("/openapi.json").get_json()
     finally:
@@ -33,6 +39,24 @@ api_schema.config.generation.update(
     deterministic=True,  # the same inputs on every run: CI is stable
     database="none",  # nothing written under .hypothesis/
 )
+
+
+@api_schema.auth()
+class AdminToken:
+    """The bearer token on every case of an operation that declares the scheme (POST and DELETE /data)."""
+
+    def get(self, case: Case, context: schemathesis.AuthContext) -> str:
+        return ADMIN_TOKEN
+
+    def set(self, case: Case, data: str, context: schemathesis.AuthContext) -> None:
+        if any(SECURITY_SCHEME in requirement for requirement in case.operation.definition.raw.get("security", [])):
+            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+
+
+def with_admin_token(case: Case) -> Case:
+    """A case made by hand, given the token as AdminToken gives it to the generated ones."""
+    api_schema.auth.set(case, schemathesis.AuthContext(operation=case.operation, app=None))
+    return case
 
 
 @schemathesis.serializer("application/gzip")

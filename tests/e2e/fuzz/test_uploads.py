@@ -12,7 +12,7 @@ from schemathesis import Case
 from schemathesis.core import NOT_SET
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from tests.e2e.fuzz.contract import WatchedApi, api_schema
+from tests.e2e.fuzz.contract import WatchedApi, api_schema, with_admin_token
 
 UPLOADS_OF_ANY_VALUES = 100
 # Some real columns (text, list, integer, lsdb's pairs, Solr's bookkeeping) and a made-up one.
@@ -83,7 +83,7 @@ hgnc_shaped_uploads = (json_uploads | tsv_uploads).flatmap(lambda body: st.sampl
 def test_an_hgnc_shaped_upload_of_any_values_is_refused_or_loaded_and_then_served(
         upload: bytes, watched_api: WatchedApi) -> None:
     """Random bytes rarely look like a gene set: these do, with any JSON or text in their fields."""
-    load = api_schema["/data"]["POST"].Case(body=upload, media_type="application/octet-stream")
+    load = with_admin_token(api_schema["/data"]["POST"].Case(body=upload, media_type="application/octet-stream"))
     if watched_api.call(load, excluded_checks=[positive_data_acceptance]).status_code != 201:
         return
     try:  # whatever loads is served within the contract
@@ -92,4 +92,5 @@ def test_an_hgnc_shaped_upload_of_any_values_is_refused_or_loaded_and_then_serve
         for hgnc_id in watched_api.session.get(f"{watched_api.url}/genes").json():
             watched_api.call(api_schema["/genes/{hgnc_id}"]["GET"].Case(path_parameters={"hgnc_id": hgnc_id}))
     finally:
-        watched_api.call(api_schema["/data"]["POST"].Case(media_type="application/octet-stream"))  # the sample again
+        reload = api_schema["/data"]["POST"].Case(media_type="application/octet-stream")  # the sample again
+        assert watched_api.call(with_admin_token(reload)).status_code == 201
