@@ -21,8 +21,8 @@ CONTENT_SECURITY_POLICY = "; ".join((
     "frame-ancestors 'none'",
 ))
 # The files of Swagger UI's distribution that /docs loads; its demo index.html (which points at an
-# online example) and the source maps are not served.
-SWAGGER_UI_FILES = frozenset({"swagger-ui.css", "swagger-ui-bundle.js", "favicon-16x16.png", "favicon-32x32.png"})
+# online example), its icons and the source maps are not served.
+SWAGGER_UI_FILES = frozenset({"swagger-ui.css", "swagger-ui-bundle.js"})
 
 blueprint = Blueprint("pages", __name__)
 # Its one route is named `static`: it serves files, not an API operation (openapi.py leaves it out).

@@ -8,7 +8,7 @@ from typing import Callable, Iterator
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Request, sync_playwright
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Request, Response, sync_playwright
 
 from tests.e2e.conftest import Api
 from tests.processes import REPO_ROOT
@@ -19,6 +19,7 @@ SCREENSHOTS = REPO_ROOT / "tests" / "screenshots"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 VIEWPORT = {"width": 1280, "height": 900}
+FILES = {"script", "stylesheet", "image", "font"}  # what a page loads, as Chromium names the kinds
 
 
 @pytest.fixture(scope="session")
@@ -52,17 +53,23 @@ class WatchedPage:
         self.page = page
         self.origin = origin
         self.requests: list[tuple[str, str]] = []  # (resource type, URL)
+        self.failed_files: list[str] = []  # a script, style, image or font not answered 200
         self.errors: list[str] = []
         page.on("request", self._request)
+        page.on("response", self._response)
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
 
     def _request(self, request: Request) -> None:
         self.requests.append((request.resource_type, request.url))
 
+    def _response(self, response: Response) -> None:
+        if response.request.resource_type in FILES and response.status != 200:
+            self.failed_files.append(f"{response.status} {response.url}")
+
     def _console(self, message: ConsoleMessage) -> None:
-        # A 404 or 400 the page asked for on purpose is logged as an error too: only policy
-        # violations and script errors count here; requests are checked one by one below.
+        # An API call answered 4xx on purpose (a refused form) is logged as an error too: only
+        # policy violations and script errors count here; files are checked by their answers.
         if message.type == "error" and "Failed to load resource" not in message.text:
             self.errors.append(message.text)
 
@@ -78,6 +85,7 @@ class WatchedPage:
         assert {"document", "script", "stylesheet"} <= kinds, self.requests
         outside = [url for url in loaded + requested if not self._from_service(url)]
         assert not outside, f"loaded from outside {self.origin}: {outside}"
+        assert not self.failed_files, self.failed_files
         assert not self.errors, self.errors
 
     def _from_service(self, url: str) -> bool:
