@@ -15,7 +15,7 @@ from dependency_injector import containers, providers
 
 from adapters.hgnc_source import HgncBytesSource, source_for
 from adapters.hotqueue_job_queue import HotQueueJobConsumer, HotQueueJobQueue
-from adapters.matplotlib_plot import MatplotlibPlotRenderer
+from adapters.pillow_plot import PillowPlotRenderer
 from adapters.redis_gene_catalog import RedisGeneCatalog
 from adapters.redis_gene_repository import RedisGeneRepository
 from adapters.redis_job_repository import RedisJobRepository
@@ -128,7 +128,7 @@ class Container(containers.DeclarativeContainer):
     result_repository = providers.Singleton(RedisResultRepository, results_redis)
     job_queue = providers.Singleton(HotQueueJobQueue, queue_redis)
     job_repository = providers.Singleton(RedisJobRepository, jobs_redis, job_queue, result_repository)
-    plot_renderer = providers.Singleton(MatplotlibPlotRenderer)
+    plot_renderer = providers.Singleton(PillowPlotRenderer)
     job_service = providers.Factory(
         JobService, job_repository, result_repository, providers.Callable(_keep_for, config.job_ttl_seconds)
     )
