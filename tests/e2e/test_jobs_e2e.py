@@ -128,7 +128,7 @@ def test_jobs_over_the_full_data_set_match_counts_computed_from_the_file(
         assert plot.status_code == 200 and plot.headers["Content-Type"] == "image/png", scope
         width, height = png_size(plot.content)
         assert width >= 800 and height >= 400, (scope, width, height)
-        assert len(plot.content) > (15_000 if expected["total"] else 5_000), (scope, len(plot.content))
+        assert len(plot.content) > 8_000, (scope, len(plot.content))  # text, ticks and bars: no blank
 
     whole = api.get(f"/results/{ids[0]}").json()
     assert whole["total"] == sum(1 for row in hgnc_rows if row["date_approved_reserved"])
