@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import sys
 from typing import Sequence
@@ -11,13 +10,15 @@ from typing import Sequence
 import redis
 
 from entrypoints.containers import Container
+from entrypoints.log_config import configure_logging
 from entrypoints.schemas import LoadSummarySchema
 from genes.errors import DomainError, InvalidGeneSource
 
 # Exit codes (sysexits.h): a Kubernetes Job retries an unavailable source or store (Redis may not be
-# up yet), and gives up at once on data that no retry will make a gene set.
+# up yet), and gives up at once on data or settings that no retry will mend.
 EXIT_INVALID_SOURCE = os.EX_DATAERR  # 65
 EXIT_UNAVAILABLE = os.EX_UNAVAILABLE  # 69
+EXIT_CONFIGURATION = os.EX_CONFIG  # 78
 
 
 def load(container: Container, location: str | None = None) -> int:
@@ -49,12 +50,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("source", nargs="?", metavar="PATH_OR_URL",
                         help="an http(s) URL or a file (JSON or TSV, plain or gzip); default: HGNC_SOURCE")
     args = parser.parse_args(argv)
-    return load(Container(), args.source)
+    container = Container()
+    try:
+        configure_logging(container.config.log.level(), container.config.log.format())
+    except ValueError as error:  # e.g. LOG_FORMAT
+        return _failed(error, EXIT_CONFIGURATION)
+    return load(container, args.source)
 
 
 if __name__ == "__main__":
-    logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO").upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
     sys.exit(main())

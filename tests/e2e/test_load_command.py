@@ -13,7 +13,7 @@ from typing import Iterator
 
 import pytest
 
-from entrypoints.load import EXIT_INVALID_SOURCE, EXIT_UNAVAILABLE
+from entrypoints.load import EXIT_CONFIGURATION, EXIT_INVALID_SOURCE, EXIT_UNAVAILABLE
 from tests.conftest import FIXTURES
 from tests.e2e.conftest import Api
 from tests.e2e.test_gene_api_loads import HGNC_RECORDS, Reference, assert_full_set_served
@@ -61,12 +61,13 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 
 
 def run_load(redis_server: RedisServer | None, *args: str, hgnc_source: str | Path = "",
-             redis_port: int | None = None) -> subprocess.CompletedProcess[str]:
+             **settings: str) -> subprocess.CompletedProcess[str]:
     env = {
-        **{name: value for name, value in os.environ.items() if not name.startswith(("REDIS_", "HGNC_"))},
+        **{name: value for name, value in os.environ.items() if not name.startswith(("REDIS_", "HGNC_", "LOG_"))},
         "REDIS_HOST": "127.0.0.1",
-        "REDIS_PORT": str(redis_port or (redis_server.port if redis_server else closed_port())),
+        "REDIS_PORT": str(redis_server.port if redis_server else closed_port()),
         "HGNC_SOURCE": str(hgnc_source),
+        **settings,
     }
     return subprocess.run([sys.executable, "-m", "entrypoints.load", *args], cwd=REPO_ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
@@ -143,6 +144,15 @@ def test_a_redis_that_does_not_answer_exits_69_in_one_line() -> None:
     result = run_load(None, str(SAMPLE_TSV))
 
     assert_failed(result, EXIT_UNAVAILABLE, "Connection refused")
+
+
+def test_a_wrong_setting_exits_78_in_one_line_before_touching_redis(redis_server: RedisServer, api: Api) -> None:
+    before = api.get("/genes").json()
+
+    result = run_load(redis_server, str(SAMPLE_TSV), LOG_FORMAT="xml")
+
+    assert_failed(result, EXIT_CONFIGURATION, "LOG_FORMAT")
+    assert api.get("/genes").json() == before
 
 
 def test_a_usage_error_exits_2_with_the_usage() -> None:

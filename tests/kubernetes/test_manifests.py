@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 
 from adapters.hotqueue_job_queue import HotQueueJobConsumer
 from entrypoints.containers import QUEUE_DB, Container
+from entrypoints.load import EXIT_CONFIGURATION, EXIT_INVALID_SOURCE, EXIT_UNAVAILABLE
 from tests.conftest import override_redis_with_closed_port
 from tests.kubernetes.manifests import KUBERNETES_DIR, KUSTOMIZATIONS, Manifest, describe, problems, render
 from tests.kubernetes.service_environment import dockerfile_value, variables_read
@@ -218,6 +219,17 @@ def test_a_stopping_worker_has_longer_than_its_lease_to_finish_its_job(name: str
     [config] = [m for m in manifests if m["kind"] == "ConfigMap"]
 
     assert worker["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] > float(config["data"]["JOB_LEASE_SECONDS"])
+
+
+def test_the_loader_job_gives_up_at_once_only_where_a_retry_cannot_help() -> None:
+    job = the(render("load"), "Job", LOADER)
+    [rule] = job["spec"]["podFailurePolicy"]["rules"]
+
+    assert rule["action"] == "FailJob" and rule["onExitCodes"]["containerName"] == the_container(job)["name"]
+    assert sorted(rule["onExitCodes"]["values"]) == sorted([EXIT_INVALID_SOURCE, EXIT_CONFIGURATION])
+    assert EXIT_UNAVAILABLE not in rule["onExitCodes"]["values"]  # Redis may be starting: try again
+    assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"  # what podFailurePolicy needs
+    assert job["spec"]["backoffLimit"] >= 3
 
 
 # -- Redis, sizes, the way in -------------------------------------------------------------------
