@@ -20,6 +20,7 @@ from tests.processes import closed_port
 pytestmark = pytest.mark.kubernetes
 
 API, WORKER, LOADER, REDIS = "hgnc-api", "hgnc-worker", "hgnc-load", "redis"
+SECRET = "hgnc-secrets"
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "Job")
 
 
@@ -127,6 +128,19 @@ def test_redis_port_is_set_and_service_links_are_off_in_every_pod(name: str) -> 
         assert spec.get("enableServiceLinks") is False, where
     for where, each in app_containers(manifests):
         assert {"REDIS_HOST", "REDIS_PORT"} <= environment(manifests, each), where
+
+
+@pytest.mark.parametrize("name", KUSTOMIZATIONS)
+def test_secrets_come_from_the_operators_secret_and_a_pod_starts_without_it(name: str) -> None:
+    manifests = render(name)
+    references = [(where, variable["name"], variable["valueFrom"]["secretKeyRef"])
+                  for where, spec in pod_specs(manifests) for each in spec["containers"]
+                  for variable in each.get("env", []) if "secretKeyRef" in variable.get("valueFrom", {})]
+
+    assert references
+    for where, variable, reference in references:
+        assert reference["name"] == SECRET and reference["optional"] is True, f"{where}: {variable}"
+    assert not [m for m in manifests if m["kind"] == "Secret"], "the operator makes the Secret, not the manifests"
 
 
 @pytest.mark.parametrize("name", ["test", "prod"])
