@@ -9,6 +9,7 @@ from typing import Sequence
 
 import redis
 
+from entrypoints.configuration import ConfigurationError
 from entrypoints.containers import Container
 from entrypoints.log_config import configure_logging
 from entrypoints.schemas import LoadSummarySchema
@@ -29,13 +30,16 @@ def load(container: Container, location: str | None = None) -> int:
         summary = container.gene_service().load()
     except InvalidGeneSource as error:
         return _failed(error, EXIT_INVALID_SOURCE)
+    except (redis.AuthenticationError, redis.exceptions.NoPermissionError) as error:  # wrong credentials
+        return _failed(f"Redis refused the login or a command (REDIS_PASSWORD, REDIS_USERNAME): {error}",
+                       EXIT_CONFIGURATION)
     except (DomainError, redis.RedisError) as error:  # a source that cannot be read, Redis away
         return _failed(error, EXIT_UNAVAILABLE)
     print(json.dumps(LoadSummarySchema().dump(summary)), flush=True)
     return os.EX_OK
 
 
-def _failed(error: Exception, code: int) -> int:
+def _failed(error: Exception | str, code: int) -> int:
     reason = " ".join(str(error).split())  # one line, whatever the library's message holds
     print(f"load failed: {reason}", file=sys.stderr, flush=True)
     return code
@@ -53,7 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     container = Container()
     try:
         configure_logging(container.config.log.level(), container.config.log.format())
-    except ValueError as error:  # e.g. LOG_FORMAT
+        container.redis_settings()  # REDIS_URL and the credentials, checked before anything is read
+    except (ConfigurationError, ValueError) as error:  # ValueError: LOG_FORMAT
         return _failed(error, EXIT_CONFIGURATION)
     return load(container, args.source)
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -12,14 +11,17 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+import redis
 
+from adapters.redis_gene_repository import RedisGeneRepository
 from entrypoints.load import EXIT_CONFIGURATION, EXIT_INVALID_SOURCE, EXIT_UNAVAILABLE
 from tests.conftest import FIXTURES
 from tests.e2e.conftest import Api
 from tests.e2e.test_gene_api_loads import HGNC_RECORDS, Reference, assert_full_set_served
-from tests.processes import REPO_ROOT, ApiProcess, RedisServer, closed_port
+from tests.processes import REPO_ROOT, ApiProcess, RedisServer, closed_port, service_environment
 
 SAMPLE_TSV = FIXTURES / "hgnc_sample.tsv"
+REDIS_PASSWORD = "loader-s3cret"
 SAMPLE_IDS = [line.split("\t", 1)[0] for line in SAMPLE_TSV.read_text().splitlines()[1:]]
 
 
@@ -63,7 +65,7 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 def run_load(redis_server: RedisServer | None, *args: str, hgnc_source: str | Path = "",
              **settings: str) -> subprocess.CompletedProcess[str]:
     env = {
-        **{name: value for name, value in os.environ.items() if not name.startswith(("REDIS_", "HGNC_", "LOG_"))},
+        **{name: value for name, value in service_environment().items() if not name.startswith(("REDIS_", "HGNC_", "LOG_"))},
         "REDIS_HOST": "127.0.0.1",
         "REDIS_PORT": str(redis_server.port if redis_server else closed_port()),
         "HGNC_SOURCE": str(hgnc_source),
@@ -146,13 +148,43 @@ def test_a_redis_that_does_not_answer_exits_69_in_one_line() -> None:
     assert_failed(result, EXIT_UNAVAILABLE, "Connection refused")
 
 
-def test_a_wrong_setting_exits_78_in_one_line_before_touching_redis(redis_server: RedisServer, api: Api) -> None:
+@pytest.mark.parametrize(("setting", "value"), [("LOG_FORMAT", "xml"), ("REDIS_URL", "redis://127.0.0.1:6379/5")])
+def test_a_wrong_setting_exits_78_in_one_line_before_touching_redis(
+        redis_server: RedisServer, api: Api, setting: str, value: str) -> None:
     before = api.get("/genes").json()
 
-    result = run_load(redis_server, str(SAMPLE_TSV), LOG_FORMAT="xml")
+    result = run_load(redis_server, str(SAMPLE_TSV), **{setting: value})
 
-    assert_failed(result, EXIT_CONFIGURATION, "LOG_FORMAT")
+    assert_failed(result, EXIT_CONFIGURATION, setting)
     assert api.get("/genes").json() == before
+
+
+@pytest.fixture(scope="module")
+def redis_with_password(redis_binary: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    server = RedisServer(redis_binary, tmp_path_factory.mktemp("load-redis-password"),
+                         extra_args=["--requirepass", REDIS_PASSWORD],
+                         client_options={"password": REDIS_PASSWORD}).start()
+    yield server
+    server.stop()
+
+
+def test_with_redis_password_it_loads_into_a_redis_that_requires_it(redis_with_password: RedisServer) -> None:
+    result = run_load(redis_with_password, str(SAMPLE_TSV), REDIS_PASSWORD=REDIS_PASSWORD)
+
+    assert_loaded(result, len(SAMPLE_IDS), str(SAMPLE_TSV))
+    loaded = RedisGeneRepository(redis.Redis(port=redis_with_password.port, password=REDIS_PASSWORD))
+    assert loaded.is_loaded()
+
+
+@pytest.mark.parametrize("password", [None, "not-the-password"], ids=["none", "wrong"])
+def test_wrong_credentials_exit_78_in_one_line_naming_no_password(
+        redis_with_password: RedisServer, password: str | None) -> None:
+    settings = {"REDIS_PASSWORD": password} if password else {}
+
+    result = run_load(redis_with_password, str(SAMPLE_TSV), **settings)
+
+    assert_failed(result, EXIT_CONFIGURATION, "Redis refused the login")
+    assert REDIS_PASSWORD not in result.stderr and "not-the-password" not in result.stderr
 
 
 def test_a_usage_error_exits_2_with_the_usage() -> None:
