@@ -265,7 +265,8 @@ def _healthy(url: str) -> Callable[[], bool]:
     def get() -> bool:
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
-                return response.status == 200
+                status: int = response.status
+                return status == 200
         except OSError:  # refused, reset, or an HTTPError: 503 while Redis is unreachable
             return False
     return get
