@@ -10,6 +10,7 @@ from flask import Flask, Response, json
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from entrypoints.configuration import REDIS_ACCESS_DENIED, access_denied_reason
 from entrypoints.containers import TRANSIENT_REDIS_ERRORS
 from genes import errors
 
@@ -70,6 +71,14 @@ def register_problem_handlers(app: Flask) -> None:
 
     for unreachable in TRANSIENT_REDIS_ERRORS:  # the errors the worker also waits out
         app.register_error_handler(unreachable, store_down)
+
+    def access_denied(error: redis.exceptions.RedisError) -> Response:
+        reason = access_denied_reason(error)
+        log.error("Redis refuses the service: %s", reason)
+        return problem(503, reason, "store-access-denied")
+
+    for denied in REDIS_ACCESS_DENIED:  # Flask takes the closest class: these, not ConnectionError's
+        app.register_error_handler(denied, access_denied)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:

@@ -4,11 +4,13 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sys
 import threading
 
 from dependency_injector.wiring import Provide, inject
 
 from adapters.hotqueue_job_queue import HotQueueJobConsumer
+from entrypoints.configuration import REDIS_ACCESS_DENIED, ConfigurationError, access_denied_reason, check_configuration
 from entrypoints.containers import TRANSIENT_REDIS_ERRORS, Container
 from genes.job_runner import JobRunner
 
@@ -43,6 +45,8 @@ class Worker:
                 self._consumer.work(self._run_one, idle_timeout=1)
             except _Stopping:
                 break
+            except REDIS_ACCESS_DENIED as error:  # waiting does not mend a wrong password
+                raise ConfigurationError(access_denied_reason(error)) from None
             except TRANSIENT_REDIS_ERRORS as error:
                 backoff = min(MAX_BACKOFF_SECONDS, backoff * 2 or 0.25)
                 log.warning("Redis unavailable (%s): retrying in %.2f s", error, backoff)
@@ -95,5 +99,11 @@ if __name__ == "__main__":
         level=os.environ.get("LOG_LEVEL", "INFO").upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    Container().wire(modules=[__name__])
-    main()
+    container = Container()
+    check_configuration(container, log, api=False)
+    container.wire(modules=[__name__])
+    try:
+        main()
+    except ConfigurationError as error:
+        log.critical("worker stopped, configuration error: %s", error)
+        sys.exit(os.EX_CONFIG)
