@@ -235,6 +235,9 @@ async function searchGenes() {
     if (select.value) query.set(select.name, select.value);
   }
   query.set("limit", String(MATCHES_SHOWN + 1));
+  if (queryParameters("/genes").some((parameter) => parameter.name === "fields")) {
+    query.set("fields", "symbol,name"); // the list in one call, not one call a match
+  }
   const answer = await callApi(`/genes?${query}`);
   if (!answer.ok) {
     status.textContent = "";
@@ -250,12 +253,21 @@ async function searchGenes() {
     status.textContent = `No gene has ${humanise(field).toLowerCase()} “${value}”.`;
   } else if (matches.length === 1) {
     status.textContent = "1 gene found.";
-    showRecord(typeof matches[0] === "object" ? matches[0] : (await callApi(`/genes/${encodeURIComponent(matches[0])}`)).body);
+    await openRecord(idOf(matches[0]));
   } else {
     const more = matches.length > MATCHES_SHOWN;
     status.textContent = more ? `More than ${MATCHES_SHOWN} genes found; the first ${MATCHES_SHOWN}:` : `${matches.length} genes found:`;
     await showMatches(matches.slice(0, MATCHES_SHOWN));
   }
+}
+
+// A match is an id, or an object with the fields asked for (GET /genes?fields=).
+const idOf = (match) => (typeof match === "object" ? match.hgnc_id : match);
+
+async function openRecord(hgncId, focus = false) {
+  const answer = await callApi(`/genes/${encodeURIComponent(hgncId)}`);
+  if (answer.ok) showRecord(answer.body, focus);
+  else byId("gene-status").textContent = problemText(answer);
 }
 
 async function showMatches(matches) {
@@ -266,7 +278,7 @@ async function showMatches(matches) {
   }));
   const list = byId("gene-matches");
   list.replaceChildren(...records.map((record) => el("li", {},
-    el("button", { type: "button", className: "link", onclick: () => showRecord(record, true) },
+    el("button", { type: "button", className: "link", onclick: () => openRecord(record.hgnc_id, true) },
       el("span", { className: "symbol" }, record.symbol || record.hgnc_id), " ",
       el("span", { className: "muted" }, record.symbol ? `${record.hgnc_id} · ${record.name || ""}` : "")))));
   list.hidden = false;

@@ -38,6 +38,26 @@ def test_searching_brca1_by_keyboard_shows_its_record(console: WatchedPage) -> N
     console.assert_everything_came_from_the_service()
 
 
+def test_a_search_with_several_matches_lists_them_and_opens_the_one_chosen(console: WatchedPage, loaded_api: Api) -> None:
+    ids = loaded_api.get("/genes", params={"symbol": "MRP2"}).json()  # an alias of three genes
+    assert len(ids) >= 3
+    symbols = [loaded_api.get(f"/genes/{hgnc_id}").json()["symbol"] for hgnc_id in ids]
+    page = console.page
+    page.get_by_label("Value").fill("MRP2")
+    page.get_by_role("button", name="Search").click()
+
+    expect(page.locator("#gene-status")).to_have_text(f"{len(ids)} genes found:")
+    matches = page.get_by_role("list", name="Matching genes").get_by_role("button")
+    expect(matches).to_have_count(len(ids))
+    for match, hgnc_id, symbol in zip(matches.all(), ids, symbols):
+        expect(match).to_contain_text(f"{symbol} {hgnc_id}")
+    matches.nth(1).focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name=f"{symbols[1]} · {ids[1]}")).to_be_visible()
+    expect(page.locator("#gene-record")).to_be_focused()
+    console.assert_everything_came_from_the_service()
+
+
 def test_the_search_offers_the_lookups_of_get_genes(console: WatchedPage, loaded_api: Api) -> None:
     parameters = loaded_api.get("/openapi.json").json()["paths"]["/genes"]["get"]["parameters"]
     lookups = [p["name"] for p in parameters if p["in"] == "query" and p["name"] not in ("limit", "offset", "fields")
