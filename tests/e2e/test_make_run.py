@@ -187,16 +187,19 @@ def test_make_run_serves_keeps_its_data_in_data_and_stops_everything_it_started(
     assert [word for word in NEVER_PRINTED if word in second.output()] == [], second.output()
 
 
-def test_with_redis_host_set_make_run_uses_that_redis_and_starts_none(
-        start_make_run: StartMakeRun, tmp_path: Path) -> None:
+@pytest.mark.parametrize("variable", ["REDIS_HOST", "REDIS_URL"])
+def test_with_redis_host_or_url_set_make_run_uses_that_redis_and_starts_none(
+        variable: str, start_make_run: StartMakeRun, tmp_path: Path) -> None:
     binary = redis_server_binary()
     assert binary is not None
     server = RedisServer(binary, tmp_path / "redis").start()
     try:
-        run = start_make_run(REDIS_HOST=server.host, REDIS_PORT=str(server.port))
+        where = {"REDIS_HOST": server.host, "REDIS_PORT": str(server.port)} if variable == "REDIS_HOST" \
+            else {"REDIS_URL": server.url}
+        run = start_make_run(**where)
         run.wait_until_healthy()
         assert not any("redis-server" in c for c in run.commands()), run.commands()
-        assert f"the Redis at {server.host}:{server.port}" in run.output()
+        assert f"the Redis at redis://{server.host}:{server.port}" in run.output()
         submitted = requests.post(f"{run.url}/jobs", json=JOB, timeout=10)
         assert submitted.status_code == 202
         assert redis.Redis(host=server.host, port=server.port, db=JOBS_DB).dbsize() > 0  # the job is in that Redis
