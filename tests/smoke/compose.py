@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -15,6 +16,9 @@ import requests
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = REPO_ROOT / "data"  # the bind mount of Redis's /data
 KEEP_IN_DATA = {".gitcanary"}
+# The smoke test's stack runs as an exposed one would: Redis with a password, the data routes guarded.
+SECRETS = {"REDIS_PASSWORD": f"smoke-redis-pw-{secrets.token_hex(8)}", "ADMIN_TOKEN": f"smoke-token-{secrets.token_hex(8)}"}
+ADMIN = {"Authorization": f"Bearer {SECRETS['ADMIN_TOKEN']}"}
 COMMAND_TIMEOUT_SECONDS = 600
 
 

@@ -12,7 +12,8 @@ from typing import Callable, ContextManager, Generator, Iterator
 
 import pytest
 
-from tests.smoke.compose import DATA_DIR, REPO_ROOT, Api, ComposeStack, docker_engine_problem, free_port, snapshot_files
+from tests.smoke.compose import (
+    DATA_DIR, REPO_ROOT, SECRETS, Api, ComposeStack, docker_engine_problem, free_port, snapshot_files)
 
 TIMINGS: list[tuple[str, float]] = []
 # As root, the run gives data/ to this uid:gid, as a user's checkout is, to show that Redis
@@ -105,13 +106,14 @@ def docker_engine() -> None:
 
 @pytest.fixture(scope="session")
 def stack(docker_engine: None, phase: Callable[[str], ContextManager[None]]) -> Iterator[ComposeStack]:
-    """The stack under a project name of its own and a free API port, torn down for sure.
+    """The stack under a project name of its own and a free API port, torn down for sure; run as an
+    exposed one is, with REDIS_PASSWORD and ADMIN_TOKEN set (SECRETS).
 
     Redis snapshots into the real `data/` folder, as the product does. Snapshots already there are
     moved aside for the run and put back afterwards; the ones the run made are deleted.
     """
     project = f"hgncsmoke{os.getpid()}"
-    stack = ComposeStack(REPO_ROOT, project, {"API_PORT": str(free_port())})
+    stack = ComposeStack(REPO_ROOT, project, {"API_PORT": str(free_port()), **SECRETS})
     _refuse_when_data_is_in_use()
     aside = _move_snapshots_aside()
     owner = DATA_DIR.stat()

@@ -16,7 +16,7 @@ import pytest
 
 from entrypoints.containers import OFFICIAL_HGNC_JSON_URL
 from tests.hgnc_reference import hgnc_test_data_path
-from tests.smoke.compose import DATA_DIR, KEEP_IN_DATA, REPO_ROOT, Api, ComposeStack, snapshot_files
+from tests.smoke.compose import ADMIN, DATA_DIR, KEEP_IN_DATA, REPO_ROOT, SECRETS, Api, ComposeStack, snapshot_files
 
 pytestmark = pytest.mark.docker
 
@@ -64,7 +64,8 @@ def test_hadolint_finds_nothing_in_the_dockerfile() -> None:
 
 
 def test_by_default_only_the_api_is_published_on_port_5000(docker_engine: None) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ("API_PORT", "HGNC_SOURCE", "JOB_LEASE_SECONDS")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("API_PORT", "HGNC_SOURCE", "JOB_LEASE_SECONDS", "REDIS_PASSWORD", "ADMIN_TOKEN")}
     services = ComposeStack(REPO_ROOT, "hgncsmokeconfig", env).config()["services"]
 
     assert set(services) == {"redis", "api", "worker"}
@@ -80,6 +81,21 @@ def test_by_default_only_the_api_is_published_on_port_5000(docker_engine: None) 
     assert services["worker"]["environment"]["JOB_LEASE_SECONDS"] == "30"
     [data] = services["redis"]["volumes"]
     assert (data["type"], Path(data["source"]), data["target"]) == ("bind", REPO_ROOT / "data", "/data")
+    # Without REDIS_PASSWORD and ADMIN_TOKEN: Redis without a password (the entrypoint adds requirepass
+    # only for a non-empty one), the data routes open.
+    assert {services[name]["environment"]["REDIS_PASSWORD"] for name in ("redis", "api", "worker")} == {""}
+    assert services["api"]["environment"]["ADMIN_TOKEN"] == ""
+
+
+def test_redis_password_reaches_redis_api_and_worker_and_admin_token_the_api_alone(docker_engine: None) -> None:
+    env = {**os.environ, "REDIS_PASSWORD": "pw with spaces & 'quotes'", "ADMIN_TOKEN": "t0ken"}
+    services = ComposeStack(REPO_ROOT, "hgncsmokeconfig", env).config()["services"]
+
+    for name in ("redis", "api", "worker"):
+        assert services[name]["environment"]["REDIS_PASSWORD"] == "pw with spaces & 'quotes'", name
+    assert services["api"]["environment"]["ADMIN_TOKEN"] == "t0ken"
+    assert "ADMIN_TOKEN" not in services["worker"]["environment"] and "ADMIN_TOKEN" not in services["redis"]["environment"]
+    assert "REDIS_PASSWORD" in " ".join(services["redis"]["healthcheck"]["test"])
 
 
 # -- the running stack, step by step ----------------------------------------------------------
@@ -97,14 +113,20 @@ def test_the_stack_starts_and_becomes_healthy(stack: ComposeStack, api: Api, pha
 
     assert api.get("/health").json() == {"status": "ok"}
     assert len(stack.container_ids("worker")) == 1
+    answer = api.get("/genes")
+    assert answer.headers["Server"] == "gunicorn" and answer.headers["X-Content-Type-Options"] == "nosniff"
+    # REDIS_PASSWORD turned requirepass on: a client without it is refused.
+    assert "NOAUTH" in stack.run("exec", "-T", "redis", "redis-cli", "get", "x", check=False)
 
 
 def test_the_real_data_set_loads_by_uploading_the_file(api: Api, phase: Phase) -> None:
     if not HGNC_DATA.is_file():
         pytest.fail(f"the HGNC data set is missing: {HGNC_DATA} (set HGNC_TEST_DATA to its path)", pytrace=False)
+    refused = api.post("/data", data=b"anything", headers={"Content-Type": "application/octet-stream"})
+    assert refused.status_code == 401 and refused.headers["WWW-Authenticate"] == 'Bearer realm="hgnc"'
     with phase(f"load the data set: POST /data with {HGNC_DATA.name}"):
         response = api.post("/data", data=HGNC_DATA.read_bytes(),
-                            headers={"Content-Type": "application/octet-stream"})
+                            headers={"Content-Type": "application/octet-stream", **ADMIN})
 
     assert response.status_code == 201, response.text
     count = response.json()["count"]
@@ -192,6 +214,9 @@ def test_the_whole_stack_stops_cleanly_and_promptly(stack: ComposeStack, phase: 
     exits = {c["Name"].lstrip("/"): c["State"]["ExitCode"] for c in stack.inspect(containers)}
     assert exits and all(code == 0 for code in exits.values()), f"exit codes after SIGTERM: {exits}"
     assert seconds < PROMPT_STOP_SECONDS, f"stopping took {seconds:.1f} s"
+    logs = stack.logs()
+    for name, secret in SECRETS.items():
+        assert secret not in logs, f"{name} shows in the logs"
 
 
 def _jobs_done_per_worker(stack: ComposeStack, job_ids: list[str]) -> dict[str, int]:
