@@ -9,7 +9,7 @@ from typing import Sequence
 
 import redis
 
-from entrypoints.configuration import ConfigurationError
+from entrypoints.configuration import REDIS_ACCESS_DENIED, ConfigurationError, access_denied_reason
 from entrypoints.containers import Container
 from entrypoints.log_config import configure_logging
 from entrypoints.schemas import LoadSummarySchema
@@ -30,9 +30,8 @@ def load(container: Container, location: str | None = None) -> int:
         summary = container.gene_service().load()
     except InvalidGeneSource as error:
         return _failed(error, EXIT_INVALID_SOURCE)
-    except (redis.AuthenticationError, redis.exceptions.NoPermissionError) as error:  # wrong credentials
-        return _failed(f"Redis refused the login or a command (REDIS_PASSWORD, REDIS_USERNAME): {error}",
-                       EXIT_CONFIGURATION)
+    except REDIS_ACCESS_DENIED as error:  # wrong credentials: no retry mends them
+        return _failed(access_denied_reason(error), EXIT_CONFIGURATION)
     except (DomainError, redis.RedisError) as error:  # a source that cannot be read, Redis away
         return _failed(error, EXIT_UNAVAILABLE)
     print(json.dumps(LoadSummarySchema().dump(summary)), flush=True)

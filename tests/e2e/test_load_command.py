@@ -183,7 +183,7 @@ def test_wrong_credentials_exit_78_in_one_line_naming_no_password(
 
     result = run_load(redis_with_password, str(SAMPLE_TSV), **settings)
 
-    assert_failed(result, EXIT_CONFIGURATION, "Redis refused the login")
+    assert_failed(result, EXIT_CONFIGURATION, "authentication failed")
     assert REDIS_PASSWORD not in result.stderr and "not-the-password" not in result.stderr
 
 
