@@ -2,17 +2,21 @@
 
 Plain HotQueue pops an id with BLPOP: a worker that dies before the job ends loses it. Here a
 worker takes an id with BLMOVE into its own in-flight list and removes it only when the job has
-ended (ack). Each worker keeps a heartbeat key alive; a worker whose heartbeat has expired is
-dead, and any other worker's sweep moves its in-flight ids back to the front of the queue.
+ended (ack). Each worker holds a lease, a key that expires unless renewed; the in-flight ids of a
+worker whose lease has expired go back to the front of the queue at any other worker's next beat.
 """
 from __future__ import annotations
 
 import json
 import logging
-from typing import Callable
+import threading
+from types import TracebackType
 
 import redis
 from hotqueue import HotQueue
+
+from adapters.redis_client import outage_as_store_unavailable
+from genes.errors import StoreUnavailable
 
 QUEUE_NAME = "jobs"
 log = logging.getLogger(__name__)
@@ -55,41 +59,50 @@ class HotQueueJobQueue:
         return self._hotqueue.serializer.dumps(job_id)
 
     def put(self, job_id: str) -> None:
-        self._hotqueue.put(job_id)
+        with outage_as_store_unavailable():  # HotQueue sends it through a client of its own
+            self._hotqueue.put(job_id)
 
     def __len__(self) -> int:
         return len(self._hotqueue)
 
 
-class ReliableHotQueue(HotQueue):
-    """A HotQueue whose `get` moves the message into this worker's in-flight list (BLMOVE)."""
+class HotQueueJobConsumer(HotQueue):
+    """The worker's side: a HotQueue whose `get` moves the id into this worker's in-flight list
+    (BLMOVE) and answers None once a stop is asked, which ends HotQueue's `@worker` loop."""
 
-    def __init__(self, name: str, client: redis.Redis, worker_id: str) -> None:
+    def __init__(self, client: redis.Redis, worker_id: str, lease_seconds: float, name: str = QUEUE_NAME) -> None:
         super().__init__(name, serializer=json, connection_pool=client.connection_pool)
         self._redis = client
         self.worker_id = worker_id
+        self.lease = Lease(client, self.key, worker_id, lease_seconds)
+        self.stopping = threading.Event()
+        self._taken_key = inflight_key(self.key, worker_id)
 
-    def get(self, block: bool = False, timeout: float | None = None) -> object | None:
-        taken_key = inflight_key(self.key, self.worker_id)
+    def get(self, block: bool = True, timeout: float | None = None) -> str | None:
+        """The next job id, now in flight; None if none came within `timeout` s, or once a stop is
+        asked (an id taken meanwhile stays in flight, and the lease gives it back as it ends)."""
+        if self.stopping.is_set():
+            return None
         # A worker asks for the next id only when it holds none. An id still in its list was moved by
         # a BLMOVE whose answer was lost (redis-py then sends the command again): give it back first.
-        self.requeue_inflight(self.worker_id)
-        while True:
-            if block:
-                raw = self._redis.blmove(self.key, taken_key, timeout or 0, "LEFT", "RIGHT")
-            else:
-                raw = self._redis.lmove(self.key, taken_key, "LEFT", "RIGHT")
-            if raw is None:
-                return None
+        _requeue_inflight(self._redis, self.key, self.worker_id)
+        raw = self._take(block, timeout)
+        while raw is not None and not self.stopping.is_set():
             job_id = self._decode(raw)
             if job_id is not None:
                 return job_id
-            # Not a job id: set it aside rather than die on it (and kill each worker it is swept to).
-            pipe = self._redis.pipeline(transaction=True)
-            pipe.lrem(taken_key, 1, raw)
-            pipe.rpush(dead_letter_key(self.key), raw)
-            pipe.execute()
-            log.warning("moved a malformed queue message to %s: %r", dead_letter_key(self.key), raw[:200])
+            self._set_aside(raw)
+            raw = self._take(block, timeout)
+        return None
+
+    def ack(self, job_id: str) -> None:
+        """The job has ended: its id leaves the in-flight list."""
+        self._redis.lrem(self._taken_key, 1, self.serializer.dumps(job_id))
+
+    def _take(self, block: bool, timeout: float | None) -> bytes | None:
+        if block:
+            return self._redis.blmove(self.key, self._taken_key, timeout or 0, "LEFT", "RIGHT")
+        return self._redis.lmove(self.key, self._taken_key, "LEFT", "RIGHT")
 
     def _decode(self, raw: bytes) -> str | None:
         try:
@@ -98,68 +111,75 @@ class ReliableHotQueue(HotQueue):
             return None
         return message if isinstance(message, str) and message else None
 
-    def ack(self, message: object) -> None:
-        self._redis.lrem(inflight_key(self.key, self.worker_id), 1, self.serializer.dumps(message))
-
-    def requeue_inflight(self, worker_id: str) -> int:
-        """Move a worker's in-flight ids back to the front of the queue, in order; how many."""
-        moved = 0
-        while self._redis.lmove(inflight_key(self.key, worker_id), self.key, "RIGHT", "LEFT") is not None:
-            moved += 1
-        return moved
+    def _set_aside(self, raw: bytes) -> None:
+        """Not a job id: keep it for a human rather than die on it (and kill each worker it is swept to)."""
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.lrem(self._taken_key, 1, raw)
+        pipe.rpush(dead_letter_key(self.key), raw)
+        pipe.execute()
+        log.warning("moved a malformed queue message to %s: %r", dead_letter_key(self.key), raw[:200])
 
 
-class HotQueueJobConsumer:
-    """The worker's side: take ids reliably, keep a lease alive, recover dead workers' ids."""
+class Lease:
+    """A worker's hold on the ids it has taken: a key that expires unless renewed, and the thread that renews it.
 
-    def __init__(self, client: redis.Redis, worker_id: str, lease_seconds: float, name: str = QUEUE_NAME) -> None:
-        self._queue = ReliableHotQueue(name, client, worker_id)
+    The thread beats four times a lease; the key outlives three missed beats (0.75 lease). Each beat
+    also gives the in-flight ids of every worker whose key has expired back to the queue, so a dead
+    worker's job is taken again within about one lease of its last beat.
+    """
+
+    def __init__(self, client: redis.Redis, queue_key: str, worker_id: str, seconds: float) -> None:
+        self.seconds = seconds
+        self.beat_interval = seconds / 4
+        self.key_lifetime = seconds * 3 / 4
         self._redis = client
-        self.lease_seconds = lease_seconds
+        self._queue_key = queue_key
+        self._worker_id = worker_id
+        self._ended = threading.Event()
+        self._keeper = threading.Thread(target=self._keep, name="lease", daemon=True)
 
-    @property
-    def worker_id(self) -> str:
-        return self._queue.worker_id
+    def renew(self) -> None:
+        key = heartbeat_key(self._queue_key, self._worker_id)
+        self._redis.set(key, "alive", px=round(self.key_lifetime * 1000))
 
-    @property
-    def key(self) -> str:
-        return self._queue.key
+    def __enter__(self) -> Lease:
+        self._keeper.start()
+        return self
 
-    def work(self, handle: Callable[[str], object], idle_timeout: float = 1) -> None:
-        """Hand each queued id to `handle` (HotQueue's `@worker`) until the queue stays empty for
-        `idle_timeout` s. An id is acknowledged once `handle` returns, and stays in flight if it raises.
-        """
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        """Stop beating, give back the ids still in flight (in order, to the front), then drop the key."""
+        self._ended.set()
+        self._keeper.join(self.beat_interval)  # so that no beat renews the key after it is dropped
+        try:
+            _requeue_inflight(self._redis, self._queue_key, self._worker_id)
+            self._redis.delete(heartbeat_key(self._queue_key, self._worker_id))
+        except StoreUnavailable as unavailable:  # the key expires by itself, and another's beat gives the ids back
+            log.warning("could not end the lease cleanly: %s", unavailable.__cause__ or unavailable)
 
-        @self._queue.worker(timeout=idle_timeout)
-        def consume(job_id: str) -> None:
-            handle(job_id)
-            self._queue.ack(job_id)
+    def _keep(self) -> None:
+        while not self._ended.wait(self.beat_interval):
+            try:
+                self.renew()
+                self._recover_from_dead_workers()
+            except StoreUnavailable as unavailable:
+                log.warning("lease not renewed: %s", unavailable.__cause__ or unavailable)
+            except Exception:  # e.g. READONLY or OOM from Redis: the lease must outlive any one beat
+                log.exception("lease not renewed")
 
-        consume()
-
-    def heartbeat(self) -> None:
-        """Renew this worker's lease: dead after three missed beats (a quarter of the lease each)."""
-        self._redis.set(heartbeat_key(self.key, self.worker_id), "alive", px=int(self.lease_seconds * 750))
-
-    def resign(self) -> None:
-        """On a clean stop: give back whatever is still in flight and drop the heartbeat."""
-        self.return_inflight()
-        self._redis.delete(heartbeat_key(self.key, self.worker_id))
-
-    def return_inflight(self) -> int:
-        """Give back this worker's own in-flight ids, e.g. after losing Redis mid-job."""
-        return self._queue.requeue_inflight(self.worker_id)
-
-    def sweep_dead_workers(self) -> int:
-        """Return to the queue the in-flight ids of every worker whose heartbeat has expired."""
-        prefix = inflight_key(self.key, "")
-        recovered = 0
+    def _recover_from_dead_workers(self) -> None:
+        prefix = inflight_key(self._queue_key, "")
         for key in self._redis.scan_iter(match=f"{prefix}*", count=100):
             worker_id = key.decode()[len(prefix):]
-            if worker_id == self.worker_id or self._redis.exists(heartbeat_key(self.key, worker_id)):
+            if worker_id == self._worker_id or self._redis.exists(heartbeat_key(self._queue_key, worker_id)):
                 continue
-            moved = self._queue.requeue_inflight(worker_id)
+            moved = _requeue_inflight(self._redis, self._queue_key, worker_id)
             if moved:
                 log.warning("worker %s is gone: returned %d job(s) to the queue", worker_id, moved)
-            recovered += moved
-        return recovered
+
+
+def _requeue_inflight(client: redis.Redis, queue_key: str, worker_id: str) -> int:
+    """Move a worker's in-flight ids back to the front of the queue, in order; how many."""
+    moved = 0
+    while client.lmove(inflight_key(queue_key, worker_id), queue_key, "RIGHT", "LEFT") is not None:
+        moved += 1
+    return moved

@@ -55,7 +55,7 @@ def our_round(container: Container, jobs: int) -> float:
     runner = NoOpRunner(jobs)
     worker = Worker(container.job_consumer(), runner)
     runner.worker = worker
-    thread = threading.Thread(target=worker.run)
+    thread = threading.Thread(target=worker.work)
     started = time.perf_counter()
     thread.start()
     thread.join()

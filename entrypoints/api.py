@@ -18,6 +18,7 @@ from entrypoints.containers import Container
 from entrypoints.log_config import configure_logging, job_context
 from entrypoints.openapi import register_openapi, serves_files
 from entrypoints.problems import problem, register_problem_handlers
+from genes.errors import StoreUnavailable
 
 MAX_REQUEST_BYTES = 64 * 1024  # every body but an uploaded data set (gene_views raises its own limit)
 
@@ -58,8 +59,8 @@ def health(genes_redis: redis.Redis = Provide[Container.genes_redis]) -> Respons
         genes_redis.ping()
     except REDIS_ACCESS_DENIED as error:  # not an outage: a configuration error
         return problem(503, access_denied_reason(error), "store-access-denied")
-    except redis.RedisError as error:
-        return problem(503, f"Redis does not answer: {error}", "store-unavailable")
+    except (StoreUnavailable, redis.RedisError) as error:
+        return problem(503, f"Redis does not answer: {error.__cause__ or error}", "store-unavailable")
     return jsonify(status="ok")
 
 

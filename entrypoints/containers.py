@@ -16,6 +16,7 @@ from dependency_injector import containers, providers
 from adapters.hgnc_source import HgncBytesSource, source_for
 from adapters.hotqueue_job_queue import HotQueueJobConsumer, HotQueueJobQueue
 from adapters.pillow_plot import PillowPlotRenderer
+from adapters.redis_client import StoreRedis
 from adapters.redis_gene_catalog import RedisGeneCatalog
 from adapters.redis_gene_repository import RedisGeneRepository
 from adapters.redis_job_repository import RedisJobRepository
@@ -33,13 +34,14 @@ GENES_DB, QUEUE_DB, JOBS_DB, RESULTS_DB = 0, 1, 2, 3
 
 
 def _redis_client(settings: configuration.RedisSettings, db: int) -> redis.Redis:
-    """A lazily connecting client: nothing touches the network until the first command.
+    """A lazily connecting client: nothing touches the network until the first command. An outage
+    raises the domain's StoreUnavailable (adapters.redis_client).
 
     One quick retry rides over a dropped connection; a Redis that is down is reported within
     a fraction of a second (the API answers 503, the worker backs off), not after redis-py's
     default of several growing waits.
     """
-    return redis.Redis(
+    return StoreRedis(
         **settings.connection_options(),
         db=db,
         retry=Retry(ExponentialBackoff(cap=0.25, base=0.05), retries=1),
@@ -84,10 +86,6 @@ def _keep_for(ttl_seconds: int) -> timedelta | None:
     if ttl_seconds < 0:
         raise ValueError(f"JOB_TTL_SECONDS must be 0 (keep for ever) or a number of seconds, not {ttl_seconds}")
     return timedelta(seconds=ttl_seconds) if ttl_seconds else None
-
-
-# What the worker treats as "Redis is unreachable, retry", never as "this job is bad".
-TRANSIENT_REDIS_ERRORS = (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError)
 
 
 class Container(containers.DeclarativeContainer):
@@ -142,5 +140,4 @@ class Container(containers.DeclarativeContainer):
         result_repository,
         plot_renderer,
         max_attempts=config.job_max_attempts,
-        transient_errors=TRANSIENT_REDIS_ERRORS,
     )

@@ -11,7 +11,6 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from entrypoints.configuration import REDIS_ACCESS_DENIED, access_denied_reason
-from entrypoints.containers import TRANSIENT_REDIS_ERRORS
 from genes import errors
 
 PROBLEM_JSON = "application/problem+json"
@@ -53,6 +52,8 @@ def register_problem_handlers(app: Flask) -> None:
         for kind in type(error).__mro__:
             if kind in DOMAIN_PROBLEMS:
                 status, slug = DOMAIN_PROBLEMS[kind]
+                if status == 503:  # the cause, e.g. a refused connection, is for the logs only
+                    log.warning("store unavailable: %s", error.__cause__ or error)
                 job_status = getattr(error, "job_status", None)
                 extensions = {"job_status": job_status} if job_status else {}
                 return problem(status, str(error), slug, **extensions)
@@ -65,19 +66,12 @@ def register_problem_handlers(app: Flask) -> None:
         fields = ", ".join(sorted(messages))
         return problem(400, f"invalid input: {fields}", "invalid-input", errors=messages)
 
-    def store_down(error: redis.exceptions.RedisError) -> Response:
-        log.warning("Redis unavailable: %s", error)
-        return problem(503, "the data store is unavailable; retry shortly", "store-unavailable")
-
-    for unreachable in TRANSIENT_REDIS_ERRORS:  # the errors the worker also waits out
-        app.register_error_handler(unreachable, store_down)
-
     def access_denied(error: redis.exceptions.RedisError) -> Response:
         reason = access_denied_reason(error)
         log.error("Redis refuses the service: %s", reason)
         return problem(503, reason, "store-access-denied")
 
-    for denied in REDIS_ACCESS_DENIED:  # Flask takes the closest class: these, not ConnectionError's
+    for denied in REDIS_ACCESS_DENIED:  # wrong credentials: the adapters pass them on as they are, not as an outage
         app.register_error_handler(denied, access_denied)
 
     @app.errorhandler(HTTPException)

@@ -5,81 +5,58 @@ import logging
 import os
 import signal
 import sys
-import threading
 
 from dependency_injector.wiring import Provide, inject
 
 from adapters.hotqueue_job_queue import HotQueueJobConsumer
 from entrypoints.configuration import REDIS_ACCESS_DENIED, ConfigurationError, access_denied_reason, check_configuration
-from entrypoints.containers import TRANSIENT_REDIS_ERRORS, Container
+from entrypoints.containers import Container
+from genes.errors import StoreUnavailable
 from genes.job_runner import JobRunner
 
+TAKE_TIMEOUT_SECONDS = 1  # how long a take waits for an id: a stop is seen within it
 MAX_BACKOFF_SECONDS = 10.0
 log = logging.getLogger("worker")
 
 
 class Worker:
-    """Runs jobs until asked to stop: a stop lets the current job finish, then gives back the rest."""
+    """Runs queued jobs until asked to stop: a stop lets the current job finish, then gives back the rest."""
 
     def __init__(self, consumer: HotQueueJobConsumer, runner: JobRunner) -> None:
         self._consumer = consumer
         self._runner = runner
-        self._stopping = threading.Event()
 
     def stop(self, *_: object) -> None:
         log.info("stopping after the current job")
-        self._stopping.set()
+        self._consumer.stopping.set()  # its next take answers None, which ends HotQueue's loop
 
-    def run(self) -> None:
+    def work(self, burst: bool = False) -> None:
+        """Take a job id, run the job, acknowledge the id; again until asked to stop (in a burst, until
+        the queue is empty). The lease beats beside, on a thread of its own."""
+        queue, lease = self._consumer, self._consumer.lease
+
+        @queue.worker(block=not burst, timeout=TAKE_TIMEOUT_SECONDS)  # HotQueue's loop, until a take gets None
+        def run_and_acknowledge(job_id: str) -> None:
+            self._runner.run(job_id)
+            queue.ack(job_id)  # only now: the id of a worker that dies mid-job stays in flight, for another
+
         backoff = 0.0
-        keeper = threading.Thread(target=self._keep_lease, name="lease", daemon=True)
-        while not self._stopping.is_set():
-            try:
-                self._consumer.heartbeat()
-                if keeper.ident is None:  # not `is_alive()`: a stop ends the keeper, and a thread starts once
-                    keeper.start()
-                if backoff:  # the job held then goes round again: the next take gives it back first
-                    log.info("Redis is back")
-                    backoff = 0.0
-                # Returns after a second with an empty queue, so that a stop request is seen promptly.
-                self._consumer.work(self._run_one, idle_timeout=1)
-            except _Stopping:
-                break
-            except REDIS_ACCESS_DENIED as error:  # waiting does not mend a wrong password
-                raise ConfigurationError(access_denied_reason(error)) from None
-            except TRANSIENT_REDIS_ERRORS as error:
-                backoff = min(MAX_BACKOFF_SECONDS, backoff * 2 or 0.25)
-                log.warning("Redis unavailable (%s): retrying in %.2f s", error, backoff)
-                self._stopping.wait(backoff)
-        self._resign()
-
-    def _run_one(self, job_id: str) -> None:
-        if self._stopping.is_set():
-            raise _Stopping()  # the id stays in flight, and resigning gives it back
-        self._runner.run(job_id)
-
-    def _keep_lease(self) -> None:
-        """Beat four times a lease, and recover the jobs of workers whose lease has run out."""
-        interval = self._consumer.lease_seconds / 4
-        while not self._stopping.wait(interval):
-            try:
-                self._consumer.heartbeat()
-                self._consumer.sweep_dead_workers()
-            except TRANSIENT_REDIS_ERRORS as error:
-                log.warning("lease not renewed: %s", error)
-            except Exception:  # e.g. READONLY or OOM from Redis: the keeper must outlive any one beat
-                log.exception("lease not renewed")
-
-    def _resign(self) -> None:
-        try:
-            self._consumer.resign()
-        except TRANSIENT_REDIS_ERRORS as error:  # the lease expires by itself and a sweep recovers the rest
-            log.warning("could not resign cleanly: %s", error)
-        log.info("worker %s stopped", self._consumer.worker_id)
-
-
-class _Stopping(Exception):
-    """Leaves HotQueue's worker loop, which otherwise runs until the queue is empty."""
+        with lease:  # on leaving, the ids still in flight go back to the queue and the lease ends
+            while not queue.stopping.is_set():
+                try:
+                    lease.renew()
+                    if backoff:
+                        log.info("Redis is back")
+                        backoff = 0.0
+                    run_and_acknowledge()  # returns when a take gets nothing: the queue is empty, or a stop
+                except StoreUnavailable as error:  # a job cut short stays in flight: the next take gives it back
+                    backoff = min(MAX_BACKOFF_SECONDS, backoff * 2 or 0.25)
+                    log.warning("Redis unavailable (%s): retrying in %.2f s", error.__cause__ or error, backoff)
+                    queue.stopping.wait(backoff)
+                    continue
+                if burst:
+                    break
+        log.info("worker %s stopped", queue.worker_id)
 
 
 @inject
@@ -90,8 +67,11 @@ def main(
     worker = Worker(consumer, runner)
     signal.signal(signal.SIGTERM, worker.stop)
     signal.signal(signal.SIGINT, worker.stop)
-    log.info("worker %s watching %s (lease %s s)", consumer.worker_id, consumer.key, consumer.lease_seconds)
-    worker.run()
+    log.info("worker %s watching %s (lease %s s)", consumer.worker_id, consumer.key, consumer.lease.seconds)
+    try:
+        worker.work()
+    except REDIS_ACCESS_DENIED as error:  # not an outage: waiting does not mend a wrong password
+        raise ConfigurationError(access_denied_reason(error)) from None
 
 
 if __name__ == "__main__":

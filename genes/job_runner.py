@@ -6,7 +6,7 @@ import time
 from typing import Callable
 
 from genes.analysis import analyse
-from genes.errors import GeneDataNotLoaded, InvalidJobTransition, JobNotFound
+from genes.errors import GeneDataNotLoaded, InvalidJobTransition, JobNotFound, StoreUnavailable
 from genes.job import Job, JobStatus
 from genes.ports import GeneRepository, JobRepository, PlotRenderer, ResultRepository
 
@@ -22,22 +22,18 @@ class JobRunner:
         results: ResultRepository,
         plots: PlotRenderer,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
-        transient_errors: tuple[type[Exception], ...] = (),
     ) -> None:
-        """`transient_errors` mean "the store is unreachable, try later", never "this job is bad":
-        they propagate, leaving the job in progress for a retry, instead of failing it."""
         self._jobs = jobs
         self._genes = genes
         self._results = results
         self._plots = plots
         self._max_attempts = max_attempts
-        self._transient_errors = transient_errors
 
     def run(self, job_id: str) -> Job | None:
         """Run the job to `complete`, or mark it `failed` with the reason.
 
         Returns the job as it ended, or None when it was not runnable (unknown, cancelled,
-        already finished by another worker): such an id is skipped.
+        already finished by another worker): such an id is skipped. Raises StoreUnavailable.
         """
         try:
             job = self._jobs.update(job_id, self._start_or_give_up)
@@ -55,7 +51,7 @@ class JobRunner:
             in_range = self._genes.summaries_approved_between(parameters.start_date, parameters.end_date)
             results = analyse(in_range, parameters)
             self._results.save(job_id, results, self._plots.render(results))
-        except self._transient_errors:
+        except StoreUnavailable:  # "try later", never "this job is bad": the job stays in progress, for a retry
             raise
         except Exception as error:  # one job's failure must never stop the worker
             log.exception("job %s failed", job_id)

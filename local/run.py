@@ -37,6 +37,7 @@ import redis
 
 from entrypoints.configuration import ConfigurationError
 from entrypoints.containers import Container
+from genes.errors import StoreUnavailable
 from local.redis_binary import redis_server_binary
 
 REPO = Path(__file__).resolve().parent.parent
@@ -272,7 +273,7 @@ def _answers(client: redis.Redis) -> Callable[[], bool]:
     def ping() -> bool:
         try:
             return bool(client.ping())
-        except redis.RedisError:  # refused, or still loading its data (BusyLoadingError)
+        except (StoreUnavailable, redis.RedisError):  # refused, still loading its data, or refusing our login
             return False
     return ping
 

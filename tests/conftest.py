@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from adapters.redis_client import StoreRedis
 from entrypoints import containers
 from entrypoints.api import create_app
 from entrypoints.containers import Container
@@ -134,8 +135,8 @@ def override_redis_with_fakeredis(container: Container, server: fakeredis.FakeSe
 def override_redis_with_closed_port(container: Container, port: int) -> None:
     """Point every `*_redis` provider at a port where nothing listens, failing at once (no retries)."""
     for _, provider, db in redis_providers(container):
-        provider.override(redis.Redis(host="127.0.0.1", port=port, db=db, socket_connect_timeout=1,
-                                      retry=Retry(NoBackoff(), 0)))
+        provider.override(StoreRedis(host="127.0.0.1", port=port, db=db, socket_connect_timeout=1,
+                                     retry=Retry(NoBackoff(), 0)))
 
 
 def release(container: Container) -> None:

@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 
 from adapters.hgnc_source import HgncFileSource
 from entrypoints.containers import Container
+from entrypoints.worker import Worker
 from tests.problem_details import assert_problem
 
 SAMPLE = Path(__file__).parent.parent / "fixtures" / "hgnc_sample.tsv"
@@ -26,7 +27,7 @@ def submit(client: FlaskClient, parameters: dict[str, Any] = LATE_EIGHTIES) -> d
 
 def run_queued_jobs(container: Container) -> None:
     """What a worker does, in this process: run each queued job."""
-    container.job_consumer().work(container.job_runner().run, idle_timeout=0.01)
+    Worker(container.job_consumer(), container.job_runner()).work(burst=True)
 
 
 # -- submitting -------------------------------------------------------------------------------

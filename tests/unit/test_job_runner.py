@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from genes.errors import StoreUnavailable
 from genes.gene import GeneSummary
 from genes.job import Job, JobParameters, JobStatus
 from genes.job_runner import JobRunner
@@ -33,8 +34,11 @@ class SilentlyBrokenResultRepository(FakeResultRepository):
 
 
 class UnreachableGeneRepository:
+    def __init__(self, error: Exception) -> None:
+        self._error = error
+
     def is_loaded(self) -> bool:
-        raise TimeoutError("Redis did not answer in 30 s")
+        raise self._error
 
 
 class Setup:
@@ -165,17 +169,17 @@ def test_a_job_with_attempts_left_is_started_again() -> None:
 
 
 def test_an_unreachable_store_is_raised_and_leaves_the_job_in_progress_for_a_retry() -> None:
-    setup = Setup(gene_repository=UnreachableGeneRepository(), transient_errors=(TimeoutError,))
+    setup = Setup(gene_repository=UnreachableGeneRepository(StoreUnavailable("Redis did not answer in 30 s")))
     job = setup.submitted()
 
-    with pytest.raises(TimeoutError):
+    with pytest.raises(StoreUnavailable):
         setup.runner.run(job.id)
 
     assert setup.jobs.get(job.id).status is JobStatus.IN_PROGRESS
 
 
-def test_an_error_not_declared_transient_fails_the_job() -> None:
-    setup = Setup(gene_repository=UnreachableGeneRepository())
+def test_any_other_error_of_the_store_fails_the_job() -> None:
+    setup = Setup(gene_repository=UnreachableGeneRepository(TimeoutError("Redis did not answer in 30 s")))
     job = setup.submitted()
 
     assert setup.runner.run(job.id).error == "Redis did not answer in 30 s"

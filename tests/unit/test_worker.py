@@ -1,6 +1,7 @@
 """The worker handling jobs in-process: the real container on fakeredis, the real queue, runner and plot."""
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from contextlib import contextmanager
@@ -8,12 +9,14 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, Iterator
 
-import redis
+import pytest
 
 from adapters.hgnc_source import HgncFileSource
 from entrypoints.containers import Container
 from entrypoints.worker import Worker
+from genes.errors import StoreUnavailable
 from genes.job import Job, JobParameters, JobStatus
+from genes.job_runner import JobRunner
 
 SAMPLE = Path(__file__).parent.parent / "fixtures" / "hgnc_sample.tsv"
 # Of the 13 sample genes, 7 were approved from 1986 to 1991: 4 protein-coding, one each of the others.
@@ -24,7 +27,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 @contextmanager
 def running_worker(container: Container) -> Iterator[threading.Thread]:
     worker = Worker(container.job_consumer(), container.job_runner())
-    thread = threading.Thread(target=worker.run, name="worker", daemon=True)
+    thread = threading.Thread(target=worker.work, name="worker", daemon=True)
     thread.start()
     try:
         yield thread
@@ -99,33 +102,46 @@ def test_the_worker_skips_a_cancelled_job_and_runs_the_one_after(container: Cont
     assert service.get(after.id).status is JobStatus.COMPLETE
 
 
-class FlakyLeaseConsumer:
-    """A consumer whose Redis refuses the first heartbeat with a non-connection error (e.g. READONLY)."""
+class StoreDownOnce:
+    """A runner whose store goes away during its first job (after starting it), then is back."""
 
-    lease_seconds = 0.04
-    worker_id = "flaky"
+    def __init__(self, runner: JobRunner) -> None:
+        self._runner = runner
+        self.calls = 0
 
-    def __init__(self) -> None:
-        self.beats = 0
-
-    def heartbeat(self) -> None:
-        self.beats += 1
-        if self.beats == 1:
-            raise redis.ResponseError("READONLY You can't write against a read only replica.")
-
-    def sweep_dead_workers(self) -> int:
-        return 0
+    def run(self, job_id: str) -> Job | None:
+        self.calls += 1
+        if self.calls == 1:
+            raise StoreUnavailable("the data store is unavailable; retry shortly")
+        return self._runner.run(job_id)
 
 
-def test_the_lease_keeper_outlives_a_redis_error_that_is_not_a_lost_connection() -> None:
-    consumer = FlakyLeaseConsumer()
-    worker = Worker(consumer, runner=None)  # the keeper never runs a job
-    keeper = threading.Thread(target=worker._keep_lease, daemon=True)
-    keeper.start()
-    deadline = time.monotonic() + 5
-    while consumer.beats < 3 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    worker.stop()
-    keeper.join(timeout=1)
+def test_a_store_outage_mid_job_is_waited_out_and_the_job_it_cut_short_is_taken_again(
+        container: Container, caplog: pytest.LogCaptureFixture) -> None:
+    load_sample(container)
+    job = container.job_service().submit(LATE_EIGHTIES)
+    runner = StoreDownOnce(container.job_runner())
+    worker = Worker(container.job_consumer(), runner)
+    thread = threading.Thread(target=worker.work, daemon=True)
 
-    assert consumer.beats >= 3, "the keeper stopped beating after the first error"
+    with caplog.at_level(logging.INFO, logger="worker"):
+        thread.start()
+        finished = wait_for(container, job.id)
+        worker.stop()
+        thread.join(timeout=5)
+
+    assert finished.status is JobStatus.COMPLETE and runner.calls == 2
+    assert "Redis unavailable" in caplog.text and "Redis is back" in caplog.text
+
+
+def test_a_burst_runs_what_is_queued_then_returns_holding_nothing(container: Container) -> None:
+    load_sample(container)
+    service = container.job_service()
+    jobs = [service.submit(LATE_EIGHTIES) for _ in range(3)]
+    consumer = container.job_consumer()
+
+    Worker(consumer, container.job_runner()).work(burst=True)
+
+    assert [service.get(job.id).status for job in jobs] == [JobStatus.COMPLETE] * 3
+    queue_redis = container.queue_redis()
+    assert queue_redis.keys("*") == [], "nothing queued or in flight, and the lease is gone"

@@ -18,7 +18,7 @@ from typing import Callable, Iterable
 import redis
 from hotqueue import key_for_name
 
-from adapters.hotqueue_job_queue import QUEUE_NAME, HotQueueJobQueue, heartbeat_key, inflight_key
+from adapters.hotqueue_job_queue import QUEUE_NAME, HotQueueJobQueue, Lease, heartbeat_key, inflight_key
 from adapters.redis_job_repository import RedisJobRepository, job_key, status_key
 from adapters.redis_result_repository import plot_key, results_key
 from entrypoints.containers import Container
@@ -142,11 +142,13 @@ class Store:
     def put(self, job_id: str) -> None:
         self.container.job_queue().put(job_id)
 
-    def hand_to_dying_worker(self, job_id: str, worker_id: str) -> None:
+    def hand_to_dying_worker(self, job_id: str, worker_id: str) -> Lease:
         """Leave Redis as a worker leaves it when it is killed holding `job_id`: the id in its in-flight
-        list, and its last heartbeat, which expires 0.75 lease from now and is never renewed."""
-        self.queue_redis.set(heartbeat_key(QUEUE_KEY, worker_id), "alive", px=int(LEASE_SECONDS * 750))
+        list, and the last beat of its lease, whose key expires `key_lifetime` from now; that lease."""
+        lease = Lease(self.queue_redis, QUEUE_KEY, worker_id, LEASE_SECONDS)
+        lease.renew()
         self.queue_redis.rpush(inflight_key(QUEUE_KEY, worker_id), json.dumps(job_id))
+        return lease
 
     # -- results ------------------------------------------------------------------------------
 

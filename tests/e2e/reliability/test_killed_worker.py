@@ -36,12 +36,12 @@ def test_jobs_whose_workers_died_at_any_stage_are_finished_by_another_once_the_l
         jobs_store.jobs.update(job_id, lambda job: job.start())
     jobs_store.results.save(saved, {"left": "by a worker killed before marking its job complete"}, b"half a plot")
 
-    for job_id, worker_id in ((taken, "killed-after-taking"), (running, "killed-mid-job"), (saved, "killed-at-the-end")):
-        jobs_store.hand_to_dying_worker(job_id, worker_id)
+    leases = [jobs_store.hand_to_dying_worker(job_id, worker_id) for job_id, worker_id in (
+        (taken, "killed-after-taking"), (running, "killed-mid-job"), (saved, "killed-at-the-end"))]
     seconds = eventually(jobs_store.all_in([taken, running, saved], JobStatus.COMPLETE), LEASE_SECONDS + 3 * JOB_SECONDS,
                          "the dead workers' jobs are complete")
 
-    assert seconds > 0.75 * LEASE_SECONDS - 0.1, "taken back before the dead workers' leases ran out"
+    assert seconds > leases[0].key_lifetime - 0.1, "taken back before the dead workers' leases ran out"
     assert [jobs_store.job(job_id).attempts for job_id in (taken, running, saved)] == [1, 2, 2]
     jobs_store.assert_complete_exactly_once([taken, running, saved], workers.logs())  # half-written results overwritten
 

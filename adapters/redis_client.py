@@ -1,0 +1,59 @@
+"""The Redis client of every adapter: a Redis that does not answer raises the domain's StoreUnavailable.
+
+Translated here, once, for every command, pipeline and transaction, so that no adapter method can
+forget it and nothing beyond the adapters needs to know redis-py's exceptions.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+import redis
+from redis.client import Pipeline
+
+from genes.errors import StoreUnavailable
+
+# "Try again later": a connection lost, refused or timed out, or a Redis still loading its data
+# (redis-py's BusyLoadingError is a ConnectionError).
+OUTAGES = (redis.ConnectionError, redis.TimeoutError)
+# redis-py raises wrong credentials and a missing permission as ConnectionErrors too, but waiting
+# mends neither: they are a configuration error and propagate as they are (as does NOPERM, a ResponseError).
+NOT_OUTAGES = (redis.AuthenticationError, redis.exceptions.AuthorizationError)
+UNAVAILABLE = "the data store is unavailable; retry shortly"
+
+
+@contextmanager
+def outage_as_store_unavailable() -> Iterator[None]:
+    """Raise StoreUnavailable, caused by the Redis error, for an outage; anything else unchanged."""
+    try:
+        yield
+    except NOT_OUTAGES:
+        raise
+    except OUTAGES as error:
+        raise StoreUnavailable(UNAVAILABLE) from error
+
+
+class StoreRedis(redis.Redis):
+    """A redis.Redis whose commands, pipelines and transactions raise StoreUnavailable in an outage.
+
+    The translation sits above redis-py's own retries: a command that one retry carries over a
+    dropped connection succeeds as before.
+    """
+
+    def execute_command(self, *args: Any, **options: Any) -> Any:
+        with outage_as_store_unavailable():
+            return super().execute_command(*args, **options)
+
+    def pipeline(self, transaction: bool = True, shard_hint: Any = None) -> Pipeline:
+        return _StorePipeline(self.connection_pool, self.response_callbacks, transaction, shard_hint)
+
+
+class _StorePipeline(Pipeline):
+    def execute_command(self, *args: Any, **options: Any) -> Any:
+        # Queues the command, or runs it at once while WATCHing (the read of a compare-and-set).
+        with outage_as_store_unavailable():
+            return super().execute_command(*args, **options)
+
+    def execute(self, raise_on_error: bool = True) -> list[Any]:
+        with outage_as_store_unavailable():
+            return super().execute(raise_on_error)
