@@ -47,7 +47,7 @@ def admin_only(view: View) -> View:
 
 def requires_admin_token(view: Callable[..., Any]) -> bool:
     """Whether `view` is guarded by `admin_only` (the OpenAPI document declares the scheme on it)."""
-    return getattr(view, _REQUIRED_ATTRIBUTE, False)
+    return bool(getattr(view, _REQUIRED_ATTRIBUTE, False))
 
 
 def _refusal(expected_digest: bytes | None) -> Response | None:

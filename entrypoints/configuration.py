@@ -5,7 +5,7 @@ import logging
 import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 import redis
 
@@ -40,10 +40,10 @@ def check_configuration(container: Container, log: logging.Logger, api: bool = T
     line on a wrong setting; say where Redis is; warn, for the API, when the data routes are open."""
     try:
         log.info("Redis: %s", container.redis_settings())
-        token = container.admin_token()
+        open_data_routes = api and not container.admin_token()
     except ConfigurationError as error:
         raise SystemExit(f"configuration error: {error}") from None
-    if api and not token:
+    if open_data_routes:
         log.warning(OPEN_DATA_ROUTES_WARNING)
 
 
@@ -95,7 +95,7 @@ class RedisSettings:
         return f"{'rediss' if self.tls else 'redis'}://{user}{self.host}:{self.port}{login}"
 
 
-def _parse_url(url: str) -> Any:
+def _parse_url(url: str) -> SplitResult:
     # The messages quote no part of the URL but its scheme and path: the rest may hold a password.
     parsed = urlsplit(url)
     if parsed.scheme not in SCHEMES:

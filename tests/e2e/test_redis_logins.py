@@ -203,3 +203,16 @@ def test_wrong_credentials_are_a_configuration_error_that_shows_no_password(
         assert "Traceback" not in log, log
         assert [line for line in log.splitlines() if "authentication failed" in line], log
         assert_no_secret_in([*call.answers, api.process.log_path.read_text(), log], login)
+
+
+def test_a_database_in_redis_url_stops_the_worker_at_start_with_one_line(start_process: StartProcess) -> None:
+    worker = start_worker(start_process, {"REDIS_URL": f"redis://{USER}:{PASSWORD}@127.0.0.1:6390/2"}, "worker")
+    deadline = time.monotonic() + TIMEOUT_SECONDS
+    while worker.is_running():
+        assert time.monotonic() < deadline, "the worker did not stop"
+        time.sleep(0.1)
+    assert worker.process.returncode != 0
+    log = worker.log_path.read_text()
+    assert log.strip().splitlines() == [
+        "configuration error: REDIS_URL names a database (/2): the service uses databases 0 to 3 itself "
+        "(genes, queue, jobs, results); remove /2 from the URL"], log
