@@ -90,8 +90,9 @@ function isCounts(value, depth = 0) {
 }
 
 function countTiles(counts) {
+  const status = (name) => name.replace(/_/g, " "); // "in_progress" is the status "in progress"
   const tile = (name, count) => el("div", { className: "tile" },
-    el("dt", {}, STATUS_SYMBOLS[name] ? statusBadge(name) : humanise(name)), el("dd", {}, numbers.format(count)));
+    el("dt", {}, STATUS_SYMBOLS[status(name)] ? statusBadge(status(name)) : humanise(name)), el("dd", {}, numbers.format(count)));
   const flat = Object.entries(counts).filter(([, count]) => typeof count === "number");
   const groups = Object.entries(counts).filter(([, count]) => typeof count !== "number");
   return el("div", { className: "counts" },
@@ -151,11 +152,13 @@ function addOptions(select, values) {
 // -- genes ----------------------------------------------------------------------------------
 
 const HGNC_ID_LOOKUP = "hgnc_id"; // GET /genes/{hgnc_id}, offered beside the query parameters
+const DEFAULT_LOOKUP = "symbol";
 const lookupHints = new Map();
 
 function setUpGeneSearch() {
   const fieldSelect = byId("gene-field");
-  const lookups = queryParameters("/genes").filter((parameter) => !PAGING.has(parameter.name) && !choices(parameter.schema).length);
+  const lookups = queryParameters("/genes").filter((parameter) => !PAGING.has(parameter.name) && !choices(parameter.schema).length)
+    .sort((a, b) => (b.name === DEFAULT_LOOKUP) - (a.name === DEFAULT_LOOKUP)); // the symbol first, then the document's order
   const filters = queryParameters("/genes").filter((parameter) => !PAGING.has(parameter.name) && choices(parameter.schema).length);
   if (lookups.length) fieldSelect.replaceChildren();
   for (const parameter of lookups) {

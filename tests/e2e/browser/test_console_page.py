@@ -63,7 +63,8 @@ def test_the_search_offers_the_lookups_of_get_genes(console: WatchedPage, loaded
     lookups = [p["name"] for p in parameters if p["in"] == "query" and p["name"] not in ("limit", "offset", "fields")
                and "enum" not in p["schema"]]
     offered = console.page.locator("#gene-field option").evaluate_all("options => options.map((o) => o.value)")
-    assert offered == [*lookups, "hgnc_id"]
+    assert offered == ["symbol", *(name for name in lookups if name != "symbol"), "hgnc_id"]
+    expect(console.page.get_by_label("Search by")).to_have_value("symbol")
 
     console.page.get_by_label("Search by").select_option("hgnc_id")
     console.page.get_by_label("Value").fill("HGNC:1101")
