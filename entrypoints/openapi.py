@@ -218,7 +218,9 @@ def openapi_document(app: Flask) -> dict[str, Any]:
         "type": "http", "scheme": "bearer",
         "description": "`ADMIN_TOKEN`: the routes that replace or delete the gene data require it when it is set"})
     # `{}` beside the scheme makes it optional: so it is while the service runs without ADMIN_TOKEN.
-    admin_security = [{admin_token.SECURITY_SCHEME: []}] + ([] if admin_token.is_configured(app) else [{}])
+    admin_security: list[dict[str, list[str]]] = [{admin_token.SECURITY_SCHEME: []}]
+    if not admin_token.is_configured(app):
+        admin_security.append({})
     documented = set()
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if serves_files(rule.endpoint):
