@@ -11,12 +11,13 @@ from __future__ import annotations
 import io
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Mapping
 
 import matplotlib
 from matplotlib.ticker import MaxNLocator
 from PIL import Image, ImageDraw, ImageFont
 
+from genes.analysis import JobResults
 from genes.gene import LOCUS_GROUPS
 
 # One colour per group whatever groups a plot shows, so that two plots compare at a glance
@@ -53,14 +54,14 @@ Box = tuple[int, int, int, int]
 class PillowPlotRenderer:
     """Renders any number of plots; the fonts and the turned y label are made once per renderer."""
 
-    def render(self, results: dict[str, Any]) -> bytes:
-        per_year: dict[str, dict[str, int]] = results["by_year_and_locus_group"]
+    def render(self, results: JobResults) -> bytes:
+        per_year = results.by_year_and_locus_group
         # First the text and ticks, antialiased on white; then the bars, in their own palette levels.
         canvas = Image.new("L", SIZE, WHITE)
         draw = ImageDraw.Draw(canvas)
-        scope = results["locus_group"] or "all locus groups"
+        scope = results.locus_group or "all locus groups"
         draw.text(((LEFT + RIGHT) / 2, TITLE_BASELINE),
-                  f"HGNC approvals per year, {results['start_date']} to {results['end_date']} ({scope})",
+                  f"HGNC approvals per year, {results.start_date} to {results.end_date} ({scope})",
                   font=self._title_font, fill=INK, anchor="ms")
         bars = _Bars(per_year) if per_year else None
         draw.text(((LEFT + RIGHT) / 2, X_LABEL_BASELINE if bars else EMPTY_X_LABEL_BASELINE), "year approved",
@@ -139,7 +140,7 @@ class PillowPlotRenderer:
 class _Bars:
     """The stacked bars of the results: the axes' limits, data to pixels, each segment's box."""
 
-    def __init__(self, per_year: dict[str, dict[str, int]]) -> None:
+    def __init__(self, per_year: Mapping[str, Mapping[str, int]]) -> None:
         self.per_year = per_year
         self.years = [int(year) for year in per_year]  # numbers, not labels: gaps show
         self.first, self.last = min(self.years) - 0.7, max(self.years) + 0.7  # a bar's width and a little

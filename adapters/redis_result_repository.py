@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from dataclasses import asdict
+from datetime import date
 
 import redis
 from redis.client import Pipeline
+
+from genes.analysis import JobResults
 
 # KEYS: the keys to expire.  ARGV: their database, the caller's database, when (ms since the epoch).
 # For a transaction on another database: a script's SELECT is its own (selecting the caller's back
@@ -31,15 +34,15 @@ class RedisResultRepository:
         self._db = int(client.connection_pool.connection_kwargs.get("db", 0))
         self._expire_elsewhere = client.register_script(_EXPIRE_ELSEWHERE)
 
-    def save(self, job_id: str, results: dict[str, Any], plot_png: bytes) -> None:
+    def save(self, job_id: str, results: JobResults, plot_png: bytes) -> None:
         pipe = self._redis.pipeline(transaction=True)  # SET overwrites: a re-run never duplicates
-        pipe.set(results_key(job_id), json.dumps(results, separators=(",", ":")))
+        pipe.set(results_key(job_id), _encode(results))
         pipe.set(plot_key(job_id), plot_png)
         pipe.execute()
 
-    def get(self, job_id: str) -> dict[str, Any] | None:
+    def get(self, job_id: str) -> JobResults | None:
         encoded = self._redis.get(results_key(job_id))
-        return json.loads(encoded) if encoded is not None else None
+        return _decode(encoded) if encoded is not None else None
 
     def plot(self, job_id: str) -> bytes | None:
         return self._redis.get(plot_key(job_id))
@@ -48,3 +51,14 @@ class RedisResultRepository:
         """Add to `transaction` (a MULTI on database `transaction_db`) the expiry of the job's results and plot."""
         self._expire_elsewhere(keys=[results_key(job_id), plot_key(job_id)], args=[self._db, transaction_db, at_ms],
                                client=transaction)
+
+
+def _encode(results: JobResults) -> str:
+    """Compact JSON, in the fields' order; the dates as YYYY-MM-DD."""
+    return json.dumps(asdict(results), separators=(",", ":"), default=date.isoformat)
+
+
+def _decode(encoded: bytes) -> JobResults:
+    fields = json.loads(encoded)
+    return JobResults(**{**fields, "start_date": date.fromisoformat(fields["start_date"]),
+                         "end_date": date.fromisoformat(fields["end_date"])})

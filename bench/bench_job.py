@@ -82,7 +82,7 @@ def run(store: redis.Redis, runs: int, data: Path) -> None:
                 timings[name].append(value)
 
     whole = statistics.median(timings["JobRunner.run (end to end)"])
-    print(f"\nfull-range job ({results['total']} genes), median of {runs} runs; plot {png_bytes / 1024:.0f} KiB")
+    print(f"\nfull-range job ({results.total} genes), median of {runs} runs; plot {png_bytes / 1024:.0f} KiB")
     print("  (a worker reads the summaries from Redis once per loaded set, then from memory: the last line is")
     print("   what the first job after a load, or of a new worker, pays instead of the 'read summaries' line)")
     for name, values in timings.items():

@@ -10,7 +10,9 @@ from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from entrypoints.containers import Container
 from entrypoints.request_body import read_body
-from entrypoints.schemas import IDEMPOTENCY_KEY_HEADER, JobListQuerySchema, JobParametersSchema, JobSchema, idempotency_key
+from entrypoints.schemas import (
+    IDEMPOTENCY_KEY_HEADER, JobListQuerySchema, JobParametersSchema, JobSchema, ResultsSchema, idempotency_key,
+)
 from genes.job import Job
 from genes.job_service import JobService
 
@@ -18,6 +20,7 @@ blueprint = Blueprint("jobs", __name__)
 _job_parameters = JobParametersSchema()
 _job_list_query = JobListQuerySchema()
 _job = JobSchema()
+_results = ResultsSchema()
 
 
 @blueprint.post("/jobs")
@@ -56,7 +59,7 @@ def cancel_job(job_id: str, service: JobService = Provide[Container.job_service]
 @inject
 def get_results(job_id: str, service: JobService = Provide[Container.job_service]) -> Response:
     """The analysis of a complete job (409 while it is not complete)."""
-    return jsonify(service.results(job_id))
+    return jsonify(_results.dump(service.results(job_id)))
 
 
 @blueprint.get("/results/<job_id>/plot")

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from typing import Any, Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Iterable, Mapping
 
 from genes.gene import LOCUS_GROUPS, GeneSummary
 from genes.job import JobParameters
@@ -10,7 +12,25 @@ from genes.job import JobParameters
 CHROMOSOME_ORDER = [str(n) for n in range(1, 23)] + ["X", "Y", "MT", "unknown"]
 
 
-def analyse(genes: Iterable[GeneSummary], parameters: JobParameters) -> dict[str, Any]:
+@dataclass(frozen=True)
+class JobResults:
+    """The analysis of one job: what `GET /results/<id>` answers and the plot draws.
+
+    Each count maps a key (a year as "YYYY", a locus group...) to a number above 0, in a natural order.
+    """
+
+    start_date: date
+    end_date: date
+    locus_group: str | None
+    total: int
+    by_year: Mapping[str, int]
+    by_locus_group: Mapping[str, int]
+    by_locus_type: Mapping[str, int]
+    by_chromosome: Mapping[str, int]
+    by_year_and_locus_group: Mapping[str, Mapping[str, int]]
+
+
+def analyse(genes: Iterable[GeneSummary], parameters: JobParameters) -> JobResults:
     """Counts over the genes approved (or reserved) within the range, in the locus group if given.
 
     Genes without an approval date are never counted. Years with no gene are left out.
@@ -34,19 +54,19 @@ def analyse(genes: Iterable[GeneSummary], parameters: JobParameters) -> dict[str
         by_locus_group[gene.locus_group] += 1
         by_locus_type[gene.locus_type] += 1
         by_chromosome[gene.chromosome] += 1
-    return {
-        "start_date": first,
-        "end_date": last,
-        "locus_group": locus_group,
-        "total": sum(by_year.values()),
-        "by_year": dict(sorted(by_year.items())),
-        "by_locus_group": _in_order(by_locus_group, LOCUS_GROUPS),
-        "by_locus_type": dict(by_locus_type.most_common()),
-        "by_chromosome": _in_order(by_chromosome, CHROMOSOME_ORDER),
-        "by_year_and_locus_group": {
+    return JobResults(
+        start_date=parameters.start_date,
+        end_date=parameters.end_date,
+        locus_group=locus_group,
+        total=sum(by_year.values()),
+        by_year=dict(sorted(by_year.items())),
+        by_locus_group=_in_order(by_locus_group, LOCUS_GROUPS),
+        by_locus_type=dict(by_locus_type.most_common()),
+        by_chromosome=_in_order(by_chromosome, CHROMOSOME_ORDER),
+        by_year_and_locus_group={
             year: _in_order(by_year_and_group[year], LOCUS_GROUPS) for year in sorted(by_year_and_group)
         },
-    }
+    )
 
 
 def _in_order(counts: Counter[str], order: Iterable[str]) -> dict[str, int]:

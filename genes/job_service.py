@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
+from genes.analysis import JobResults
 from genes.errors import JobNotFound, ResultsNotReady
 from genes.job import Job, JobParameters, JobStatus
 from genes.ports import JobRepository, ResultRepository
@@ -33,7 +33,7 @@ class JobService:
         """Cancel a job no worker has started; raises InvalidJobTransition otherwise."""
         return self._jobs.update(job_id, Job.cancel)
 
-    def results(self, job_id: str) -> dict[str, Any]:
+    def results(self, job_id: str) -> JobResults:
         self._require_complete(job_id)
         results = self._results.get(job_id)
         if results is None:  # complete is only ever set after the results are saved

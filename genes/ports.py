@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Callable, Iterable, Iterator, Protocol
+from typing import Callable, Iterable, Iterator, Protocol
 
+from genes.analysis import JobResults
 from genes.gene import Gene, GeneSummary
 from genes.job import Job, JobStatus
 
@@ -91,14 +92,14 @@ class JobRepository(Protocol):
 
 
 class ResultRepository(Protocol):
-    def save(self, job_id: str, results: dict[str, Any], plot_png: bytes) -> None:
+    def save(self, job_id: str, results: JobResults, plot_png: bytes) -> None:
         """Store (or overwrite) a job's results and plot together."""
 
-    def get(self, job_id: str) -> dict[str, Any] | None: ...
+    def get(self, job_id: str) -> JobResults | None: ...
 
     def plot(self, job_id: str) -> bytes | None: ...
 
 
 class PlotRenderer(Protocol):
-    def render(self, results: dict[str, Any]) -> bytes:
+    def render(self, results: JobResults) -> bytes:
         """The PNG of approvals per year, stacked by locus group."""

@@ -2,13 +2,21 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Callable
+from typing import Callable
 
+from genes.analysis import JobResults
 from genes.errors import IdempotencyKeyReused, JobNotFound
 from genes.gene import GeneSummary
 from genes.job import Job, JobStatus
 
 FAKE_PNG = b"\x89PNG\r\n\x1a\n a plot drawn by the fake renderer"
+# The analysis of two genes approved in 1989, one of them on the mitochondrial DNA.
+LATE_EIGHTIES_RESULTS = JobResults(
+    start_date=date(1985, 1, 1), end_date=date(1989, 12, 31), locus_group=None, total=2,
+    by_year={"1989": 2}, by_locus_group={"protein-coding gene": 1, "non-coding RNA": 1},
+    by_locus_type={"gene with protein product": 1, "RNA, transfer": 1}, by_chromosome={"19": 1, "MT": 1},
+    by_year_and_locus_group={"1989": {"protein-coding gene": 1, "non-coding RNA": 1}},
+)
 
 
 class FakeJobRepository:
@@ -48,12 +56,12 @@ class FakeJobRepository:
 
 class FakeResultRepository:
     def __init__(self) -> None:
-        self.saved: dict[str, tuple[dict[str, Any], bytes]] = {}
+        self.saved: dict[str, tuple[JobResults, bytes]] = {}
 
-    def save(self, job_id: str, results: dict[str, Any], plot_png: bytes) -> None:
+    def save(self, job_id: str, results: JobResults, plot_png: bytes) -> None:
         self.saved[job_id] = (results, plot_png)
 
-    def get(self, job_id: str) -> dict[str, Any] | None:
+    def get(self, job_id: str) -> JobResults | None:
         return self.saved[job_id][0] if job_id in self.saved else None
 
     def plot(self, job_id: str) -> bytes | None:
@@ -79,8 +87,8 @@ class FakeGeneRepository:
 
 class FakePlotRenderer:
     def __init__(self) -> None:
-        self.rendered: list[dict[str, Any]] = []
+        self.rendered: list[JobResults] = []
 
-    def render(self, results: dict[str, Any]) -> bytes:
+    def render(self, results: JobResults) -> bytes:
         self.rendered.append(results)
         return FAKE_PNG

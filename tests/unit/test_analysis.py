@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from genes.analysis import analyse
+from genes.analysis import JobResults, analyse
 from genes.gene import GeneSummary
 from genes.job import JobParameters
 
@@ -26,8 +26,8 @@ def test_genes_approved_on_the_first_and_the_last_day_of_the_range_are_counted()
 
     results = analyse(genes, parameters("2000-01-01", "2005-12-31"))
 
-    assert results["total"] == 2
-    assert results["by_year"] == {"2000": 1, "2005": 1}
+    assert results.total == 2
+    assert results.by_year == {"2000": 1, "2005": 1}
 
 
 def test_genes_approved_a_day_before_or_a_day_after_the_range_are_not_counted() -> None:
@@ -35,14 +35,14 @@ def test_genes_approved_a_day_before_or_a_day_after_the_range_are_not_counted() 
 
     results = analyse(genes, parameters("2000-01-01", "2005-12-31"))
 
-    assert results["total"] == 1
-    assert results["by_year"] == {"2000": 1}
+    assert results.total == 1
+    assert results.by_year == {"2000": 1}
 
 
 def test_a_one_day_range_counts_the_genes_of_that_day() -> None:
     genes = [gene("HGNC:1", "1986-01-01"), gene("HGNC:2", "1986-01-01"), gene("HGNC:3", "1986-01-02")]
 
-    assert analyse(genes, parameters("1986-01-01", "1986-01-01"))["total"] == 2
+    assert analyse(genes, parameters("1986-01-01", "1986-01-01")).total == 2
 
 
 def test_a_locus_group_counts_only_the_genes_of_that_group() -> None:
@@ -55,11 +55,11 @@ def test_a_locus_group_counts_only_the_genes_of_that_group() -> None:
 
     results = analyse(genes, parameters("1980-01-01", "2020-12-31", NCRNA))
 
-    assert results["total"] == 2
-    assert results["locus_group"] == NCRNA
-    assert results["by_locus_group"] == {NCRNA: 2}
-    assert results["by_locus_type"] == {"RNA, transfer": 1, "RNA, long non-coding": 1}
-    assert results["by_chromosome"] == {"19": 1, "MT": 1}
+    assert results.total == 2
+    assert results.locus_group == NCRNA
+    assert results.by_locus_group == {NCRNA: 2}
+    assert results.by_locus_type == {"RNA, transfer": 1, "RNA, long non-coding": 1}
+    assert results.by_chromosome == {"19": 1, "MT": 1}
 
 
 def test_without_a_locus_group_every_group_is_counted_in_their_hgnc_order() -> None:
@@ -72,8 +72,8 @@ def test_without_a_locus_group_every_group_is_counted_in_their_hgnc_order() -> N
 
     results = analyse(genes, parameters("1980-01-01", "1999-12-31"))
 
-    assert results["locus_group"] is None
-    assert list(results["by_locus_group"].items()) == [(PROTEIN, 2), (PSEUDO, 1), ("other", 1)]
+    assert results.locus_group is None
+    assert list(results.by_locus_group.items()) == [(PROTEIN, 2), (PSEUDO, 1), ("other", 1)]
 
 
 def test_genes_without_an_approval_date_are_never_counted() -> None:
@@ -81,8 +81,8 @@ def test_genes_without_an_approval_date_are_never_counted() -> None:
 
     results = analyse(genes, parameters("1900-01-01", "2100-12-31"))
 
-    assert results["total"] == 1
-    assert results["by_locus_group"] == {PROTEIN: 1}
+    assert results.total == 1
+    assert results.by_locus_group == {PROTEIN: 1}
 
 
 def test_chromosomes_come_in_natural_order_then_x_y_mt_and_unknown() -> None:
@@ -91,7 +91,7 @@ def test_chromosomes_come_in_natural_order_then_x_y_mt_and_unknown() -> None:
 
     results = analyse(genes, parameters("2001-01-01", "2001-12-31"))
 
-    assert list(results["by_chromosome"].items()) == [
+    assert list(results.by_chromosome.items()) == [
         ("1", 1), ("2", 1), ("10", 2), ("22", 1), ("X", 1), ("Y", 1), ("MT", 1), ("unknown", 1),
     ]
 
@@ -106,9 +106,9 @@ def test_years_come_in_order_and_locus_types_most_common_first() -> None:
 
     results = analyse(genes, parameters("2000-01-01", "2009-12-31"))
 
-    assert list(results["by_year"].items()) == [("2001", 2), ("2002", 1), ("2003", 1)]
-    assert list(results["by_locus_type"].items()) == [("pseudogene", 3), ("gene with protein product", 1)]
-    assert results["by_year_and_locus_group"] == {
+    assert list(results.by_year.items()) == [("2001", 2), ("2002", 1), ("2003", 1)]
+    assert list(results.by_locus_type.items()) == [("pseudogene", 3), ("gene with protein product", 1)]
+    assert results.by_year_and_locus_group == {
         "2001": {PROTEIN: 1, PSEUDO: 1}, "2002": {PSEUDO: 1}, "2003": {PSEUDO: 1},
     }
 
@@ -118,24 +118,24 @@ def test_a_range_with_no_gene_gives_a_total_of_zero_and_empty_counts() -> None:
 
     results = analyse(genes, parameters("1700-01-01", "1700-12-31"))
 
-    assert results == {
-        "start_date": "1700-01-01",
-        "end_date": "1700-12-31",
-        "locus_group": None,
-        "total": 0,
-        "by_year": {},
-        "by_locus_group": {},
-        "by_locus_type": {},
-        "by_chromosome": {},
-        "by_year_and_locus_group": {},
-    }
+    assert results == JobResults(
+        start_date=date(1700, 1, 1),
+        end_date=date(1700, 12, 31),
+        locus_group=None,
+        total=0,
+        by_year={},
+        by_locus_group={},
+        by_locus_type={},
+        by_chromosome={},
+        by_year_and_locus_group={},
+    )
 
 
 def test_no_genes_at_all_gives_a_total_of_zero() -> None:
-    assert analyse([], parameters("2000-01-01", "2000-12-31"))["total"] == 0
+    assert analyse([], parameters("2000-01-01", "2000-12-31")).total == 0
 
 
-def test_the_results_echo_the_parameters_as_iso_dates() -> None:
+def test_the_results_echo_the_parameters() -> None:
     results = analyse([], parameters("2000-02-29", "2004-02-29", PSEUDO))
 
-    assert (results["start_date"], results["end_date"], results["locus_group"]) == ("2000-02-29", "2004-02-29", PSEUDO)
+    assert (results.start_date, results.end_date, results.locus_group) == (date(2000, 2, 29), date(2004, 2, 29), PSEUDO)

@@ -263,7 +263,9 @@ def test_the_results_and_plot_of_a_complete_job_are_answered(client: FlaskClient
     assert job["status"] == "complete" and job["attempts"] == 1
     assert job["submitted_at"] <= job["started_at"] <= job["finished_at"]
     assert results.status_code == 200 and results.mimetype == "application/json"
-    assert results.get_json()["total"] == 4
+    assert list(results.get_json()) == ["start_date", "end_date", "locus_group", "total", "by_year", "by_locus_group",
+                                        "by_locus_type", "by_chromosome", "by_year_and_locus_group"]
+    assert results.get_json()["start_date"] == "1986-01-01" and results.get_json()["total"] == 4
     assert results.get_json()["by_year"] == {"1986": 2, "1989": 1, "1991": 1}
     assert results.get_json()["by_chromosome"] == {"12": 1, "17": 1, "19": 1, "X": 1}
     assert plot.status_code == 200 and plot.mimetype == "image/png"

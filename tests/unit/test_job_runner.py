@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from genes.analysis import JobResults
 from genes.errors import StoreUnavailable
 from genes.gene import GeneSummary
 from genes.job import Job, JobParameters, JobStatus
@@ -24,12 +25,12 @@ LATE_EIGHTIES = JobParameters(date(1985, 1, 1), date(1989, 12, 31))
 
 
 class BrokenPlotRenderer:
-    def render(self, results: dict[str, Any]) -> bytes:
+    def render(self, results: JobResults) -> bytes:
         raise RuntimeError("the plot could not be drawn: out of memory")
 
 
 class SilentlyBrokenResultRepository(FakeResultRepository):
-    def save(self, job_id: str, results: dict[str, Any], plot_png: bytes) -> None:
+    def save(self, job_id: str, results: JobResults, plot_png: bytes) -> None:
         raise ConnectionError()  # no message: the reason falls back to the exception's name
 
 
@@ -65,8 +66,8 @@ def test_a_job_runs_to_complete_with_its_results_and_plot_saved() -> None:
     assert finished.attempts == 1
     assert finished.submitted_at <= finished.started_at <= finished.finished_at
     results, plot = setup.results.saved[job.id]
-    assert results["total"] == 2
-    assert results["by_chromosome"] == {"19": 1, "MT": 1}
+    assert results.total == 2
+    assert results.by_chromosome == {"19": 1, "MT": 1}
     assert plot == FAKE_PNG
     assert setup.plots.rendered == [results]
 

@@ -8,7 +8,7 @@ import pytest
 from genes.errors import IdempotencyKeyReused, InvalidJobTransition, JobNotFound, ResultsNotReady
 from genes.job import JobParameters, JobStatus
 from genes.job_service import JobService
-from tests.unit.job_fakes import FAKE_PNG, FakeJobRepository, FakeResultRepository
+from tests.unit.job_fakes import FAKE_PNG, LATE_EIGHTIES_RESULTS, FakeJobRepository, FakeResultRepository
 
 EARLY_2000S = JobParameters(date(2000, 1, 1), date(2005, 12, 31), "protein-coding gene")
 A_WEEK = timedelta(days=7)
@@ -113,9 +113,9 @@ def test_the_results_and_plot_of_a_complete_job_are_returned(
         service: JobService, jobs: FakeJobRepository, results: FakeResultRepository) -> None:
     job = service.submit(EARLY_2000S)
     jobs.update(job.id, lambda j: j.start().complete())
-    results.save(job.id, {"total": 19_234}, FAKE_PNG)
+    results.save(job.id, LATE_EIGHTIES_RESULTS, FAKE_PNG)
 
-    assert service.results(job.id) == {"total": 19_234}
+    assert service.results(job.id) == LATE_EIGHTIES_RESULTS
     assert service.plot(job.id) == FAKE_PNG
 
 

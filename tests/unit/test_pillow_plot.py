@@ -3,20 +3,23 @@ from __future__ import annotations
 
 import io
 import struct
-from typing import Any
+from datetime import date
 
 import pytest
 from PIL import Image
 
 from adapters.pillow_plot import PillowPlotRenderer
+from genes.analysis import JobResults
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 BLUE, ORANGE, GREEN, RED = (31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40)  # matplotlib's tab: colours
 
 
-def results(per_year: dict[str, dict[str, int]], locus_group: str | None = None) -> dict[str, Any]:
-    return {"start_date": "1980-01-01", "end_date": "2020-12-31", "locus_group": locus_group,
-            "by_year_and_locus_group": per_year}
+def results(per_year: dict[str, dict[str, int]], locus_group: str | None = None) -> JobResults:
+    """Only what the plot draws is filled in: the range, the group, the counts per year and group."""
+    return JobResults(start_date=date(1980, 1, 1), end_date=date(2020, 12, 31), locus_group=locus_group, total=0,
+                      by_year={}, by_locus_group={}, by_locus_type={}, by_chromosome={},
+                      by_year_and_locus_group=per_year)
 
 
 def size_of(png: bytes) -> tuple[int, int]:

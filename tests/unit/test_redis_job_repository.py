@@ -15,6 +15,7 @@ from adapters.redis_job_repository import (
 from adapters.redis_result_repository import RedisResultRepository, plot_key, results_key
 from genes.errors import IdempotencyKeyReused, InvalidJobTransition, JobNotFound
 from genes.job import Job, JobParameters, JobStatus
+from tests.unit.job_fakes import LATE_EIGHTIES_RESULTS
 
 MONDAY_NOON = datetime(2024, 5, 13, 12, 0, tzinfo=timezone.utc)
 
@@ -229,7 +230,7 @@ def test_an_ending_job_expires_with_its_key_results_and_plot_a_day_after_it_ende
     results = RedisResultRepository(fakeredis.FakeRedis(server=server, db=3))
     job = jobs.submit(replace(job_submitted(), keep_for=A_DAY, idempotency_key="k-1"))
     jobs.update(job.id, Job.start)
-    results.save(job.id, {"total": 3}, b"png")
+    results.save(job.id, LATE_EIGHTIES_RESULTS, b"png")
     assert jobs_redis.pttl(job_key(job.id)) == -1  # running: no expiry
 
     ended = jobs.update(job.id, Job.complete)

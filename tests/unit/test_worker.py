@@ -62,10 +62,10 @@ def test_the_worker_takes_a_queued_job_and_completes_it_with_results_and_plot(co
 
     assert finished.status is JobStatus.COMPLETE and finished.attempts == 1
     results = service.results(job.id)
-    assert results["total"] == 7
-    assert results["by_year"] == {"1986": 2, "1989": 2, "1990": 1, "1991": 2}
-    assert results["by_locus_group"] == {"protein-coding gene": 4, "non-coding RNA": 1, "pseudogene": 1, "other": 1}
-    assert results["by_chromosome"] == {"12": 2, "17": 1, "19": 2, "X": 1, "MT": 1}
+    assert results.total == 7
+    assert results.by_year == {"1986": 2, "1989": 2, "1990": 1, "1991": 2}
+    assert results.by_locus_group == {"protein-coding gene": 4, "non-coding RNA": 1, "pseudogene": 1, "other": 1}
+    assert results.by_chromosome == {"12": 2, "17": 1, "19": 2, "X": 1, "MT": 1}
     assert service.plot(job.id).startswith(PNG_MAGIC)
     assert len(container.job_queue()) == 0
 
@@ -84,7 +84,7 @@ def test_a_failed_job_does_not_stop_the_worker_which_completes_the_next(containe
     assert failed.status is JobStatus.FAILED
     assert failed.error == "no gene data is loaded: POST /data first"
     assert complete.status is JobStatus.COMPLETE
-    assert service.results(later.id)["total"] == 4
+    assert service.results(later.id).total == 4
 
 
 def test_the_worker_skips_a_cancelled_job_and_runs_the_one_after(container: Container) -> None:

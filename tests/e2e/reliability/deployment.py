@@ -22,7 +22,7 @@ from adapters.hotqueue_job_queue import QUEUE_NAME, HotQueueJobQueue, Lease, hea
 from adapters.redis_job_repository import RedisJobRepository, job_key, status_key
 from adapters.redis_result_repository import plot_key, results_key
 from entrypoints.containers import Container
-from genes.analysis import analyse
+from genes.analysis import JobResults, analyse
 from genes.job import Job, JobParameters, JobStatus
 from tests.conftest import StartProcess
 from tests.processes import RedisServer, ServiceProcess
@@ -155,9 +155,9 @@ class Store:
     def result_keys(self) -> list[str]:
         return sorted(key.decode() for key in self.results_redis.scan_iter(count=1000))
 
-    def expected_results(self, parameters: JobParameters) -> dict:
+    def expected_results(self, parameters: JobParameters) -> JobResults:
         """The analysis computed here, in the test process, from the stored set."""
-        return json.loads(json.dumps(analyse(self.genes.summaries(), parameters)))
+        return analyse(self.genes.summaries(), parameters)
 
     def assert_complete_exactly_once(self, job_ids: list[str], logs: Iterable[str] = ()) -> None:
         """Each job complete, in no other status set, with its results key and its plot key and no

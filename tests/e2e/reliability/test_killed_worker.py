@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -34,7 +35,8 @@ def test_jobs_whose_workers_died_at_any_stage_are_finished_by_another_once_the_l
     taken, running, saved = (jobs_store.save_unqueued(A_MONTH) for _ in range(3))
     for job_id in (running, saved):
         jobs_store.jobs.update(job_id, lambda job: job.start())
-    jobs_store.results.save(saved, {"left": "by a worker killed before marking its job complete"}, b"half a plot")
+    left = replace(jobs_store.expected_results(A_MONTH), total=-1)  # by a worker killed before marking its job complete
+    jobs_store.results.save(saved, left, b"half a plot")
 
     leases = [jobs_store.hand_to_dying_worker(job_id, worker_id) for job_id, worker_id in (
         (taken, "killed-after-taking"), (running, "killed-mid-job"), (saved, "killed-at-the-end"))]
