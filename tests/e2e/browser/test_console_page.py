@@ -141,6 +141,15 @@ def test_a_good_job_reaches_complete_with_its_results_and_plot(
     console.assert_everything_came_from_the_service()
 
 
+def test_every_control_of_the_console_has_a_name_and_takes_the_keyboard_focus(console: WatchedPage) -> None:
+    controls = console.page.locator("main").locator("input:visible, select:visible, button:visible")
+    assert controls.count() >= 9  # value, search by, locus group, search, 2 dates, group, submit, refresh...
+    for control in controls.all():
+        expect(control).to_have_accessible_name(re.compile(r"\w"))
+        control.focus()
+        expect(control).to_be_focused()
+
+
 def test_the_queue_and_workers_panels_show_what_the_api_offers(console: WatchedPage, loaded_api: Api) -> None:
     paths = loaded_api.get("/openapi.json").json()["paths"]
     for path, panel in (("/queue", "#queue-panel"), ("/workers", "#workers-panel")):
