@@ -9,7 +9,7 @@ import csv
 import io
 import zlib
 from itertools import compress
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import orjson
 
@@ -159,6 +159,25 @@ def _checked_gene(number: int, record: dict[str, Any]) -> Gene:
     if not isinstance(record.get("symbol"), str):
         raise InvalidGeneSource(f"record {number} ({hgnc_id}) has no symbol")
     return Gene(hgnc_id, record)
+
+
+def tsv_lines(columns: Sequence[str], records: Iterable[Mapping[str, Any]], header: bool = True) -> str:
+    """Records as lines of HGNC's TSV (the header line first, if asked): lists joined with "|",
+    absent fields empty. `parse_genes` reads them back to the same records."""
+    text = io.StringIO()
+    writer = csv.writer(text, delimiter="\t", lineterminator="\n")
+    if header:
+        writer.writerow(columns)
+    writer.writerows([_tsv_value(record.get(column)) for column in columns] for record in records)
+    return text.getvalue()
+
+
+def _tsv_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "|".join(map(str, value))
+    return str(value)
 
 
 def _integers(number: int, name: str, value: Any) -> Any:

@@ -1,62 +1,88 @@
-"""The read side of the gene set in Redis: what the views show (ids, a record, names, the export)."""
+"""The read side of the gene set in Redis: what the views show (records, ids, lookups, exports, what is loaded)."""
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator
+from datetime import datetime, timezone
+from itertools import chain
+from typing import Any, Callable, Iterator, Sequence, TypeVar
 
+import orjson
 import redis
 from redis.client import Pipeline
 
-from adapters.redis_gene_index import decode_ids, read_named
+from adapters.hgnc_format import tsv_lines
+from adapters.redis_gene_index import queue_find
 from adapters.redis_gene_keys import CURRENT_KEY, current_generation, set_key
-from adapters.redis_gene_summaries import SummariesCache
+from genes.gene import RECORD_FIELDS
+from genes.ports import FromSet, SetInfo
 
 READ_BATCH = 1_000
+Value = TypeVar("Value")
+# Queues the reads of one request on the pipeline of a generation; gives what reads their answers.
+Queue = Callable[[Pipeline, str], Callable[[list[Any]], Value]]
 
 
 class RedisGeneCatalog:
     def __init__(self, client: redis.Redis) -> None:
         self._redis = client
         self._last_generation: str | None = None  # a guess that saves each read a round trip
-        self._summaries = SummariesCache(client)
 
-    def record_json(self, hgnc_id: str) -> str | None:
-        encoded = self._read(lambda pipe, generation: pipe.hget(set_key(generation, "records"), hgnc_id))
-        return encoded.decode() if encoded is not None else None
+    def record_json(self, hgnc_id: str) -> FromSet[str | None]:
+        def queue(pipe: Pipeline, generation: str) -> Callable[[list[Any]], str | None]:
+            pipe.hget(set_key(generation, "records"), hgnc_id)
+            return lambda answers: answers[0].decode() if answers[0] is not None else None
+        return self._read(queue, None)
 
-    def ids(self, offset: int = 0, limit: int | None = None) -> list[str]:
-        if limit is not None and limit <= 0:
-            return []
+    def ids(self, offset: int = 0, limit: int | None = None) -> FromSet[list[str]]:
         end = -1 if limit is None else offset + limit - 1
-        ids = self._read(lambda pipe, generation: pipe.lrange(set_key(generation, "ids"), offset, end))
-        return [i.decode() for i in ids or ()]
 
-    def ids_named(self, name: str) -> list[str]:
-        return decode_ids(self._read(lambda pipe, generation: read_named(pipe, generation, name)))
+        def queue(pipe: Pipeline, generation: str) -> Callable[[list[Any]], list[str]]:
+            if limit is not None and limit <= 0:
+                return lambda answers: []
+            pipe.lrange(set_key(generation, "ids"), offset, end)
+            return lambda answers: [i.decode() for i in answers[0]]
+        return self._read(queue, [])
 
-    def ids_in_locus_group(self, locus_group: str) -> list[str]:
-        generation = current_generation(self._redis)
-        if generation is None:
+    def find(self, keys: Sequence[tuple[str, str]]) -> FromSet[list[list[str]]]:
+        return self._read(lambda pipe, generation: queue_find(pipe, generation, keys), [[] for _ in keys])
+
+    def records(self, set_id: str, hgnc_ids: Sequence[str]) -> list[dict[str, Any] | None]:
+        if not hgnc_ids:
             return []
-        return [s.hgnc_id for s in self._summaries.of(generation).in_load_order if s.locus_group == locus_group]
+        encoded = self._redis.hmget(set_key(set_id, "records"), list(hgnc_ids))
+        return [orjson.loads(text) if text is not None else None for text in encoded]
 
-    def export_json(self) -> Iterator[str]:
+    def export_json(self) -> FromSet[Iterator[str]]:
         generation = current_generation(self._redis)
         if generation is None:
-            return iter(())
-        return self._export(generation)
+            return FromSet(None, iter(()))
+        return FromSet(generation, (text.decode() for batch in self._export(generation) for text in batch))
 
-    def _export(self, generation: str) -> Iterator[str]:
+    def export_tsv(self) -> FromSet[Iterator[str]]:
+        info = self.info()
+        if info.set_id is None or info.value is None:
+            return FromSet(None, iter([tsv_lines(RECORD_FIELDS, [])]))
+        columns = (*RECORD_FIELDS, *(f for f in info.value.fields if f not in RECORD_FIELDS))
+        batches = self._export(info.set_id)
+        lines = (tsv_lines(columns, [orjson.loads(text) for text in batch], header=False) for batch in batches)
+        return FromSet(info.set_id, chain([tsv_lines(columns, [])], lines))
+
+    def _export(self, generation: str) -> Iterator[list[bytes]]:
+        """The stored records of a generation in load order, a batch at a time."""
         ids_key, records_key = set_key(generation, "ids"), set_key(generation, "records")
         for start in range(0, self._redis.llen(ids_key), READ_BATCH):
             ids = self._redis.lrange(ids_key, start, start + READ_BATCH - 1)
-            for encoded in self._redis.hmget(records_key, ids):
-                if encoded is not None:
-                    yield encoded.decode()
+            yield [encoded for encoded in self._redis.hmget(records_key, ids) if encoded is not None]
 
-    def _read(self, queue: Callable[[Pipeline, str], object]) -> Any:
-        """What `queue` reads from the live set, None when nothing is loaded; in one round trip.
+    def info(self) -> FromSet[SetInfo | None]:
+        def queue(pipe: Pipeline, generation: str) -> Callable[[list[Any]], SetInfo | None]:
+            pipe.hgetall(set_key(generation, "meta"))
+            return lambda answers: _set_info(answers[0])
+        return self._read(queue, None)
 
-        The generation is read together with the read queued on the generation this process saw
+    def _read(self, queue: Queue[Value], nothing: Value) -> FromSet[Value]:
+        """What `queue` reads from the live set, in one round trip; `nothing` when no set is loaded.
+
+        The generation is read together with the reads queued on the generation this process saw
         last; only after a reload does that guess miss and cost a second trip. A reload between
         the two reads is harmless: the guessed set stays readable for its grace period, as it
         would for a reader that had resolved it just before.
@@ -64,15 +90,28 @@ class RedisGeneCatalog:
         guess = self._last_generation
         pipe = self._redis.pipeline(transaction=False)
         pipe.get(CURRENT_KEY)
-        if guess is not None:
-            queue(pipe, guess)
-        current, *answer = pipe.execute()
+        read = queue(pipe, guess) if guess is not None else None
+        current, *answers = pipe.execute()
         if current is None:
-            return None
+            return FromSet(None, nothing)
         generation = current.decode()
-        if generation != guess:
+        if generation != guess or read is None:
             self._last_generation = generation
             pipe = self._redis.pipeline(transaction=False)
-            queue(pipe, generation)
-            answer = pipe.execute()
-        return answer[0]
+            read = queue(pipe, generation)
+            answers = pipe.execute()
+        return FromSet(generation, read(answers))
+
+
+def _set_info(meta: dict[bytes, bytes]) -> SetInfo | None:
+    if not meta:
+        return None
+    fields = meta.get(b"fields")
+    return SetInfo(
+        count=int(meta[b"count"]),
+        loaded_at=datetime.fromtimestamp(float(meta[b"loaded_at"]), timezone.utc),
+        source=meta[b"source"].decode(),
+        last_modified=meta.get(b"last_modified", b"").decode() or None,
+        fields=tuple(orjson.loads(fields)) if fields else (),
+    )
+

@@ -1,14 +1,15 @@
-"""The names index of a set in Redis: one hash from each name (lower case) to its ids, comma-joined, best first."""
+"""The indexes of a set in Redis: names (lower case) and each lookup field (canonical terms) to ids, comma-joined."""
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 from redis.client import Pipeline
 
-from adapters.redis_gene_keys import set_key
+from adapters.redis_gene_keys import lookup_key, set_key
 from genes.name_index import NameIndex
 
 NAMES_PART = "names"
+Answers = Callable[[list[Any]], list[list[str]]]
 
 
 def name_entries(index: NameIndex, names: Iterable[str]) -> dict[str, str]:
@@ -21,9 +22,49 @@ def write_names(pipe: Pipeline, generation: str, entries: dict[str, str]) -> Non
         pipe.hset(set_key(generation, NAMES_PART), mapping=entries)
 
 
-def read_named(pipe: Pipeline, generation: str, name: str) -> None:
-    """Queue the read of the ids `name` finds; `decode_ids` reads the answer."""
-    pipe.hget(set_key(generation, NAMES_PART), name.lower())
+def write_lookups(pipe: Pipeline, generation: str, entries: dict[str, Any]) -> None:
+    """Per field, entries as a mapping or flat (term, ids, term, ids, ...)."""
+    for field, fields_entries in entries.items():
+        if not fields_entries:
+            continue
+        if isinstance(fields_entries, dict):
+            pipe.hset(lookup_key(generation, field), mapping=fields_entries)
+        else:
+            pipe.hset(lookup_key(generation, field), items=fields_entries)
+
+
+def queue_find(pipe: Pipeline, generation: str, keys: Sequence[tuple[str, str]]) -> Answers:
+    """Queue the reads of every (field, term) of `keys`, one command per field; the reader of their answers.
+
+    A term of "hgnc_id" finds itself if the set holds its record.
+    """
+    by_field: dict[str, list[int]] = {}
+    for index, (field, _) in enumerate(keys):
+        by_field.setdefault(field, []).append(index)
+    layout: list[tuple[str, list[int]]] = []
+    for field, indexes in by_field.items():
+        terms = [keys[index][1] for index in indexes]
+        if field == "hgnc_id":
+            for term in terms:
+                pipe.hexists(set_key(generation, "records"), term)
+        else:
+            hash_key = set_key(generation, NAMES_PART) if field == "symbol" else lookup_key(generation, field)
+            pipe.hmget(hash_key, terms)
+        layout.append((field, indexes))
+
+    def read(answers: list[Any]) -> list[list[str]]:
+        found: list[list[str]] = [[] for _ in keys]
+        replies = iter(answers)
+        for field, indexes in layout:
+            if field == "hgnc_id":
+                for index in indexes:
+                    found[index] = [keys[index][1]] if next(replies) else []
+            else:
+                for index, entry in zip(indexes, next(replies)):
+                    found[index] = decode_ids(entry)
+        return found
+
+    return read
 
 
 def decode_ids(entry: bytes | None) -> list[str]:

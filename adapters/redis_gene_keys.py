@@ -12,14 +12,21 @@ import time
 
 import redis
 
+from genes.lookup import LOOKUP_FIELDS
+
 CURRENT_KEY = "genes:current"
 RETIRED_SET_GRACE_SECONDS = 600
-SET_PARTS = ("records", "ids", "names", "summaries", "meta")
+SET_PARTS = ("records", "ids", "names", "summaries", "meta", *(f"lookup:{field}" for field in LOOKUP_FIELDS))
 
 
 def set_key(generation: str, part: str) -> str:
     """The key of one part of a generation: records (hash), ids (list), names (hash), ..."""
     return f"genes:{generation}:{part}"
+
+
+def lookup_key(generation: str, field: str) -> str:
+    """The hash of one lookup field: each of its terms (canonical) to its ids, comma-joined."""
+    return set_key(generation, f"lookup:{field}")
 
 
 def set_keys(generation: str) -> list[str]:

@@ -11,11 +11,12 @@ import orjson
 import redis
 from redis.client import Pipeline
 
-from adapters.redis_gene_index import name_entries, write_names
+from adapters.redis_gene_index import name_entries, write_lookups, write_names
 from adapters.redis_gene_keys import set_key
 from adapters.redis_gene_summaries import encode_summary_rows, summary_row
 from genes.errors import InvalidGeneSource, StoreUnavailable
 from genes.gene import Gene
+from genes.lookup import LookupIndex
 from genes.name_index import NameIndex
 
 WRITE_BATCH = 2_000
@@ -33,20 +34,26 @@ def encode_record(record: Mapping[str, Any]) -> bytes:
 class EncodedGeneSet:
     """Everything a load stores besides the records' order, built gene by gene: CPU work only, no Redis.
 
-    The names index comes in two parts so that most of it is written while the source is still
-    being read: `fresh_names` hands over each name when it is first seen (98% of the names are
-    never seen again: their entry is final), `shared_names` the final entries of the few names
-    seen more than once, which overwrite the fresh ones. Kept apart from the writing so that a
-    benchmark can time exactly this work against a whole load.
+    The indexes come in two parts so that most of them are written while the source is still
+    being read: `batch_indexes` hands over the entries first seen since its last call (98% of the
+    names and nearly every accession are never seen again: their entry is final), `final_indexes`
+    the final entries of the rest (names and accessions seen more than once, and the fields with
+    few values: locations, locus types and groups), which overwrite the first ones. Kept apart
+    from the writing so that a benchmark can time exactly this work against a whole load.
     """
 
     def __init__(self) -> None:
         self._seen: set[str] = set()
         self._names = NameIndex()
-        self._fresh_names: dict[str, str] = {}  # first seen since the last `fresh_names()`
+        self._lookups = LookupIndex()
+        self._fresh_names: dict[str, str] = {}  # first seen since the last `batch_indexes()`
+        self._batch_ids: list[str] = []
+        self._batch_rows: list[tuple[Any, ...]] = []
         # Tuples of text, which the garbage collector soon stops tracking: keeping 43,882
         # GeneSummary objects instead cost each load ~50-100 ms more in collections.
         self._summary_rows: list[tuple[str | None, ...]] = []
+        self._fields: set[str] = set()
+        self._last_modified = ""
 
     @property
     def count(self) -> int:
@@ -60,20 +67,35 @@ class EncodedGeneSet:
         self._seen.add(hgnc_id)
         for name in self._names.add(gene):
             self._fresh_names[name] = hgnc_id
+        record = gene.record
+        self._batch_ids.append(hgnc_id)
+        self._batch_rows.append(LookupIndex.row_of(gene))
+        self._fields.update(record)
+        modified = record.get("date_modified")
+        if isinstance(modified, str) and modified > self._last_modified:
+            self._last_modified = modified
         self._summary_rows.append(summary_row(gene.summary()))
         return encode_record(gene.record)
 
-    def fresh_names(self) -> dict[str, str]:
-        """The names first seen since the last call, each with the one id found so far."""
+    def batch_indexes(self) -> tuple[dict[str, str], dict[str, list[str]]]:
+        """The names first seen since the last call, each with the one id found so far; the
+        lookup entries of the genes added since, per field, flat (term, id, term, id, ...)."""
+        ids, rows = self._batch_ids, self._batch_rows
+        self._batch_ids, self._batch_rows = [], []
         fresh, self._fresh_names = self._fresh_names, {}
-        return fresh
+        return fresh, self._lookups.add_rows(ids, rows)
 
-    def shared_names(self) -> dict[str, str]:
-        """The final entries of the names seen more than once."""
-        return name_entries(self._names, self._names.shared_names())
+    def final_indexes(self) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+        """The final entries of the names and lookup terms seen more than once."""
+        return name_entries(self._names, self._names.shared_names()), self._lookups.final_entries()
 
     def summaries(self) -> bytes:
         return encode_summary_rows(self._summary_rows)
+
+    def meta(self, source: str) -> dict[str, str | int | float]:
+        """What `GET /info` tells of the set: call it after the last `batch_indexes`."""
+        return {"count": self.count, "source": source, "loaded_at": time.time(),
+                "last_modified": self._last_modified, "fields": orjson.dumps(sorted(self._fields)).decode()}
 
 
 def write_generation(client: redis.Redis, generation: str, genes: Iterable[Gene], source: str) -> int:
@@ -84,10 +106,10 @@ def write_generation(client: redis.Redis, generation: str, genes: Iterable[Gene]
         for gene in genes:
             batch[gene.hgnc_id] = encoded.add(gene)
             if len(batch) >= WRITE_BATCH:
-                writer.submit(_batch_writes(generation, batch, encoded.fresh_names()))
+                writer.submit(_batch_writes(generation, batch, *encoded.batch_indexes()))
                 batch = {}
         if batch:
-            writer.submit(_batch_writes(generation, batch, encoded.fresh_names()))
+            writer.submit(_batch_writes(generation, batch, *encoded.batch_indexes()))
         if encoded.count:
             writer.submit(_final_writes(generation, encoded, source))
         writer.drain()
@@ -131,20 +153,23 @@ class _BackgroundWriter:
         pipe.execute()
 
 
-def _batch_writes(generation: str, batch: dict[str, bytes], names: dict[str, str]) -> Callable[[Pipeline], object]:
+def _batch_writes(generation: str, batch: dict[str, bytes], names: dict[str, str],
+                  lookups: dict[str, list[str]]) -> Callable[[Pipeline], object]:
     def fill(pipe: Pipeline) -> None:
         pipe.hset(set_key(generation, "records"), mapping=batch)
         pipe.rpush(set_key(generation, "ids"), *batch)
         write_names(pipe, generation, names)
+        write_lookups(pipe, generation, lookups)
     return fill
 
 
 def _final_writes(generation: str, encoded: EncodedGeneSet, source: str) -> Callable[[Pipeline], object]:
-    """The names seen more than once (overwriting their first entry), the summaries, the meta."""
-    shared_names, summaries, count = encoded.shared_names(), encoded.summaries(), encoded.count
+    """The index entries seen more than once (overwriting their first entry), the summaries, the meta."""
+    (shared_names, lookups), summaries, meta = encoded.final_indexes(), encoded.summaries(), encoded.meta(source)
 
     def fill(pipe: Pipeline) -> None:
         write_names(pipe, generation, shared_names)
+        write_lookups(pipe, generation, lookups)
         pipe.set(set_key(generation, "summaries"), summaries)
-        pipe.hset(set_key(generation, "meta"), mapping={"count": count, "source": source, "loaded_at": time.time()})
+        pipe.hset(set_key(generation, "meta"), mapping=meta)
     return fill

@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import requests
 
@@ -21,23 +22,27 @@ from bench.harness import OUT, cpu_seconds, gunicorn_api, median, redis_server
 TARGET_RATIO = 0.70
 TRIVIAL_ROUTE = "/help"  # the route list: small JSON built in the app, no Redis (/health pings Redis)
 
-# Each wrk thread reads the ids once and seeds its own random sequence, then asks for a random
-# id on every request.
-RANDOM_GENE_SCRIPT = """
+# Each wrk thread reads the values once and seeds its own random sequence, then asks for a random
+# one on every request: `random_request_script(path of the values, the path before each value)`.
+RANDOM_REQUEST_SCRIPT = """
 local threads = 0
 function setup(thread)
   threads = threads + 1
   thread:set("seed", threads)
 end
 function init(args)
-  ids = {}
-  for line in io.lines("%s") do ids[#ids + 1] = line end
+  values = {}
+  for line in io.lines("%s") do values[#values + 1] = line end
   math.randomseed(os.time() * 1000 + seed)
 end
 function request()
-  return wrk.format("GET", "/genes/" .. ids[math.random(#ids)])
+  return wrk.format("GET", "%s" .. values[math.random(#values)])
 end
 """
+
+
+def random_request_script(values: Path, path: str) -> str:
+    return RANDOM_REQUEST_SCRIPT % (values, path)
 
 
 def wrk(url: str, seconds: int, connections: int, threads: int, script: str | None = None,
@@ -85,7 +90,7 @@ def main() -> None:
         OUT.mkdir(exist_ok=True)
         (OUT / "gene_ids.txt").write_text("\n".join(ids) + "\n")
         script = OUT / "random_gene.lua"
-        script.write_text(RANDOM_GENE_SCRIPT % (OUT / "gene_ids.txt"))
+        script.write_text(random_request_script(OUT / "gene_ids.txt", "/genes/"))
         sample = requests.get(f"{api.url}/genes/{ids[0]}", timeout=10)
         assert sample.ok and sample.json()["hgnc_id"] == ids[0], sample.text[:200]
 

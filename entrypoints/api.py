@@ -15,6 +15,7 @@ from entrypoints import admin_token, gene_views, job_views, monitoring_views, pa
 from entrypoints.api_metrics import instrument
 from entrypoints.configuration import REDIS_ACCESS_DENIED, access_denied_reason, check_configuration
 from entrypoints.containers import Container
+from entrypoints.http_caching import register_compression
 from entrypoints.log_config import configure_logging, job_context
 from entrypoints.openapi import register_openapi, serves_files
 from entrypoints.problems import problem, register_problem_handlers
@@ -41,6 +42,7 @@ def create_app(container: Container | None = None) -> Flask:
     register_problem_handlers(app)
     instrument(app)
     _log_lines_name_their_job(app)
+    register_compression(app)
     register_openapi(app)  # last: it documents every route registered above
     app.after_request(_no_sniffing)
     return app

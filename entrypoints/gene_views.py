@@ -5,21 +5,42 @@ from typing import Callable, Iterator
 
 from dependency_injector.wiring import Provide, inject
 from flask import Blueprint, Response, jsonify, request
+from werkzeug.routing import PathConverter
 
 from entrypoints.admin_token import admin_only
 from entrypoints.containers import Container
-from entrypoints.request_body import read_body
-from entrypoints.schemas import GeneQuerySchema, LoadSummarySchema
-from genes.gene_lookup import GeneLookup, GeneQuery
+from entrypoints.http_caching import conditional
+from entrypoints.openapi import API_VERSION
+from entrypoints.request_body import json_object_body, read_body
+from entrypoints.schemas import (
+    GeneBatchQuerySchema, GeneFieldsSchema, GeneQuerySchema, InfoSchema, LoadSummarySchema,
+)
+from genes.gene_lookup import GeneLookup
 from genes.gene_service import GeneService
+from genes.lookup import SEARCHABLE_FIELDS
 from genes.ports import GeneSource
 
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024  # the JSON release is ~35 MB
 EXPORT_CHUNK_BYTES = 64 * 1024
+MAX_QUERY_BYTES = 1024 * 1024  # 1,000 terms of up to 256 characters, with room for scopes and fields
+JSON, NDJSON, TSV = "application/json", "application/x-ndjson", "text/tab-separated-values"
 
 blueprint = Blueprint("genes", __name__)
+
+
+class GeneIdConverter(PathConverter):
+    """Any text after /genes/ but `query` (POST /genes/query's own): a malformed id reaches the view
+    and is answered 400, not 404 by the router, and GET /genes/query is a 405."""
+
+    regex = r"(?!query$)[^/].*?"
+
+
+blueprint.record_once(lambda state: state.app.url_map.converters.setdefault("gene_id", GeneIdConverter))
 _gene_query = GeneQuerySchema()
+_gene_fields = GeneFieldsSchema()
+_batch_query = GeneBatchQuerySchema()
 _load_summary = LoadSummarySchema()
+_info = InfoSchema()
 
 
 @blueprint.post("/data")
@@ -39,8 +60,13 @@ def load_data(
 @blueprint.get("/data")
 @inject
 def export_data(lookup: GeneLookup = Provide[Container.gene_lookup]) -> Response:
-    """Every gene record, as one JSON list (streamed)."""
-    return Response(_json_list(lookup.export_json()), mimetype="application/json")
+    """Every gene record (streamed): a JSON list, or by Accept one JSON record a line (NDJSON) or HGNC's TSV."""
+    media_type = request.accept_mimetypes.best_match([JSON, NDJSON, TSV], default=JSON)
+    export = lookup.export_tsv() if media_type == TSV else lookup.export_json()
+    stream = {JSON: _json_list, NDJSON: _json_lines, TSV: iter}[media_type](export.value)
+    response = conditional(export.set_id, lambda: Response(stream, mimetype=media_type), variant=f".{media_type}")
+    response.vary.add("Accept")
+    return response
 
 
 @blueprint.delete("/data")
@@ -55,17 +81,51 @@ def delete_data(service: GeneService = Provide[Container.gene_service]) -> Respo
 @blueprint.get("/genes")
 @inject
 def list_genes(lookup: GeneLookup = Provide[Container.gene_lookup]) -> Response:
-    """The hgnc_id of every gene; ?symbol= finds by symbol, previous symbol or alias; ?locus_group=, ?limit=, ?offset=."""
-    query = GeneQuery(**_gene_query.load(request.args))
-    return jsonify(lookup.find_ids(query))
+    """The hgnc_id of every gene, or of those matching every lookup given (?symbol=, ?entrez_id=, ...); ?fields=, ?limit=, ?offset=."""
+    query, fields = _gene_query.load(request.args)
+    if fields is None:
+        ids = lookup.find_ids(query)
+        return conditional(ids.set_id, lambda: jsonify(ids.value))
+    records = lookup.find_records(query, fields)
+    return conditional(records.set_id, lambda: jsonify(records.value))
 
 
-@blueprint.get("/genes/<path:hgnc_id>")
+@blueprint.post("/genes/query")
+@inject
+def query_genes(lookup: GeneLookup = Provide[Container.gene_lookup]) -> Response:
+    """Many terms at once: {"q": [...], "scopes": [...], "fields": [...]}; one answer per gene found per term."""
+    body = _batch_query.load(json_object_body("the terms to find", MAX_QUERY_BYTES))
+    return jsonify(lookup.match(body["q"], body["scopes"], body.get("fields")).value)
+
+
+@blueprint.get("/genes/<gene_id:hgnc_id>")
 @inject
 def get_gene(hgnc_id: str, lookup: GeneLookup = Provide[Container.gene_lookup]) -> Response:
-    """The whole record of one gene, e.g. /genes/HGNC:5."""
+    """The whole record of one gene, e.g. /genes/HGNC:5; ?fields= picks fields."""
+    fields = _gene_fields.load(request.args).get("fields") if request.args else None
+    if fields is not None:
+        chosen = lookup.get_fields(hgnc_id, fields)
+        return conditional(chosen.set_id, lambda: jsonify(chosen.value))
     # The record as stored: decoding and re-encoding it cost ~20 µs of CPU a request.
-    return Response(lookup.get_json(hgnc_id) + "\n", mimetype="application/json")
+    record = lookup.get_json(hgnc_id)
+    return conditional(record.set_id, lambda: Response(record.value + "\n", mimetype=JSON))
+
+
+@blueprint.get("/info")
+@inject
+def info(lookup: GeneLookup = Provide[Container.gene_lookup]) -> Response:
+    """What is loaded (count, when, from where, newest date_modified), what can be looked up, and the version."""
+    loaded = lookup.info()
+    set_info = loaded.value
+    answer = {
+        "count": set_info.count if set_info else 0,
+        "loaded_at": set_info.loaded_at if set_info else None,
+        "source": set_info.source if set_info else None,
+        "last_modified": set_info.last_modified if set_info else None,
+        "searchable_fields": list(SEARCHABLE_FIELDS),
+        "version": API_VERSION,
+    }
+    return conditional(loaded.set_id, lambda: jsonify(_info.dump(answer)))
 
 
 def _json_list(records: Iterator[str]) -> Iterator[str]:
@@ -80,3 +140,17 @@ def _json_list(records: Iterator[str]) -> Iterator[str]:
             chunk, size = [], 0
     chunk.append("]")
     yield "".join(chunk)
+
+
+def _json_lines(records: Iterator[str]) -> Iterator[str]:
+    """One record a line, in chunks of about EXPORT_CHUNK_BYTES."""
+    chunk: list[str] = []
+    size = 0
+    for record in records:
+        chunk += (record, "\n")
+        size += len(record) + 1
+        if size >= EXPORT_CHUNK_BYTES:
+            yield "".join(chunk)
+            chunk, size = [], 0
+    if chunk:
+        yield "".join(chunk)

@@ -1,15 +1,13 @@
 """HTTP routes over jobs and their results: translate requests into JobService calls."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from dependency_injector.wiring import Provide, inject
 from flask import Blueprint, Response, jsonify, request, url_for
-from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from entrypoints.containers import Container
-from entrypoints.request_body import read_body
+from entrypoints.request_body import json_object_body
 from entrypoints.schemas import (
     IDEMPOTENCY_KEY_HEADER, JobListQuerySchema, JobParametersSchema, JobSchema, ResultsSchema, idempotency_key,
 )
@@ -28,7 +26,7 @@ _results = ResultsSchema()
 def submit_job(service: JobService = Provide[Container.job_service]) -> tuple[Response, int, dict[str, str]]:
     """Submit an analysis: {"start_date": "YYYY-MM-DD", "end_date": "YYYY-MM-DD", "locus_group": optional}."""
     key = idempotency_key(request.headers.get(IDEMPOTENCY_KEY_HEADER))
-    parameters = _job_parameters.load(_json_object_body())
+    parameters = _job_parameters.load(json_object_body("the job parameters"))
     job = service.submit(parameters, key)
     return jsonify(job_json(job)), 202, {"Location": url_for("jobs.get_job", job_id=job.id)}
 
@@ -72,18 +70,3 @@ def get_plot(job_id: str, service: JobService = Provide[Container.job_service]) 
 def job_json(job: Job) -> dict[str, Any]:
     """The job as the API answers it: JobSchema, which the OpenAPI document also publishes."""
     return _job.dump(job)
-
-
-def _json_object_body() -> dict[str, Any]:
-    if not request.is_json:
-        raise UnsupportedMediaType("send the job parameters as a JSON object with Content-Type: application/json")
-    body = read_body()  # the app's MAX_CONTENT_LENGTH
-    if not body:
-        raise BadRequest("the body is empty: send the job parameters as a JSON object")
-    try:
-        document = json.loads(body)
-    except ValueError as error:  # UnicodeDecodeError included
-        raise BadRequest(f"the body is not valid JSON: {error}") from None
-    if not isinstance(document, dict):
-        raise BadRequest(f"the body must be a JSON object of job parameters, not {type(document).__name__}")
-    return document

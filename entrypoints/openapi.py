@@ -31,7 +31,9 @@ COMPONENTS = {
     "LoadSummary": schemas.LoadSummarySchema,
     "Deleted": schemas.DeletedSchema,
     "Health": schemas.HealthSchema,
-
+    "GeneBatchQuery": schemas.GeneBatchQuerySchema,
+    "GeneMatch": schemas.GeneMatchSchema,
+    "Info": schemas.InfoSchema,
     "Route": schemas.RouteSchema,
     "Problem": schemas.ProblemSchema,
 }
@@ -68,6 +70,19 @@ _NOT_READY = _problem("the job is not complete (its `job_status` says where it i
 _UNAUTHORIZED = _problem(
     "no admin token, or a wrong one: the `WWW-Authenticate` header says which (RFC 6750)",
     headers={"WWW-Authenticate": {"schema": {"type": "string"}, "example": 'Bearer realm="hgnc", error="invalid_token"'}})
+# The answers that name the loaded set with an ETag: 304 to a client that holds it.
+_IF_NONE_MATCH = {"in": "header", "name": "If-None-Match", "required": False, "schema": {"type": "string"},
+                  "description": "the ETag of an earlier answer: 304 if the loaded set is still the same"}
+_ETAG = {"ETag": {"description": "names the loaded set (weak); changes with every load",
+                  "schema": {"type": "string"}}}
+_NOT_MODIFIED = {"description": "the answer held under If-None-Match is still current", "headers": _ETAG}
+_CHOSEN = {"type": "object", "required": ["hgnc_id"], "properties": {"hgnc_id": _HGNC_ID}}
+_CHOSEN_FIELDS = {"type": "array", "items": _CHOSEN}
+_EXPORT_FORMATS = {
+    JSON: {"schema": {"type": "array", "items": "GeneRecord"}},
+    "application/x-ndjson": {"schema": {"type": "string"}},
+    "text/tab-separated-values": {"schema": {"type": "string"}},
+}
 # Where the id of a submitted job leads (stateful fuzzing follows these).
 _JOB_LINKS = {
     name: {"operationId": operation_id, "parameters": {"job_id": "$response.body#/id"}}
@@ -95,8 +110,14 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("genes.export_data", "get"): {
         "tags": ["genes"],
-        "responses": {"200": _json("every record; `[]` when nothing is loaded",
-                                   {"type": "array", "items": "GeneRecord"}), "503": _STORE_DOWN},
+        "description": "JSON by default; `Accept: application/x-ndjson` gives one record a line, "
+                       "`Accept: text/tab-separated-values` HGNC's TSV (its columns in their order, lists "
+                       "joined with `|`), which `POST /data` loads back to the same records. gzip-encoded "
+                       "for a client that accepts it, streamed either way.",
+        "parameters": [_IF_NONE_MATCH],
+        "responses": {"200": {"description": "every record; none when nothing is loaded",
+                              "content": _EXPORT_FORMATS, "headers": _ETAG},
+                      "304": _NOT_MODIFIED, "503": _STORE_DOWN},
     },
     ("genes.delete_data", "delete"): {
         "tags": ["genes"],
@@ -104,17 +125,41 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("genes.list_genes", "get"): {
         "tags": ["genes"],
-        "parameters": [{"in": "query", "schema": schemas.GeneQuerySchema}],
-        "responses": {"200": _json("matching hgnc_ids, in load order", _HGNC_IDS),
-                      "400": _BAD_INPUT, "503": _STORE_DOWN},
+        "description": "Every lookup given must hold. Matching is exact and in any case. Without `fields`, "
+                       "the ids; with it, one object per gene: `hgnc_id` and those fields.",
+        "parameters": [{"in": "query", "schema": schemas.GeneQuerySchema}, _IF_NONE_MATCH],
+        "responses": {"200": _json("the matching genes: by `symbol`'s rank when it is given, else in load order",
+                                   {"anyOf": [_HGNC_IDS, _CHOSEN_FIELDS]}, headers=_ETAG),
+                      "304": _NOT_MODIFIED, "400": _BAD_INPUT, "503": _STORE_DOWN},
+    },
+    ("genes.query_genes", "post"): {
+        "tags": ["genes"],
+        "description": "Each term is matched against each scope (default `hgnc_id` and `symbol`, "
+                       "ranked as `GET /genes?symbol=` ranks). The answer lists, in the order of `q`, one "
+                       "object per gene found per term (its record, or `hgnc_id` and `fields`), and "
+                       "`{\"query\": term, \"notfound\": true}` for a term that found none.",
+        "requestBody": {"required": True, "content": {JSON: {"schema": "GeneBatchQuery"}}},
+        "responses": {"200": _json("the matches", {"type": "array", "items": "GeneMatch"}),
+                      "400": _BAD_INPUT, "413": _TOO_LARGE,
+                      "415": _problem("the body is not sent as application/json"), "503": _STORE_DOWN},
     },
     ("genes.get_gene", "get"): {
         "tags": ["genes"],
         # Any text reaches the view (no routing-level 404): one that does not match is answered 400.
-        "parameters": [_path_parameter("hgnc_id", "e.g. `HGNC:5`", pattern=_HGNC_ID["pattern"])],
-        "responses": {"200": _json("the record", "GeneRecord"),
-                      "400": _problem("not an hgnc_id: it does not match the pattern"),
+        "parameters": [_path_parameter("hgnc_id", "e.g. `HGNC:5`", pattern=_HGNC_ID["pattern"]),
+                       {"in": "query", "schema": schemas.GeneFieldsSchema}, _IF_NONE_MATCH],
+        "responses": {"200": _json("the record; with `fields`, its `hgnc_id` and those fields it has",
+                                   {"anyOf": [{"$ref": "#/components/schemas/GeneRecord"}, _CHOSEN]},
+                                   headers=_ETAG),
+                      "304": _NOT_MODIFIED,
+                      "400": _problem("not an hgnc_id, or an unknown field name"),
                       "404": _problem("no gene with this id"),
+                      "503": _STORE_DOWN},
+    },
+    ("genes.info", "get"): {
+        "tags": ["genes"],
+        "parameters": [_IF_NONE_MATCH],
+        "responses": {"200": _json("what is loaded", "Info", headers=_ETAG), "304": _NOT_MODIFIED,
                       "503": _STORE_DOWN},
     },
     ("jobs.submit_job", "post"): {

@@ -1,8 +1,11 @@
 """A request body read whole within a size limit: over it, 413, whether its length is declared or it comes chunked."""
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from flask import current_app, request
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
 
 
 def read_body(limit: int | None = None) -> bytes:
@@ -17,3 +20,19 @@ def read_body(limit: int | None = None) -> bytes:
     if len(body) > limit:
         raise RequestEntityTooLarge(f"the body is larger than {limit} bytes")
     return body
+
+
+def json_object_body(what: str, limit: int | None = None) -> dict[str, Any]:
+    """The body as a JSON object (415 if not sent as JSON, 400 if not an object); `what` it holds, for the messages."""
+    if not request.is_json:
+        raise UnsupportedMediaType(f"send {what} as a JSON object with Content-Type: application/json")
+    body = read_body(limit)
+    if not body:
+        raise BadRequest(f"the body is empty: send {what} as a JSON object")
+    try:
+        document = json.loads(body)
+    except ValueError as error:  # UnicodeDecodeError included
+        raise BadRequest(f"the body is not valid JSON: {error}") from None
+    if not isinstance(document, dict):
+        raise BadRequest(f"the body must be a JSON object of {what}, not {type(document).__name__}")
+    return document

@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import re
 
+from typing import Any
+
 from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from genes.gene import LOCUS_GROUPS
+from genes.gene import LOCUS_GROUPS, RECORD_FIELDS
+from genes.gene_lookup import DEFAULT_SCOPES, GeneQuery
+from genes.lookup import LIST_LOOKUPS, LOOKUP_FIELDS, SCOPES, SEARCHABLE_FIELDS, VERSIONED_FIELDS
 from genes.job import JobParameters, JobStatus
 
 MAX_PAGE = 50_000
@@ -13,19 +17,111 @@ MAX_JOB_PAGE = 10_000
 MAX_OFFSET = 1_000_000_000  # beyond any gene set; keeps offset + limit inside Redis's 64-bit range
 
 
-class GeneQuerySchema(Schema):
-    """The query string of `GET /genes`."""
+# An example of each lookup parameter from the HGNC set: BRCA1's, or A1BG's and A1BG-AS1's where BRCA1 has none.
+LOOKUP_EXAMPLES = {
+    "entrez_id": "672", "ensembl_gene_id": "ENSG00000012048", "uniprot_ids": "P38398",
+    "refseq_accession": "NM_007294", "ccds_id": "CCDS12976", "vega_id": "OTTHUMG00000157426",
+    "ucsc_id": "uc002ict.4", "ena": "U14680", "omim_id": "113705", "mgd_id": "MGI:104537",
+    "rgd_id": "RGD:2218", "mane_select": "NM_007294", "rna_central_id": "URS00007E4F6E",
+    "prev_symbol": "A1BGAS", "alias_symbol": "BRCC1", "locus_type": "gene with protein product",
+    "location": "17q21",
+}
+LOOKUP_DESCRIPTIONS = {
+    "location": "a cytoband: finds it and every band inside it (17q21 finds 17q21.31, not 17q22); any case",
+    "locus_type": "exact, any case",
+}
+MAX_TERM_LENGTH = 256
+MAX_BATCH_TERMS = 1_000
+
+
+class FieldNames(fields.String):
+    """`fields=`: comma-separated names of record fields, each known."""
+
+    def _deserialize(self, value, attr, data, **kwargs):  # type: ignore[no-untyped-def]
+        names = [name.strip() for name in super()._deserialize(value, attr, data, **kwargs).split(",")]
+        return _known_fields(names)
+
+
+def _known_fields(names: list[str]) -> tuple[str, ...]:
+    unknown = [name for name in names if name not in RECORD_FIELDS]
+    if unknown:
+        raise ValidationError(f"unknown field name{'s' if len(unknown) > 1 else ''}: {', '.join(map(repr, unknown))}; "
+                              f"known: {', '.join(RECORD_FIELDS)}")
+    return tuple(dict.fromkeys(names))
+
+
+_FIELD_NAME = "|".join(re.escape(name) for name in RECORD_FIELDS)
+_FIELDS_DESCRIPTION = "comma-separated record fields to answer, beside hgnc_id (e.g. symbol,name,entrez_id)"
+
+
+class GeneFieldsSchema(Schema):
+    """The query string of `GET /genes/<hgnc_id>`."""
 
     class Meta:
         unknown = RAISE
 
+    fields = FieldNames(validate=validate.Length(min=1, max=2048), metadata={
+        "description": _FIELDS_DESCRIPTION, "example": "symbol,name",
+        "pattern": f"^({_FIELD_NAME})(,({_FIELD_NAME}))*$"})
+
+
+def _lookup_description(name: str) -> str:
+    if name in LOOKUP_DESCRIPTIONS:
+        return LOOKUP_DESCRIPTIONS[name]
+    description = "exact, any case"
+    if name in LIST_LOOKUPS:
+        description += "; a list field matches when one of its values does"
+    if name in VERSIONED_FIELDS:
+        description += "; an accession matches with or without its version"
+    return description
+
+
+# One query parameter per lookup field (locus_group, checked against its few values, is below).
+_LookupParameters = Schema.from_dict({
+    name: fields.String(validate=validate.Length(min=1, max=MAX_TERM_LENGTH),
+                        metadata={"description": _lookup_description(name), "example": LOOKUP_EXAMPLES[name]})
+    for name in LOOKUP_FIELDS if name != "locus_group"
+}, name="LookupParameters")
+
+
+class GeneQuerySchema(GeneFieldsSchema, _LookupParameters):  # type: ignore[valid-type,misc]
+    """The query string of `GET /genes`: every lookup given must hold (AND), then the page."""
+
     symbol = fields.String(
         validate=validate.Length(min=1, max=64),
-        metadata={"description": "approved, previous or alias symbol, any case"},
+        metadata={"description": "approved, previous or alias symbol, any case; ranked: approved first",
+                  "example": "BRCA1"},
     )
     locus_group = fields.String(validate=validate.OneOf(LOCUS_GROUPS))
     limit = fields.Integer(validate=validate.Range(min=1, max=MAX_PAGE), strict=False)
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET), strict=False)
+
+    @post_load
+    def to_query(self, data: dict[str, Any], **kwargs: Any) -> tuple[GeneQuery, tuple[str, ...] | None]:
+        chosen = data.pop("fields", None)
+        offset, limit = data.pop("offset"), data.pop("limit", None)
+        return GeneQuery(criteria=data, offset=offset, limit=limit), chosen
+
+
+class GeneBatchQuerySchema(Schema):
+    """The body of `POST /genes/query`."""
+
+    class Meta:
+        unknown = RAISE
+
+    q = fields.List(fields.String(validate=validate.Length(max=MAX_TERM_LENGTH)), required=True,
+                    validate=validate.Length(min=1, max=MAX_BATCH_TERMS,
+                                             error=f"give from 1 to {MAX_BATCH_TERMS} terms"),
+                    metadata={"description": f"the terms, at most {MAX_BATCH_TERMS}",
+                              "example": ["BRCA1", "672", "P38398", "nosuch"]})
+    scopes = fields.List(fields.String(validate=validate.OneOf(SCOPES)), validate=validate.Length(min=1),
+                         load_default=list(DEFAULT_SCOPES),
+                         metadata={"description": "what each term is matched against; symbol: approved, "
+                                                  "previous or alias symbol",
+                                   "example": ["symbol", "entrez_id", "uniprot_ids"]})
+    fields = fields.List(fields.String(validate=validate.OneOf(RECORD_FIELDS)), validate=validate.Length(min=1),
+                         metadata={"description": "the record fields to answer beside hgnc_id; absent: the "
+                                                  "whole record", "example": ["symbol", "name"]})
 
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -172,6 +268,31 @@ class RouteSchema(Schema):
     method = fields.String(required=True)
     route = fields.String(required=True)
     description = fields.String(required=True)
+
+
+class GeneMatchSchema(Schema):
+    """One answer of `POST /genes/query`: a gene a term found (its record, or hgnc_id and the fields
+    asked), or the term alone with `notfound`."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    query = fields.String(required=True, metadata={"example": "BRCA1"})
+    hgnc_id = fields.String(metadata={"example": "HGNC:1100"})
+    notfound = fields.Boolean(validate=validate.Equal(True), metadata={"description": "present when nothing matched"})
+
+
+class InfoSchema(Schema):
+    """`GET /info`: what is loaded, and what can be looked up."""
+
+    count = fields.Integer(required=True, metadata={"description": "genes loaded; 0 when none"})
+    loaded_at = fields.DateTime(required=True, allow_none=True)
+    source = fields.String(required=True, allow_none=True, metadata={"description": "where the set was loaded from"})
+    last_modified = fields.String(required=True, allow_none=True,
+                                  metadata={"description": "the newest date_modified in the set, YYYY-MM-DD"})
+    searchable_fields = fields.List(fields.String(validate=validate.OneOf(SEARCHABLE_FIELDS)), required=True,
+                                    metadata={"description": "the lookup parameters of GET /genes"})
+    version = fields.String(required=True, metadata={"description": "this service's version"})
 
 
 class ProblemSchema(Schema):

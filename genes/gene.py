@@ -3,9 +3,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 HGNC_ID_PATTERN = re.compile(r"HGNC:[1-9][0-9]{0,8}")
+# The fields of a record, in the order of HGNC's own TSV download (the columns of `GET /data` as TSV).
+RECORD_FIELDS = (
+    "hgnc_id", "symbol", "name", "locus_group", "locus_type", "status", "location", "location_sortable",
+    "alias_symbol", "alias_name", "prev_symbol", "prev_name", "gene_group", "gene_group_id",
+    "date_approved_reserved", "date_symbol_changed", "date_name_changed", "date_modified", "entrez_id",
+    "ensembl_gene_id", "vega_id", "ucsc_id", "ena", "refseq_accession", "ccds_id", "uniprot_ids", "pubmed_id",
+    "mgd_id", "rgd_id", "lsdb", "cosmic", "omim_id", "mirbase", "homeodb", "snornabase", "bioparadigms_slc",
+    "orphanet", "pseudogene.org", "horde_id", "merops", "imgt", "iuphar", "kznf_gene_catalog", "mamit-trnadb",
+    "cd", "lncrnadb", "enzyme_id", "intermediate_filament_db", "rna_central_id", "lncipedia", "gtrnadb", "agr",
+    "mane_select", "gencc",
+)
 LOCUS_GROUPS = ("protein-coding gene", "non-coding RNA", "pseudogene", "other")
 UNKNOWN_CHROMOSOME = "unknown"
 
@@ -15,6 +26,13 @@ _CHROMOSOME_PATTERN = re.compile(r"(?:[1-9]|1[0-9]|2[0-2]|X|Y)(?=[pq]|cen|\s|,|$
 
 def is_hgnc_id(text: str) -> bool:
     return HGNC_ID_PATTERN.fullmatch(text) is not None
+
+
+def chosen_fields(record: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any]:
+    """The record's `hgnc_id` and those of `fields` it holds (an empty field is absent), in the order asked."""
+    chosen = {"hgnc_id": record["hgnc_id"]}
+    chosen.update((field, record[field]) for field in fields if field in record)
+    return chosen
 
 
 def chromosome_of(location: str | None) -> str:

@@ -1,8 +1,9 @@
 """The ports the domain needs, as Protocols: adapters satisfy them without inheriting."""
 from __future__ import annotations
 
-from datetime import date
-from typing import Callable, Iterable, Iterator, Protocol
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Callable, Generic, Iterable, Iterator, Protocol, Sequence, TypeVar
 
 from genes.analysis import JobResults
 from genes.gene import Gene, GeneSummary
@@ -40,27 +41,59 @@ class GeneRepository(Protocol):
         """
 
 
+Value = TypeVar("Value", covariant=True)
+
+
+@dataclass(frozen=True, slots=True)
+class FromSet(Generic[Value]):
+    """A value read from one loaded set, and that set's id: it changes at every load (None: nothing loaded)."""
+
+    set_id: str | None
+    value: Value
+
+
+@dataclass(frozen=True, slots=True)
+class SetInfo:
+    """What is loaded: how many genes, when, from where, and the newest `date_modified` among them."""
+
+    count: int
+    loaded_at: datetime
+    source: str
+    last_modified: str | None
+    fields: tuple[str, ...]  # every field some record holds
+
+
 class GeneCatalog(Protocol):
     """The read side of the gene set: what the views show, as the store holds it.
 
-    Records are handed on as the JSON text they are stored as: decoding and re-encoding them cost
+    Every answer comes from one loaded set and names it. Records are handed on as the JSON text
+    they are stored as where the views pass them on whole: decoding and re-encoding them cost
     ~20 µs a record (32 MB for a full export).
     """
 
-    def record_json(self, hgnc_id: str) -> str | None:
+    def record_json(self, hgnc_id: str) -> FromSet[str | None]:
         """The record of one gene as JSON text; None when no loaded gene has this id."""
 
-    def ids(self, offset: int = 0, limit: int | None = None) -> list[str]:
+    def ids(self, offset: int = 0, limit: int | None = None) -> FromSet[list[str]]:
         """The ids in load order; empty when nothing is loaded."""
 
-    def ids_named(self, name: str) -> list[str]:
-        """The ids that `name` finds, ranked as `genes.name_index.NameIndex` ranks them."""
+    def find(self, keys: Sequence[tuple[str, str]]) -> FromSet[list[list[str]]]:
+        """For each (field, term), the ids it finds, read together from one set.
 
-    def ids_in_locus_group(self, locus_group: str) -> list[str]:
-        """The ids of the genes of one locus group, in load order."""
+        The field is "hgnc_id", "symbol" (the term lower case; ranked as `NameIndex` ranks) or one
+        of `LOOKUP_FIELDS` (the term canonical; in load order), as `genes.lookup.query_term` gives it.
+        """
 
-    def export_json(self) -> Iterator[str]:
+    def records(self, set_id: str, hgnc_ids: Sequence[str]) -> list[dict[str, Any] | None]:
+        """The records of these ids in the set `set_id` (None for an id it lacks)."""
+
+    def export_json(self) -> FromSet[Iterator[str]]:
         """Every record as its JSON text, in load order, from one consistent set."""
+
+    def export_tsv(self) -> FromSet[Iterator[str]]:
+        """Every record as HGNC's TSV gives it: a header line, then a line a record, in load order."""
+
+    def info(self) -> FromSet[SetInfo | None]: ...
 
 
 class JobRepository(Protocol):

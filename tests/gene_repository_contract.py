@@ -17,6 +17,7 @@ from adapters.redis_gene_keys import CURRENT_KEY, RETIRED_SET_GRACE_SECONDS
 from adapters.redis_gene_repository import RedisGeneRepository
 from genes.errors import InvalidGeneSource
 from genes.gene import Gene, GeneSummary
+from genes.lookup import query_term
 from tests.hgnc_reference import expected_records
 
 SAMPLE_TSV = Path(__file__).parent / "fixtures" / "hgnc_sample.tsv"
@@ -59,17 +60,17 @@ class GeneStore:
         return self.repository.summaries()
 
     def get(self, hgnc_id: str) -> Gene | None:
-        text = self.catalog.record_json(hgnc_id)
+        text = self.catalog.record_json(hgnc_id).value
         return Gene(hgnc_id, json.loads(text)) if text is not None else None
 
     def ids(self, offset: int = 0, limit: int | None = None) -> list[str]:
-        return self.catalog.ids(offset, limit)
+        return self.catalog.ids(offset, limit).value
 
     def ids_named(self, name: str) -> list[str]:
-        return self.catalog.ids_named(name)
+        return self.catalog.find([("symbol", query_term("symbol", name))]).value[0]
 
     def export_json(self) -> Iterator[str]:
-        return self.catalog.export_json()
+        return self.catalog.export_json().value
 
 
 class RedisGeneRepositoryContract:

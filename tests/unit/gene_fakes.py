@@ -2,32 +2,46 @@
 from __future__ import annotations
 
 import json
-from datetime import date
-from typing import Iterable, Iterator
+from datetime import date, datetime, timezone
+from typing import Any, Iterable, Iterator, Sequence, TypeVar
 
+from adapters.hgnc_format import tsv_lines
 from genes.errors import InvalidGeneSource
-from genes.gene import Gene, GeneSummary
+from genes.gene import RECORD_FIELDS, Gene, GeneSummary
+from genes.lookup import LookupIndex
 from genes.name_index import NameIndex
+from genes.ports import FromSet, SetInfo
+
+Value = TypeVar("Value")
 
 
 class InMemoryGenes:
-    """GeneRepository and GeneCatalog over a dict in load order; names ranked by the domain's NameIndex."""
+    """GeneRepository and GeneCatalog over a dict in load order, indexed by the domain's NameIndex and LookupIndex."""
 
     def __init__(self) -> None:
         self._genes: dict[str, Gene] = {}
         self._names = NameIndex()
+        self._lookups: dict[str, dict[str, str]] = {}
+        self._loads = 0
+        self._info: SetInfo | None = None
 
     # GeneRepository
     def replace_all(self, genes: Iterable[Gene], source: str) -> int:
         loaded = {gene.hgnc_id: gene for gene in genes}  # a failing source raises before the swap
         if loaded:
-            self._genes, self._names = loaded, NameIndex()
+            self._genes, self._names, lookups = loaded, NameIndex(), LookupIndex()
             for gene in loaded.values():
                 self._names.add(gene)
+            lookups.add(list(loaded.values()))
+            self._lookups = lookups.entries()
+            self._loads += 1
+            modified = [g.record["date_modified"] for g in loaded.values() if "date_modified" in g.record]
+            self._info = SetInfo(len(loaded), datetime.now(timezone.utc), source, max(modified, default=None),
+                                 tuple(sorted({name for gene in loaded.values() for name in gene.record})))
         return len(loaded)
 
     def clear(self) -> bool:
-        had, self._genes, self._names = bool(self._genes), {}, NameIndex()
+        had, self._genes, self._names, self._lookups, self._info = bool(self._genes), {}, NameIndex(), {}, None
         return had
 
     def is_loaded(self) -> bool:
@@ -40,21 +54,38 @@ class InMemoryGenes:
         return [s for s in self.summaries() if s.date_approved and first.isoformat() <= s.date_approved <= last.isoformat()]
 
     # GeneCatalog
-    def record_json(self, hgnc_id: str) -> str | None:
+    def _from_set(self, value: Value) -> FromSet[Value]:
+        return FromSet(f"load-{self._loads}" if self._genes else None, value)
+
+    def record_json(self, hgnc_id: str) -> FromSet[str | None]:
         gene = self._genes.get(hgnc_id)
-        return json.dumps(dict(gene.record)) if gene else None
+        return self._from_set(json.dumps(dict(gene.record)) if gene else None)
 
-    def ids(self, offset: int = 0, limit: int | None = None) -> list[str]:
-        return list(self._genes)[offset:None if limit is None else offset + limit]
+    def ids(self, offset: int = 0, limit: int | None = None) -> FromSet[list[str]]:
+        return self._from_set(list(self._genes)[offset:None if limit is None else offset + limit])
 
-    def ids_named(self, name: str) -> list[str]:
-        return self._names.ids(name)
+    def find(self, keys: Sequence[tuple[str, str]]) -> FromSet[list[list[str]]]:
+        def found(field: str, term: str) -> list[str]:
+            if field == "hgnc_id":
+                return [term] if term in self._genes else []
+            if field == "symbol":
+                return self._names.ids(term)
+            entry = self._lookups.get(field, {}).get(term)
+            return entry.split(",") if entry else []
+        return self._from_set([found(field, term) for field, term in keys])
 
-    def ids_in_locus_group(self, locus_group: str) -> list[str]:
-        return [s.hgnc_id for s in self.summaries() if s.locus_group == locus_group]
+    def records(self, set_id: str, hgnc_ids: Sequence[str]) -> list[dict[str, Any] | None]:
+        return [dict(self._genes[i].record) if i in self._genes else None for i in hgnc_ids]
 
-    def export_json(self) -> Iterator[str]:
-        return (json.dumps(dict(gene.record)) for gene in self._genes.values())
+    def export_json(self) -> FromSet[Iterator[str]]:
+        return self._from_set(json.dumps(dict(gene.record)) for gene in self._genes.values())
+
+    def export_tsv(self) -> FromSet[Iterator[str]]:
+        records = [gene.record for gene in self._genes.values()]
+        return self._from_set(iter([tsv_lines(RECORD_FIELDS, records)]))
+
+    def info(self) -> FromSet[SetInfo | None]:
+        return self._from_set(self._info)
 
 
 class FakeGeneSource:

@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 
 from entrypoints import openapi
 from genes.gene import is_hgnc_id
+from genes.lookup import SEARCHABLE_FIELDS
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ def document(client: FlaskClient) -> dict[str, Any]:
 
 
 def routes_of(app: Flask) -> set[tuple[str, str]]:
-    return {(method, rule.rule.replace("<path:hgnc_id>", "{hgnc_id}").replace("<job_id>", "{job_id}"))
+    return {(method, rule.rule.replace("<gene_id:hgnc_id>", "{hgnc_id}").replace("<job_id>", "{job_id}"))
             for rule in app.url_map.iter_rules() if not openapi.serves_files(rule.endpoint)
             for method in rule.methods - {"HEAD", "OPTIONS"}}
 
@@ -37,7 +38,7 @@ def test_it_documents_every_route_of_the_app_and_no_other(app: Flask, document: 
 
 
 def test_help_lists_the_same_routes_with_the_same_descriptions(client: FlaskClient, document: dict[str, Any]) -> None:
-    help_lines = {(line["method"], line["route"].replace("<path:hgnc_id>", "{hgnc_id}").replace("<job_id>", "{job_id}"),
+    help_lines = {(line["method"], line["route"].replace("<gene_id:hgnc_id>", "{hgnc_id}").replace("<job_id>", "{job_id}"),
                    line["description"]) for line in client.get("/help").get_json()}
     summaries = {(method.upper(), path, operation["summary"])
                  for path, item in document["paths"].items() for method, operation in item.items()}
@@ -51,7 +52,7 @@ def test_request_and_answer_schemas_come_from_the_marshmallow_schemas(document: 
     assert parameters["additionalProperties"] is False  # unknown fields are refused
     assert None in parameters["properties"]["locus_group"]["enum"]
     gene_query = {p["name"]: p for p in document["paths"]["/genes"]["get"]["parameters"]}
-    assert set(gene_query) == {"symbol", "locus_group", "limit", "offset"}
+    assert set(gene_query) == {*SEARCHABLE_FIELDS, "fields", "limit", "offset", "If-None-Match"}
     assert gene_query["limit"]["schema"]["maximum"] == 50_000
     assert {"type", "title", "status", "detail"} <= set(schemas["Problem"]["required"])
     assert "in progress" in schemas["Job"]["properties"]["status"]["enum"]
@@ -64,6 +65,8 @@ def test_every_error_is_documented_as_problem_json(document: dict[str, Any]) -> 
                 media_types = set(answer.get("content", {}))
                 if int(status) >= 400:
                     assert media_types == {"application/problem+json"}, f"{method} {path} {status}"
+                elif status == "304":
+                    assert not media_types, f"{method} {path} {status}"
                 else:
                     assert media_types & {"application/json", "image/png", "text/plain", "text/html"}, f"{method} {path} {status}"
 
