@@ -1,4 +1,5 @@
-"""The Redis client of every adapter: a Redis that does not answer raises the domain's StoreUnavailable.
+"""The Redis client of every adapter: a Redis that does not answer raises the domain's StoreUnavailable,
+one that refuses the service's credentials StoreAccessDenied.
 
 Translated here, once, for every command, pipeline and transaction, so that no adapter method can
 forget it and nothing beyond the adapters needs to know redis-py's exceptions.
@@ -11,26 +12,34 @@ from typing import Any, Iterator
 import redis
 from redis.client import Pipeline
 
-from genes.errors import StoreUnavailable
+from genes.errors import StoreAccessDenied, StoreUnavailable
 
 # "Try again later": a connection lost, refused or timed out, or a Redis still loading its data
 # (redis-py's BusyLoadingError is a ConnectionError).
 OUTAGES = (redis.ConnectionError, redis.TimeoutError)
-# redis-py raises wrong credentials and a missing permission as ConnectionErrors too, but waiting
-# mends neither: they are a configuration error and propagate as they are (as does NOPERM, a ResponseError).
-NOT_OUTAGES = (redis.AuthenticationError, redis.exceptions.AuthorizationError)
+# redis-py raises wrong credentials and a missing permission as ConnectionErrors too, and a command the
+# user may not run (NOPERM) as a ResponseError, but waiting mends none of them: a configuration error.
+ACCESS_DENIED = (redis.AuthenticationError, redis.exceptions.AuthorizationError, redis.exceptions.NoPermissionError)
 UNAVAILABLE = "the data store is unavailable; retry shortly"
 
 
 @contextmanager
 def outage_as_store_unavailable() -> Iterator[None]:
-    """Raise StoreUnavailable, caused by the Redis error, for an outage; anything else unchanged."""
+    """Raise StoreUnavailable, caused by the Redis error, for an outage; StoreAccessDenied for refused
+    credentials or permissions; anything else unchanged."""
     try:
         yield
-    except NOT_OUTAGES:
-        raise
+    except ACCESS_DENIED as error:
+        raise StoreAccessDenied(_access_denied(error)) from error
     except OUTAGES as error:
         raise StoreUnavailable(UNAVAILABLE) from error
+
+
+def _access_denied(error: redis.RedisError) -> str:
+    """What Redis refused, for whoever runs the service; Redis's own words hold no secret."""
+    if isinstance(error, redis.exceptions.NoPermissionError):
+        return f"permission denied: {error}"  # "this user has no permissions to run the 'get' command"
+    return "authentication failed: Redis refuses the service's user name or password"
 
 
 class StoreRedis(redis.Redis):

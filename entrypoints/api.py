@@ -13,7 +13,7 @@ from werkzeug.serving import WSGIRequestHandler
 
 from entrypoints import admin_token, gene_views, job_views, monitoring_views, page_views
 from entrypoints.api_metrics import instrument
-from entrypoints.configuration import REDIS_ACCESS_DENIED, access_denied_reason, check_configuration
+from entrypoints.configuration import check_configuration
 from entrypoints.containers import Container
 from entrypoints.http_caching import register_compression
 from entrypoints.log_config import configure_logging, job_context
@@ -59,8 +59,6 @@ def health(genes_redis: redis.Redis = Provide[Container.genes_redis]) -> Respons
     """200 when Redis answers, 503 otherwise."""
     try:
         genes_redis.ping()
-    except REDIS_ACCESS_DENIED as error:  # not an outage: a configuration error
-        return problem(503, access_denied_reason(error), "store-access-denied")
     except (StoreUnavailable, redis.RedisError) as error:
         return problem(503, f"Redis does not answer: {error.__cause__ or error}", "store-unavailable")
     return jsonify(status="ok")

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import SplitResult, unquote, urlsplit
 
-import redis
 
 if TYPE_CHECKING:  # containers.py builds on this module
     from entrypoints.containers import Container
@@ -18,21 +17,8 @@ SCHEMES = {"redis": False, "rediss": True}  # scheme -> TLS
 DEFAULT_PORT = 6379
 
 
-# Redis refusing the service's login, or a command to its user: a configuration error, which waiting
-# does not mend (redis-py raises the first as a ConnectionError, the second, NOPERM, as a ResponseError).
-REDIS_ACCESS_DENIED = (redis.AuthenticationError, redis.exceptions.NoPermissionError)
-
-
 class ConfigurationError(Exception):
     """A setting is wrong: the process cannot start (or go on) until it is fixed. The message is one line."""
-
-
-def access_denied_reason(error: Exception) -> str:
-    """What a REDIS_ACCESS_DENIED error means for whoever runs the service; no secret in it."""
-    if isinstance(error, redis.exceptions.NoPermissionError):
-        return f"permission denied: the Redis user may not run a command the service needs ({error})"
-    return ("authentication failed: Redis refuses the user name or password the service was given "
-            "(REDIS_URL, REDIS_USERNAME, REDIS_PASSWORD)")
 
 
 def check_configuration(container: Container, log: logging.Logger, api: bool = True) -> None:

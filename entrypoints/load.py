@@ -9,11 +9,11 @@ from typing import Sequence
 
 import redis
 
-from entrypoints.configuration import REDIS_ACCESS_DENIED, ConfigurationError, access_denied_reason
+from entrypoints.configuration import ConfigurationError
 from entrypoints.containers import Container
 from entrypoints.log_config import configure_logging
 from entrypoints.schemas import LoadSummarySchema
-from genes.errors import DomainError, InvalidGeneSource, StoreUnavailable
+from genes.errors import DomainError, InvalidGeneSource, StoreAccessDenied, StoreUnavailable
 
 # Exit codes (sysexits.h): a Kubernetes Job retries an unavailable source or store (Redis may not be
 # up yet), and gives up at once on data or settings that no retry will mend.
@@ -30,8 +30,8 @@ def load(container: Container, location: str | None = None) -> int:
         summary = container.gene_service().load()
     except InvalidGeneSource as error:
         return _failed(error, EXIT_INVALID_SOURCE)
-    except REDIS_ACCESS_DENIED as error:  # wrong credentials: no retry mends them
-        return _failed(access_denied_reason(error), EXIT_CONFIGURATION)
+    except StoreAccessDenied as error:  # wrong credentials: no retry mends them
+        return _failed(error, EXIT_CONFIGURATION)
     except StoreUnavailable as error:  # Redis away: its own words say why
         return _failed(f"{error}: {error.__cause__}" if error.__cause__ else error, EXIT_UNAVAILABLE)
     except (DomainError, redis.RedisError) as error:  # a source that cannot be read, any other Redis error

@@ -5,12 +5,10 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
-import redis
 from flask import Flask, Response, json
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from entrypoints.configuration import REDIS_ACCESS_DENIED, access_denied_reason
 from genes import errors
 
 PROBLEM_JSON = "application/problem+json"
@@ -25,6 +23,7 @@ DOMAIN_PROBLEMS: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.InvalidGeneSource: (400, "invalid-gene-source"),
     errors.GeneSourceUnavailable: (502, "gene-source-unavailable"),
     errors.StoreUnavailable: (503, "store-unavailable"),
+    errors.StoreAccessDenied: (503, "store-access-denied"),  # not an outage: a configuration error
     errors.JobNotFound: (404, "job-not-found"),
     errors.InvalidJobTransition: (409, "invalid-job-transition"),
     errors.ResultsNotReady: (409, "results-not-ready"),
@@ -65,14 +64,6 @@ def register_problem_handlers(app: Flask) -> None:
         messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
         fields = ", ".join(sorted(messages))
         return problem(400, f"invalid input: {fields}", "invalid-input", errors=messages)
-
-    def access_denied(error: redis.exceptions.RedisError) -> Response:
-        reason = access_denied_reason(error)
-        log.error("Redis refuses the service: %s", reason)
-        return problem(503, reason, "store-access-denied")
-
-    for denied in REDIS_ACCESS_DENIED:  # wrong credentials: the adapters pass them on as they are, not as an outage
-        app.register_error_handler(denied, access_denied)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:

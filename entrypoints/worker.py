@@ -9,9 +9,9 @@ import sys
 from dependency_injector.wiring import Provide, inject
 
 from adapters.hotqueue_job_queue import HotQueueJobConsumer
-from entrypoints.configuration import REDIS_ACCESS_DENIED, ConfigurationError, access_denied_reason, check_configuration
+from entrypoints.configuration import ConfigurationError, check_configuration
 from entrypoints.containers import Container
-from genes.errors import StoreUnavailable
+from genes.errors import StoreAccessDenied, StoreUnavailable
 from genes.job_runner import JobRunner
 
 TAKE_TIMEOUT_SECONDS = 1  # how long a take waits for an id: a stop is seen within it
@@ -70,8 +70,8 @@ def main(
     log.info("worker %s watching %s (lease %s s)", consumer.worker_id, consumer.key, consumer.lease.seconds)
     try:
         worker.work()
-    except REDIS_ACCESS_DENIED as error:  # not an outage: waiting does not mend a wrong password
-        raise ConfigurationError(access_denied_reason(error)) from None
+    except StoreAccessDenied as error:  # not an outage: waiting does not mend a wrong password
+        raise ConfigurationError(str(error)) from None
 
 
 if __name__ == "__main__":

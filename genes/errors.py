@@ -36,6 +36,10 @@ class StoreUnavailable(DomainError):
     """The store (Redis) does not answer; the caller may retry later."""
 
 
+class StoreAccessDenied(DomainError):
+    """The store refuses the service's login or one of its commands: a configuration error, which waiting does not mend."""
+
+
 class JobNotFound(DomainError):
     def __init__(self, job_id: str) -> None:
         super().__init__(f"no job with id {job_id}")

@@ -6,7 +6,7 @@ import time
 from typing import Callable
 
 from genes.analysis import analyse
-from genes.errors import GeneDataNotLoaded, InvalidJobTransition, JobNotFound, StoreUnavailable
+from genes.errors import GeneDataNotLoaded, InvalidJobTransition, JobNotFound, StoreAccessDenied, StoreUnavailable
 from genes.job import Job, JobStatus
 from genes.ports import GeneRepository, JobRepository, PlotRenderer, ResultRepository
 
@@ -51,7 +51,7 @@ class JobRunner:
             in_range = self._genes.summaries_approved_between(parameters.start_date, parameters.end_date)
             results = analyse(in_range, parameters)
             self._results.save(job_id, results, self._plots.render(results))
-        except StoreUnavailable:  # "try later", never "this job is bad": the job stays in progress, for a retry
+        except (StoreUnavailable, StoreAccessDenied):  # never "this job is bad": it stays in progress, for a retry
             raise
         except Exception as error:  # one job's failure must never stop the worker
             log.exception("job %s failed", job_id)

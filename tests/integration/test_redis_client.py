@@ -1,5 +1,5 @@
 """The adapters' client against real Redis servers: an outage is StoreUnavailable, in every form of call;
-refused credentials are not."""
+refused credentials are StoreAccessDenied."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,7 +11,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from adapters.redis_client import StoreRedis
-from genes.errors import StoreUnavailable
+from genes.errors import StoreAccessDenied, StoreUnavailable
 from tests.conftest import RedisEndpoint
 from tests.processes import RedisServer, closed_port
 
@@ -69,9 +69,9 @@ def guarded_redis(redis_binary: str, tmp_path: Path) -> Iterator[RedisServer]:
 
 
 def test_wrong_credentials_are_not_an_outage(guarded_redis: RedisServer) -> None:
-    with pytest.raises(redis.AuthenticationError):
+    with pytest.raises(StoreAccessDenied, match="authentication failed"):
         store_client(guarded_redis.port, password="wrong-secret").ping()
-    with pytest.raises(redis.AuthenticationError):
+    with pytest.raises(StoreAccessDenied, match="authentication failed"):
         store_client(guarded_redis.port).get("anything")  # no password at all
 
 
@@ -79,5 +79,5 @@ def test_a_command_the_user_may_not_run_is_not_an_outage(guarded_redis: RedisSer
     pinger = store_client(guarded_redis.port, username="pinger", password="pinger-secret")
 
     assert pinger.ping()
-    with pytest.raises(redis.exceptions.NoPermissionError):
+    with pytest.raises(StoreAccessDenied, match="permission denied: .*'get'"):
         pinger.get("anything")

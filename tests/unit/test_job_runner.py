@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from genes.analysis import JobResults
-from genes.errors import StoreUnavailable
+from genes.errors import StoreAccessDenied, StoreUnavailable
 from genes.gene import GeneSummary
 from genes.job import Job, JobParameters, JobStatus
 from genes.job_runner import JobRunner
@@ -169,11 +169,14 @@ def test_a_job_with_attempts_left_is_started_again() -> None:
     assert (finished.status, finished.attempts) == (JobStatus.COMPLETE, 3)
 
 
-def test_an_unreachable_store_is_raised_and_leaves_the_job_in_progress_for_a_retry() -> None:
-    setup = Setup(gene_repository=UnreachableGeneRepository(StoreUnavailable("Redis did not answer in 30 s")))
+@pytest.mark.parametrize("store_error", [StoreUnavailable("Redis did not answer in 30 s"),
+                                         StoreAccessDenied("authentication failed")])
+def test_an_unreachable_or_refusing_store_is_raised_and_leaves_the_job_in_progress_for_a_retry(
+        store_error: Exception) -> None:
+    setup = Setup(gene_repository=UnreachableGeneRepository(store_error))
     job = setup.submitted()
 
-    with pytest.raises(StoreUnavailable):
+    with pytest.raises(type(store_error)):
         setup.runner.run(job.id)
 
     assert setup.jobs.get(job.id).status is JobStatus.IN_PROGRESS

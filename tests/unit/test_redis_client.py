@@ -1,11 +1,11 @@
-"""Which Redis errors the adapters' client turns into the domain's StoreUnavailable: outages only."""
+"""Which Redis errors the adapters' client turns into the domain's errors: outages, refused credentials."""
 from __future__ import annotations
 
 import pytest
 import redis
 
 from adapters.redis_client import outage_as_store_unavailable
-from genes.errors import StoreUnavailable
+from genes.errors import StoreAccessDenied, StoreUnavailable
 
 
 @pytest.mark.parametrize("outage", [
@@ -21,15 +21,26 @@ def test_an_outage_becomes_store_unavailable_caused_by_it(outage: redis.RedisErr
     assert raised.value.__cause__ is outage
 
 
-@pytest.mark.parametrize("misconfiguration", [
-    redis.AuthenticationError("invalid username-password pair or user is disabled."),
-    redis.exceptions.AuthorizationError("the user may not do this"),
-    redis.exceptions.NoPermissionError("this user has no permissions to run the 'get' command"),
-    redis.ResponseError("READONLY You can't write against a read only replica."),
+@pytest.mark.parametrize(("refusal", "reason"), [
+    (redis.AuthenticationError("invalid username-password pair or user is disabled."), "authentication failed"),
+    (redis.exceptions.AuthorizationError("the user may not do this"), "authentication failed"),
+    (redis.exceptions.NoPermissionError("this user has no permissions to run the 'get' command"),
+     "permission denied: this user has no permissions to run the 'get' command"),
 ])
-def test_wrong_credentials_and_other_redis_errors_pass_through_unchanged(misconfiguration: redis.RedisError) -> None:
-    with pytest.raises(type(misconfiguration)) as raised:
+def test_refused_credentials_or_permissions_become_store_access_denied_not_an_outage(
+        refusal: redis.RedisError, reason: str) -> None:
+    with pytest.raises(StoreAccessDenied) as raised:
         with outage_as_store_unavailable():
-            raise misconfiguration
+            raise refusal
 
-    assert raised.value is misconfiguration
+    assert raised.value.__cause__ is refusal
+    assert str(raised.value).startswith(reason)
+
+
+def test_other_redis_errors_pass_through_unchanged() -> None:
+    readonly = redis.ResponseError("READONLY You can't write against a read only replica.")
+    with pytest.raises(redis.ResponseError) as raised:
+        with outage_as_store_unavailable():
+            raise readonly
+
+    assert raised.value is readonly
