@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import socket
 import threading
+from datetime import datetime, timezone
 from types import TracebackType
 
 import redis
-from hotqueue import HotQueue
+from hotqueue import HotQueue, key_for_name
 
 from adapters.redis_client import outage_as_store_unavailable
 from genes.errors import StoreUnavailable
@@ -28,8 +31,13 @@ def inflight_key(queue_key: str, worker_id: str) -> str:
 
 
 def heartbeat_key(queue_key: str, worker_id: str) -> str:
-    """A worker's lease: it exists while the worker is alive."""
+    """A worker's lease: it exists while the worker is alive. A hash: host, pid, started_at, last_seen, jobs_done."""
     return f"{queue_key}:worker:{worker_id}"
+
+
+def workers_key(queue_key: str) -> str:
+    """The set of workers that may hold ids in flight: joined at each beat, left once their ids are given back."""
+    return f"{queue_key}:workers"
 
 
 def dead_letter_key(queue_key: str) -> str:
@@ -96,8 +104,11 @@ class HotQueueJobConsumer(HotQueue):
         return None
 
     def ack(self, job_id: str) -> None:
-        """The job has ended: its id leaves the in-flight list."""
-        self._redis.lrem(self._taken_key, 1, self.serializer.dumps(job_id))
+        """The job has ended: its id leaves the in-flight list, and the lease counts one more job done."""
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.lrem(self._taken_key, 1, self.serializer.dumps(job_id))
+        self.lease.count_job_done(pipe)
+        pipe.execute()
 
     def _take(self, block: bool, timeout: float | None) -> bytes | None:
         if block:
@@ -126,6 +137,9 @@ class Lease:
     The thread beats four times a lease; the key outlives three missed beats (0.75 lease). Each beat
     also gives the in-flight ids of every worker whose key has expired back to the queue, so a dead
     worker's job is taken again within about one lease of its last beat.
+
+    The key is also the worker's entry in the list of live workers (GET /workers): who it is, when
+    it last beat, how many jobs it has done. A killed worker's entry expires with its key.
     """
 
     def __init__(self, client: redis.Redis, queue_key: str, worker_id: str, seconds: float) -> None:
@@ -135,12 +149,26 @@ class Lease:
         self._redis = client
         self._queue_key = queue_key
         self._worker_id = worker_id
+        self._key = heartbeat_key(queue_key, worker_id)
+        self._identity = {"host": socket.gethostname(), "pid": os.getpid(), "started_at": _now()}
         self._ended = threading.Event()
         self._keeper = threading.Thread(target=self._keep, name="lease", daemon=True)
 
     def renew(self) -> None:
-        key = heartbeat_key(self._queue_key, self._worker_id)
-        self._redis.set(key, "alive", px=round(self.key_lifetime * 1000))
+        pipe = self._redis.pipeline(transaction=True)
+        self._hold(pipe)
+        pipe.execute()
+
+    def count_job_done(self, pipe: redis.client.Pipeline) -> None:
+        """Add to `pipe`: one more job done (and a renewal: the worker is plainly alive)."""
+        pipe.hincrby(self._key, "jobs_done", 1)
+        self._hold(pipe)
+
+    def _hold(self, pipe: redis.client.Pipeline) -> None:
+        # Every field each time: a key that expired while the worker was frozen comes back whole.
+        pipe.hset(self._key, mapping={**self._identity, "last_seen": _now()})
+        pipe.pexpire(self._key, round(self.key_lifetime * 1000))
+        pipe.sadd(workers_key(self._queue_key), self._worker_id)
 
     def __enter__(self) -> Lease:
         self._keeper.start()
@@ -152,7 +180,10 @@ class Lease:
         self._keeper.join(self.beat_interval)  # so that no beat renews the key after it is dropped
         try:
             _requeue_inflight(self._redis, self._queue_key, self._worker_id)
-            self._redis.delete(heartbeat_key(self._queue_key, self._worker_id))
+            pipe = self._redis.pipeline(transaction=True)  # off the list of workers at once
+            pipe.delete(self._key)
+            pipe.srem(workers_key(self._queue_key), self._worker_id)
+            pipe.execute()
         except StoreUnavailable as unavailable:  # the key expires by itself, and another's beat gives the ids back
             log.warning("could not end the lease cleanly: %s", unavailable.__cause__ or unavailable)
 
@@ -167,14 +198,24 @@ class Lease:
                 log.exception("lease not renewed")
 
     def _recover_from_dead_workers(self) -> None:
+        """The ids held by any worker whose key has expired go back; the registered ones leave the set after."""
         prefix = inflight_key(self._queue_key, "")
-        for key in self._redis.scan_iter(match=f"{prefix}*", count=100):
-            worker_id = key.decode()[len(prefix):]
-            if worker_id == self._worker_id or self._redis.exists(heartbeat_key(self._queue_key, worker_id)):
+        holding = {key.decode()[len(prefix):] for key in self._redis.scan_iter(match=f"{prefix}*", count=100)}
+        registered = {member.decode() for member in self._redis.smembers(workers_key(self._queue_key))}
+        for worker_id in sorted((holding | registered) - {self._worker_id}):
+            if self._redis.exists(heartbeat_key(self._queue_key, worker_id)):
                 continue
             moved = _requeue_inflight(self._redis, self._queue_key, worker_id)
             if moved:
                 log.warning("worker %s is gone: returned %d job(s) to the queue", worker_id, moved)
+            # Only now: its ids count as in flight until they are back. (Its key is left alone: a
+            # worker that thaws just now renews it, and its next beat joins the set again.)
+            self._redis.srem(workers_key(self._queue_key), worker_id)
+
+
+def lease_is_live(client: redis.Redis, worker_id: str, name: str = QUEUE_NAME) -> bool:
+    """Whether the worker `worker_id` holds a live lease (for its health check, from another process)."""
+    return bool(client.exists(heartbeat_key(key_for_name(name), worker_id)))
 
 
 def _requeue_inflight(client: redis.Redis, queue_key: str, worker_id: str) -> int:
@@ -183,3 +224,7 @@ def _requeue_inflight(client: redis.Redis, queue_key: str, worker_id: str) -> in
     while client.lmove(inflight_key(queue_key, worker_id), queue_key, "RIGHT", "LEFT") is not None:
         moved += 1
     return moved
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")

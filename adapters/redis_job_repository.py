@@ -61,6 +61,14 @@ trim(KEYS[1], {unpack(KEYS, 3)})
 return redis.call('ZRANGE', KEYS[2], ARGV[1], ARGV[2])
 """
 
+# KEYS: the expiry index, then every listing (all first, then one per status).  Answers each status's count.
+_COUNT = _TRIM + """
+trim(KEYS[1], {unpack(KEYS, 2)})
+local counts = {}
+for i = 3, #KEYS do counts[#counts + 1] = redis.call('ZCARD', KEYS[i]) end
+return counts
+"""
+
 # KEYS: the job, its idempotency key or '', the expiry index, then every listing (all, submitted, others).
 # ARGV: job id, score, parameters, this database, the queue's database, queue key, queued message,
 #       then the job's hash, field and value after field.
@@ -98,6 +106,7 @@ class RedisJobRepository:
         self._queue = queue
         self._results = results
         self._list = client.register_script(_LIST)
+        self._count = client.register_script(_COUNT)
         self._submit = client.register_script(SUBMIT_SCRIPT)
 
     def submit(self, job: Job) -> Job:
@@ -131,6 +140,10 @@ class RedisJobRepository:
         last = -1 if limit is None else offset + limit - 1
         found = self._list(keys=[EXPIRING_KEY, listing, *LISTING_KEYS], args=[offset, last])
         return [job_id.decode() for job_id in found]
+
+    def count_by_status(self) -> dict[JobStatus, int]:
+        """One call: the expired ids leave the listings (each once, as a listing does), then ZCARD, O(1), each."""
+        return dict(zip(JobStatus, self._count(keys=[EXPIRING_KEY, *LISTING_KEYS])))
 
     def update(self, job_id: str, change: Callable[[Job], Job]) -> Job:
         key = job_key(job_id)

@@ -1,4 +1,4 @@
-"""The API's Prometheus metrics: requests counted and timed by route, summed across gunicorn's processes.
+"""The API's Prometheus metrics: requests counted and timed by route across gunicorn's processes; the queue from Redis.
 
 Under gunicorn, gunicorn.conf.py sets PROMETHEUS_MULTIPROC_DIR before any worker imports this
 module: each process then writes its counts to its own file there, and `GET /metrics` sums them.
@@ -6,18 +6,23 @@ Without it (`python -m entrypoints.api`, one process), the counts live in this p
 """
 from __future__ import annotations
 
+import logging
 import time
 from typing import Callable, Iterable
 
 from flask import Flask, Response, g, request
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, multiprocess
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, disable_created_metrics, multiprocess
 from prometheus_client.exposition import choose_encoder
-from prometheus_client.metrics_core import Metric
+from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from entrypoints.containers import metrics_folder
 from entrypoints.openapi import RULE_VARIABLE
+from genes.errors import StoreUnavailable
+from genes.monitoring import QueueOverview
 
+log = logging.getLogger(__name__)
+disable_created_metrics()  # as in multiprocess mode, which has none: the same page from the development server
 UNMATCHED_ROUTE = "(unmatched)"  # a path no route matches: one label value, never the raw path
 # From a fast GET (~1 ms) to a full load by POST /data (seconds).
 DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
@@ -56,7 +61,7 @@ def metrics_page(accept: str | None, *collectors: Collector) -> tuple[bytes, str
     registry = CollectorRegistry()  # not auto_describe: that would collect (read Redis) once more
     folder = metrics_folder()
     if folder:
-        multiprocess.MultiProcessCollector(registry, path=folder)
+        multiprocess.MultiProcessCollector(registry, path=folder)  # type: ignore[no-untyped-call]
     else:
         registry.register(_ThisProcess())
     for collector in collectors:
@@ -71,3 +76,27 @@ class _ThisProcess(Collector):
     def collect(self) -> Iterable[Metric]:
         return REGISTRY.collect()
 
+
+class QueueCollector(Collector):
+    """The queue's gauges, read from Redis at each scrape: one sample each, whichever process answers."""
+
+    def __init__(self, overview: Callable[[], QueueOverview]) -> None:
+        self._overview = overview
+
+    def collect(self) -> Iterable[Metric]:
+        try:
+            overview = self._overview()
+        except StoreUnavailable as error:  # the request metrics are still worth a scrape
+            log.warning("queue metrics left out: %s", error)
+            return
+        queue = overview.queue
+        yield GaugeMetricFamily("hgnc_queue_length", "Job ids waiting for a worker", value=queue.queued)
+        yield GaugeMetricFamily("hgnc_jobs_in_flight", "Job ids taken by workers and not yet acknowledged",
+                                value=queue.in_flight)
+        yield GaugeMetricFamily("hgnc_queue_dead_letters", "Queue messages that were not job ids, set aside",
+                                value=queue.dead_letters)
+        yield GaugeMetricFamily("hgnc_workers", "Workers holding a live lease", value=queue.workers)
+        jobs = GaugeMetricFamily("hgnc_jobs", "Jobs kept, by status", labels=["status"])
+        for status, count in overview.jobs.items():
+            jobs.add_metric([status.value], count)
+        yield jobs

@@ -7,6 +7,7 @@ import socket
 import tempfile
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import redis
 from redis.backoff import ExponentialBackoff
@@ -15,6 +16,7 @@ from dependency_injector import containers, providers
 
 from adapters.hgnc_source import HgncBytesSource, source_for
 from adapters.hotqueue_job_queue import HotQueueJobConsumer, HotQueueJobQueue
+from adapters.hotqueue_monitor import HotQueueMonitor
 from adapters.pillow_plot import PillowPlotRenderer
 from adapters.redis_client import StoreRedis
 from adapters.redis_gene_catalog import RedisGeneCatalog
@@ -26,6 +28,7 @@ from genes.gene_lookup import GeneLookup
 from genes.gene_service import GeneService
 from genes.job_runner import JobRunner
 from genes.job_service import JobService
+from genes.monitoring_service import MonitoringService
 
 OFFICIAL_HGNC_JSON_URL = "https://storage.googleapis.com/public-download-files/hgnc/json/json/hgnc_complete_set.json"
 
@@ -81,6 +84,20 @@ def metrics_folder() -> str | None:
     return os.environ.get(METRICS_FOLDER_VARIABLE) or None
 
 
+# Where a worker says which one it is, for `python -m entrypoints.worker --check` in its container
+# (or pod): the temporary folder, TMPDIR's when set.
+WORKER_FILE = Path(tempfile.gettempdir()) / "hgnc-worker.json"
+
+
+def _optional_port(text: str) -> int | None:
+    """WORKER_METRICS_PORT: a TCP port, or empty for none."""
+    if not text:
+        return None
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise ValueError(f"WORKER_METRICS_PORT must be a TCP port (1-65535) or empty, not {text!r}")
+    return int(text)
+
+
 def _keep_for(ttl_seconds: int) -> timedelta | None:
     """JOB_TTL_SECONDS as the jobs' retention: 0 keeps them for ever."""
     if ttl_seconds < 0:
@@ -101,6 +118,7 @@ class Container(containers.DeclarativeContainer):
     config.job_max_attempts.from_env("JOB_MAX_ATTEMPTS", as_=int, default=3)
     config.log.level.from_env("LOG_LEVEL", default="INFO")
     config.log.format.from_env("LOG_FORMAT", default="text")
+    config.worker_metrics_port.from_env("WORKER_METRICS_PORT", as_=_optional_port, default="")
     config.job_ttl_seconds.from_env("JOB_TTL_SECONDS", as_=int, default=7 * 24 * 3600)
     config.admin_token.from_env("ADMIN_TOKEN", default="")
 
@@ -130,6 +148,9 @@ class Container(containers.DeclarativeContainer):
     job_service = providers.Factory(
         JobService, job_repository, result_repository, providers.Callable(_keep_for, config.job_ttl_seconds)
     )
+    queue_monitor = providers.Singleton(HotQueueMonitor, queue_redis)
+    monitoring_service = providers.Factory(MonitoringService, job_repository, queue_monitor)
+    worker_file = providers.Object(WORKER_FILE)
     job_consumer = providers.Factory(
         HotQueueJobConsumer, queue_redis, providers.Callable(_worker_id), config.job_lease_seconds
     )

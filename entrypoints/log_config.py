@@ -54,9 +54,9 @@ class JsonLineFormatter(JsonFormatter):
             log_data.setdefault(name, value)
         if record.name == "gunicorn.access" and isinstance(record.args, dict):
             for atom, field in _ACCESS_FIELDS.items():
-                value = record.args.get(atom)
-                if value not in (None, "", "-"):
-                    log_data[field] = int(value) if field == "status" else value
+                atom_value = record.args.get(atom)
+                if atom_value not in (None, "", "-"):
+                    log_data[field] = int(atom_value) if field == "status" else atom_value
             log_data["pid"] = record.process  # which of gunicorn's processes answered
 
 

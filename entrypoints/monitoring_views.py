@@ -1,15 +1,48 @@
-"""HTTP routes an operator watches: the Prometheus metrics."""
+"""HTTP routes an operator watches: the queue, the live workers, the Prometheus metrics."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from typing import Any
 
-from entrypoints.api_metrics import metrics_page
+from dependency_injector.wiring import Provide, inject
+from flask import Blueprint, Response, jsonify, request
+
+from entrypoints.api_metrics import QueueCollector, metrics_page
+from entrypoints.containers import Container
+from entrypoints.schemas import QueueSchema, WorkerSchema
+from genes.monitoring import QueueOverview
+from genes.monitoring_service import MonitoringService
 
 blueprint = Blueprint("monitoring", __name__)
+_queue = QueueSchema()
+_workers = WorkerSchema(many=True)
+
+
+@blueprint.get("/queue")
+@inject
+def queue_overview(service: MonitoringService = Provide[Container.monitoring_service]) -> Response:
+    """The queue: ids queued, in flight and set aside, live workers, and the jobs in each status."""
+    return jsonify(queue_json(service.overview()))
+
+
+@blueprint.get("/workers")
+@inject
+def list_workers(service: MonitoringService = Provide[Container.monitoring_service]) -> Response:
+    """The live workers: id, host, pid, start, last heartbeat, current job and jobs done."""
+    return jsonify(_workers.dump(service.workers()))
 
 
 @blueprint.get("/metrics")
-def metrics() -> Response:
-    """Prometheus metrics: the HTTP requests of every API process."""
-    body, content_type = metrics_page(request.headers.get("Accept"))
+@inject
+def metrics(service: MonitoringService = Provide[Container.monitoring_service]) -> Response:
+    """Prometheus metrics: HTTP requests of every API process, and the queue read from Redis."""
+    body, content_type = metrics_page(request.headers.get("Accept"), QueueCollector(service.overview))
     return Response(body, content_type=content_type)
+
+
+def queue_json(overview: QueueOverview) -> dict[str, Any]:
+    counts = overview.queue
+    answer: dict[str, Any] = _queue.dump({
+        "queued": counts.queued, "in_flight": counts.in_flight, "dead_letters": counts.dead_letters,
+        "workers": counts.workers, "jobs": {status.name.lower(): n for status, n in overview.jobs.items()},
+    })
+    return answer

@@ -34,6 +34,8 @@ COMPONENTS = {
     "GeneBatchQuery": schemas.GeneBatchQuerySchema,
     "GeneMatch": schemas.GeneMatchSchema,
     "Info": schemas.InfoSchema,
+    "Queue": schemas.QueueSchema,
+    "Worker": schemas.WorkerSchema,
     "Route": schemas.RouteSchema,
     "Problem": schemas.ProblemSchema,
 }
@@ -214,9 +216,19 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
             "404": _NO_JOB, "409": _NOT_READY, "503": _STORE_DOWN,
         },
     },
+    ("monitoring.queue_overview", "get"): {
+        "tags": ["monitoring"],
+        "responses": {"200": _json("each count from a constant number of Redis calls", "Queue"), "503": _STORE_DOWN},
+    },
+    ("monitoring.list_workers", "get"): {
+        "tags": ["monitoring"],
+        "responses": {"200": _json("the workers holding a live lease, oldest first",
+                                   {"type": "array", "items": "Worker"}), "503": _STORE_DOWN},
+    },
     ("monitoring.metrics", "get"): {
         "tags": ["monitoring"],
-        "description": "The Prometheus text format (OpenMetrics when the scraper's Accept header asks for it).",
+        "description": "The Prometheus text format (OpenMetrics when the scraper's Accept header asks for it). "
+                       "With Redis down it still answers, without the queue's gauges.",
         "responses": {"200": {"description": "every metric", "content": {"text/plain": {"schema": {"type": "string"}}}}},
     },
     ("pages.console", "get"): {

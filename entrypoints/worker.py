@@ -1,16 +1,23 @@
 """The worker: `python -m entrypoints.worker` takes job ids off the queue and runs each job."""
 from __future__ import annotations
 
+import argparse
+import json
 import logging
 import os
 import signal
 import sys
+import time
+from pathlib import Path
 
+import redis
 from dependency_injector.wiring import Provide, inject
 
-from adapters.hotqueue_job_queue import HotQueueJobConsumer
+from adapters.hotqueue_job_queue import HotQueueJobConsumer, lease_is_live
 from entrypoints.configuration import ConfigurationError, check_configuration
 from entrypoints.containers import Container
+from entrypoints.log_config import bind_worker_id, configure_logging, job_context
+from entrypoints.worker_metrics import JobMetrics, NoMetrics, WorkerMetrics
 from genes.errors import StoreAccessDenied, StoreUnavailable
 from genes.job_runner import JobRunner
 
@@ -22,9 +29,10 @@ log = logging.getLogger("worker")
 class Worker:
     """Runs queued jobs until asked to stop: a stop lets the current job finish, then gives back the rest."""
 
-    def __init__(self, consumer: HotQueueJobConsumer, runner: JobRunner) -> None:
+    def __init__(self, consumer: HotQueueJobConsumer, runner: JobRunner, metrics: JobMetrics | None = None) -> None:
         self._consumer = consumer
         self._runner = runner
+        self._metrics = metrics or NoMetrics()
 
     def stop(self, *_: object) -> None:
         log.info("stopping after the current job")
@@ -37,7 +45,10 @@ class Worker:
 
         @queue.worker(block=not burst, timeout=TAKE_TIMEOUT_SECONDS)  # HotQueue's loop, until a take gets None
         def run_and_acknowledge(job_id: str) -> None:
-            self._runner.run(job_id)
+            started = time.perf_counter()
+            with job_context(job_id):  # every line logged meanwhile names the job
+                job = self._runner.run(job_id)
+            self._metrics.job_ran(job, time.perf_counter() - started)
             queue.ack(job_id)  # only now: the id of a worker that dies mid-job stays in flight, for another
 
         backoff = 0.0
@@ -50,6 +61,7 @@ class Worker:
                         backoff = 0.0
                     run_and_acknowledge()  # returns when a take gets nothing: the queue is empty, or a stop
                 except StoreUnavailable as error:  # a job cut short stays in flight: the next take gives it back
+                    self._metrics.redis_error()
                     backoff = min(MAX_BACKOFF_SECONDS, backoff * 2 or 0.25)
                     log.warning("Redis unavailable (%s): retrying in %.2f s", error.__cause__ or error, backoff)
                     queue.stopping.wait(backoff)
@@ -63,27 +75,84 @@ class Worker:
 def main(
     consumer: HotQueueJobConsumer = Provide[Container.job_consumer],
     runner: JobRunner = Provide[Container.job_runner],
+    metrics_port: int | None = Provide[Container.config.worker_metrics_port],
+    worker_file: Path = Provide[Container.worker_file],
 ) -> None:
-    worker = Worker(consumer, runner)
+    bind_worker_id(consumer.worker_id)
+    metrics: JobMetrics = NoMetrics()
+    if metrics_port:
+        served = WorkerMetrics()
+        served.serve(metrics_port)
+        metrics = served
+    worker = Worker(consumer, runner, metrics)
     signal.signal(signal.SIGTERM, worker.stop)
     signal.signal(signal.SIGINT, worker.stop)
-    log.info("worker %s watching %s (lease %s s)", consumer.worker_id, consumer.key, consumer.lease.seconds)
+    log.info("worker %s watching %s (lease %s s%s)", consumer.worker_id, consumer.key, consumer.lease.seconds,
+             f", metrics on port {metrics_port}" if metrics_port else "")
+    _write_worker_file(worker_file, consumer.worker_id)
     try:
         worker.work()
     except StoreAccessDenied as error:  # not an outage: waiting does not mend a wrong password
         raise ConfigurationError(str(error)) from None
+    finally:
+        worker_file.unlink(missing_ok=True)
 
 
-if __name__ == "__main__":
-    logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO").upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+def _write_worker_file(path: Path, worker_id: str) -> None:
+    """Say which worker runs here, for `--check` run in the same container (or pod)."""
+    try:
+        path.write_text(json.dumps({"worker_id": worker_id, "pid": os.getpid()}))
+    except OSError as error:
+        log.error("cannot write %s (%s): --check will fail for this worker", path, error)
+
+
+@inject
+def check(
+    worker_file: Path = Provide[Container.worker_file],
+    client: redis.Redis = Provide[Container.queue_redis],
+) -> tuple[bool, str]:
+    """Whether the worker of this container (or pod) holds a live lease, and why (not)."""
+    try:
+        state = json.loads(worker_file.read_text())
+        worker_id, pid = str(state["worker_id"]), int(state["pid"])
+    except FileNotFoundError:
+        return False, f"no worker runs here: {worker_file} is missing"
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        return False, f"{worker_file} cannot be read: {error}"
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False, f"worker {worker_id} (pid {pid}) has exited"
+    except PermissionError:  # alive, under another user
+        pass
+    try:
+        if lease_is_live(client, worker_id):
+            return True, f"worker {worker_id} (pid {pid}) holds a live lease"
+        return False, f"the lease of worker {worker_id} (pid {pid}) has expired"
+    except (StoreUnavailable, StoreAccessDenied, redis.RedisError) as error:
+        return False, f"Redis does not answer: {error.__cause__ or error}"
+
+
+def run(arguments: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m entrypoints.worker", description=__doc__)
+    parser.add_argument("--check", action="store_true",
+                        help="exit 0 if the worker of this container holds a live lease, 1 otherwise (a health check)")
+    options = parser.parse_args(arguments)
     container = Container()
-    check_configuration(container, log, api=False)
     container.wire(modules=[__name__])
+    if options.check:
+        healthy, reason = check()
+        print(reason)
+        return 0 if healthy else 1
+    configure_logging(container.config.log.level(), container.config.log.format())
+    check_configuration(container, log, api=False)
     try:
         main()
     except ConfigurationError as error:
         log.critical("worker stopped, configuration error: %s", error)
-        sys.exit(os.EX_CONFIG)
+        return os.EX_CONFIG
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run(sys.argv[1:]))

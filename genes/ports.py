@@ -8,6 +8,7 @@ from typing import Any, Callable, Generic, Iterable, Iterator, Protocol, Sequenc
 from genes.analysis import JobResults
 from genes.gene import Gene, GeneSummary
 from genes.job import Job, JobStatus
+from genes.monitoring import QueueCounts, WorkerInfo
 
 
 class GeneSource(Protocol):
@@ -122,6 +123,19 @@ class JobRepository(Protocol):
         A change that ends the job makes everything of it (results and plot too) expire at its
         `expires_at`, in the same step.
         """
+
+    def count_by_status(self) -> dict[JobStatus, int]:
+        """How many jobs are in each status (every status, zeros included), without reading any job."""
+
+
+class QueueMonitor(Protocol):
+    """The queue and its workers as an operator sees them."""
+
+    def counts(self) -> QueueCounts:
+        """Queued, in flight, dead letters and live workers, from a constant number of store calls."""
+
+    def workers(self) -> list[WorkerInfo]:
+        """The workers holding a live lease, oldest first."""
 
 
 class ResultRepository(Protocol):

@@ -79,6 +79,7 @@ def test_by_default_only_the_api_is_published_on_port_5000(docker_engine: None) 
         assert service["environment"]["REDIS_HOST"] == "redis"
         assert service["environment"]["HGNC_SOURCE"] == OFFICIAL_HGNC_JSON_URL
     assert services["worker"]["environment"]["JOB_LEASE_SECONDS"] == "30"
+    assert services["worker"]["healthcheck"]["test"] == ["CMD", "python", "-m", "entrypoints.worker", "--check"]
     [data] = services["redis"]["volumes"]
     assert (data["type"], Path(data["source"]), data["target"]) == ("bind", REPO_ROOT / "data", "/data")
     # Without REDIS_PASSWORD and ADMIN_TOKEN: Redis without a password (the entrypoint adds requirepass
@@ -112,11 +113,13 @@ def test_the_stack_starts_and_becomes_healthy(stack: ComposeStack, api: Api, pha
         api.wait_healthy()
 
     assert api.get("/health").json() == {"status": "ok"}
-    assert len(stack.container_ids("worker")) == 1
     answer = api.get("/genes")
     assert answer.headers["Server"] == "gunicorn" and answer.headers["X-Content-Type-Options"] == "nosniff"
     # REDIS_PASSWORD turned requirepass on: a client without it is refused.
     assert "NOAUTH" in stack.run("exec", "-T", "redis", "redis-cli", "get", "x", check=False)
+    assert _worker_health(stack) == ["healthy"]  # `up --wait` waited for the worker's --check too
+    [worker] = api.get("/workers").json()
+    assert worker["current_job"] is None and worker["jobs_done"] == 0
 
 
 def test_the_real_data_set_loads_by_uploading_the_file(api: Api, phase: Phase) -> None:
@@ -178,9 +181,10 @@ def test_genes_and_jobs_survive_down_and_up_through_the_snapshots_in_data(
 
 
 def test_three_workers_run_thirty_jobs_to_complete(stack: ComposeStack, api: Api, phase: Phase) -> None:
-    with phase("scale to 3 workers (up --scale worker=3)"):
+    with phase("scale to 3 workers (up --scale worker=3), each healthy"):
         stack.up("--scale", "worker=3")
-    assert len(stack.container_ids("worker")) == 3
+    assert _worker_health(stack) == ["healthy"] * 3
+    assert len(api.get("/workers").json()) == 3
 
     jobs = [
         {"start_date": f"{1990 + i % 30}-01-01", "end_date": f"{1995 + i % 30}-12-31", "locus_group": group}
@@ -202,6 +206,11 @@ def test_three_workers_run_thirty_jobs_to_complete(stack: ComposeStack, api: Api
     print(f"[smoke] 30 jobs in {elapsed:.1f} s; jobs per worker container: {per_worker}", flush=True)
     assert sum(per_worker.values()) >= 30
     assert len(per_worker) >= 2, f"one worker did every job: {per_worker}"
+    assert sum(worker["jobs_done"] for worker in api.get("/workers").json()) >= 30
+    assert sum(_jobs_complete_in_worker_metrics(stack, index) for index in (1, 2, 3)) >= 30
+    queue = api.get("/queue").json()
+    assert (queue["queued"], queue["in_flight"], queue["workers"]) == (0, 0, 3)
+    assert queue["jobs"]["complete"] == 31  # and the first job's, kept across down and up
 
 
 def test_the_whole_stack_stops_cleanly_and_promptly(stack: ComposeStack, phase: Phase) -> None:
@@ -217,6 +226,20 @@ def test_the_whole_stack_stops_cleanly_and_promptly(stack: ComposeStack, phase: 
     logs = stack.logs()
     for name, secret in SECRETS.items():
         assert secret not in logs, f"{name} shows in the logs"
+
+
+def _worker_health(stack: ComposeStack) -> list[str]:
+    """The health status of each worker container, as `docker inspect` reports it."""
+    return [c["State"]["Health"]["Status"] for c in stack.inspect(stack.container_ids("worker"))]
+
+
+def _jobs_complete_in_worker_metrics(stack: ComposeStack, index: int) -> float:
+    """hgnc_jobs_run_total{outcome="complete"} of one worker container, read from its own WORKER_METRICS_PORT."""
+    read = "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:9100/metrics', timeout=5).read().decode())"
+    page = stack.run("exec", "-T", "--index", str(index), "worker", "python", "-c", read)
+    [count] = [float(line.split()[-1]) for line in page.splitlines()
+               if line.startswith('hgnc_jobs_run_total{outcome="complete"}')]
+    return count
 
 
 def _jobs_done_per_worker(stack: ComposeStack, job_ids: list[str]) -> dict[str, int]:

@@ -47,6 +47,9 @@ class FakeJobRepository:
         chosen = [job.id for job in in_order if status is None or job.status is status]
         return chosen[offset:None if limit is None else offset + limit]
 
+    def count_by_status(self) -> dict[JobStatus, int]:
+        return {status: sum(job.status is status for job in self.jobs.values()) for status in JobStatus}
+
     def update(self, job_id: str, change: Callable[[Job], Job]) -> Job:
         if job_id not in self.jobs:
             raise JobNotFound(job_id)

@@ -188,19 +188,27 @@ def test_a_beat_gives_back_the_ids_of_a_worker_whose_lease_ran_out_and_leaves_a_
 
 
 class FailingFirstBeats(fakeredis.FakeRedis):
-    """A Redis that refuses the first two renewals: with an outage, then with READONLY (not an outage)."""
+    """A Redis that refuses the first two renewals (a lease renews in one transaction): with an outage,
+    then with READONLY (not an outage)."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.beats = 0
 
-    def set(self, *args: Any, **kwargs: Any) -> Any:
-        self.beats += 1
-        if self.beats == 1:
-            raise StoreUnavailable("the data store is unavailable; retry shortly")
-        if self.beats == 2:
-            raise redis.ResponseError("READONLY You can't write against a read only replica.")
-        return super().set(*args, **kwargs)
+    def pipeline(self, transaction: bool = True, shard_hint: Any = None) -> Any:
+        pipe = super().pipeline(transaction, shard_hint)
+        execute = pipe.execute
+
+        def beat(raise_on_error: bool = True) -> Any:
+            self.beats += 1
+            if self.beats == 1:
+                raise StoreUnavailable("the data store is unavailable; retry shortly")
+            if self.beats == 2:
+                raise redis.ResponseError("READONLY You can't write against a read only replica.")
+            return execute(raise_on_error)
+
+        pipe.execute = beat
+        return pipe
 
 
 def test_the_lease_outlives_any_redis_error_in_a_beat() -> None:

@@ -99,6 +99,20 @@ def test_a_status_change_moves_the_id_between_the_status_indexes(
     assert jobs_redis.zcard(ALL_JOBS_KEY) == 1
 
 
+def test_jobs_are_counted_by_status_with_every_status_present(jobs: RedisJobRepository) -> None:
+    assert jobs.count_by_status() == {status: 0 for status in JobStatus}
+    waiting, running, done, doomed = (job_submitted(minutes) for minutes in range(4))
+    for job in (waiting, running, done, doomed):
+        jobs.submit(job)
+    jobs.update(running.id, Job.start)
+    jobs.update(done.id, Job.start)
+    jobs.update(done.id, Job.complete)
+    jobs.update(doomed.id, Job.cancel)
+
+    assert jobs.count_by_status() == {JobStatus.SUBMITTED: 1, JobStatus.IN_PROGRESS: 1, JobStatus.COMPLETE: 1,
+                                      JobStatus.FAILED: 0, JobStatus.CANCELLED: 1}
+
+
 def test_a_change_that_keeps_the_status_leaves_the_indexes_alone(jobs: RedisJobRepository) -> None:
     job = job_submitted()
     jobs.submit(job)
@@ -260,6 +274,16 @@ def test_an_expired_job_is_gone_from_every_listing_and_the_others_stay(
     assert jobs.ids(JobStatus.CANCELLED) == [kept.id]
     assert jobs_redis.zrange(EXPIRING_KEY, 0, -1) == [kept.id.encode()]
     assert jobs.get(running.id).status is JobStatus.IN_PROGRESS
+
+
+def test_an_expired_job_is_not_counted(jobs: RedisJobRepository, jobs_redis: fakeredis.FakeRedis) -> None:
+    kept = jobs.submit(replace(job_submitted(0), keep_for=A_DAY))
+    expired = jobs.submit(replace(job_submitted(1), keep_for=timedelta(seconds=1)))
+    jobs.update(kept.id, Job.cancel)
+    jobs.update(expired.id, lambda job: job.cancel(at=datetime.now(timezone.utc) - timedelta(seconds=2)))
+
+    assert jobs.count_by_status()[JobStatus.CANCELLED] == 1
+    assert jobs_redis.zcard(EXPIRING_KEY) == 1  # trimmed as a listing trims it
 
 
 def test_a_submit_also_trims_the_listings(jobs: RedisJobRepository, jobs_redis: fakeredis.FakeRedis) -> None:
