@@ -44,6 +44,9 @@ class RedisGeneRepository:
         generation = current_generation(self._redis)
         return list(self._summaries.of(generation).in_load_order) if generation else []
 
-    def summaries_approved_between(self, first: date, last: date) -> list[GeneSummary]:
-        generation = current_generation(self._redis)
+    def loaded_set(self) -> str | None:
+        return current_generation(self._redis)
+
+    def summaries_approved_between(self, first: date, last: date, gene_set: str | None = None) -> list[GeneSummary]:
+        generation = gene_set or current_generation(self._redis)
         return self._summaries.of(generation).approved_between(first, last) if generation else []

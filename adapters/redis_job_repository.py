@@ -168,13 +168,15 @@ class RedisJobRepository:
         return self._redis.transaction(compare_and_set, key, value_from_callable=True)
 
     def _expire(self, pipe: redis.client.Pipeline, job: Job, at: datetime) -> None:
-        """In the transaction that ends the job: everything of it expires at `at`, its listings' ids too."""
+        """In the transaction that ends the job: it expires at `at`, with its key and its listed ids; its
+        results live at least as long."""
         at_ms = _ms(at)
         pipe.pexpireat(job_key(job.id), at_ms)
         if job.idempotency_key:
             pipe.pexpireat(idempotency_key(job.idempotency_key), at_ms)
         pipe.zadd(EXPIRING_KEY, {job.id: at_ms})
-        self._results.expire_in(pipe, self._db, job.id, at_ms)
+        if job.results_id:  # shared with other jobs: kept as long as the longest kept of them
+            self._results.keep_in(pipe, self._db, job.results_id, at_ms)
 
 
 def _database(client: redis.Redis) -> int:
@@ -204,6 +206,8 @@ def _to_hash(job: Job) -> dict[str, str]:
         "attempts": str(job.attempts),
         "keep_seconds": str(job.keep_for.total_seconds()) if job.keep_for is not None else "",
         "idempotency_key": job.idempotency_key or "",
+        "results_id": job.results_id or "",
+        "reused": "1" if job.reused else "",
     }
     return fields
 
@@ -226,6 +230,8 @@ def _from_hash(raw: dict[bytes, bytes]) -> Job:
         attempts=int(fields["attempts"]),
         keep_for=timedelta(seconds=float(keep_seconds)) if keep_seconds else None,
         idempotency_key=fields.get("idempotency_key") or None,
+        results_id=fields.get("results_id") or None,
+        reused=bool(fields.get("reused")),
     )
 
 

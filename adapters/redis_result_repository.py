@@ -1,56 +1,107 @@
-"""Job results in Redis (db 3): the results JSON and the plot PNG of each job, written together."""
+"""Results in Redis (db 3): the results JSON and the plot PNG under a results id, written together.
+
+Jobs with the same parameters on the same gene set share one results id. Its two keys are kept as
+long as the longest kept job using them: every save, claim and job end only ever lengthens their
+life (PEXPIREAT ... GT), and a key without expiry is one that a job kept for ever uses.
+"""
 from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import date
+from datetime import date, timedelta
 
 import redis
 from redis.client import Pipeline
 
 from genes.analysis import JobResults
 
-# KEYS: the keys to expire.  ARGV: their database, the caller's database, when (ms since the epoch).
+# `keep(keys, deadline)`: kept at least until `deadline` (ms since the epoch), or for ever when it is ''.
+# `from_now(ms)`: that many ms from now on Redis's clock, or '' (for ever) for ''.
+_KEEP = """
+local function keep(keys, deadline)
+  for _, key in ipairs(keys) do
+    if deadline == '' then redis.call('PERSIST', key) else redis.call('PEXPIREAT', key, deadline, 'GT') end
+  end
+end
+local function from_now(ms)
+  if ms == '' then return '' end
+  local now = redis.call('TIME')
+  return string.format('%.0f', now[1] * 1000 + math.floor(now[2] / 1000) + tonumber(ms))
+end
+"""
+
+# KEYS: results, plot.  ARGV: their values, how long to keep them (ms) or '' for ever.
+_SAVE = _KEEP + """
+local fresh = redis.call('EXISTS', KEYS[1]) == 0
+local deadline = from_now(ARGV[3])
+redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')
+redis.call('SET', KEYS[2], ARGV[2], 'KEEPTTL')
+if fresh and deadline ~= '' then
+  redis.call('PEXPIREAT', KEYS[1], deadline)
+  redis.call('PEXPIREAT', KEYS[2], deadline)
+else
+  keep(KEYS, deadline)
+end
+"""
+
+# KEYS: results, plot.  ARGV: how long to keep them (ms) or '' for ever.  1 if both are there (and
+# now kept so), else 0.
+_CLAIM = _KEEP + """
+if redis.call('EXISTS', KEYS[1], KEYS[2]) < 2 then return 0 end
+keep(KEYS, from_now(ARGV[1]))
+return 1
+"""
+
+# KEYS: results, plot.  ARGV: their database, the caller's database, kept until (ms).
 # For a transaction on another database: a script's SELECT is its own (selecting the caller's back
 # keeps it so in fakeredis too, which leaks it).
-_EXPIRE_ELSEWHERE = """
+_KEEP_ELSEWHERE = _KEEP + """
 redis.call('SELECT', ARGV[1])
-for _, key in ipairs(KEYS) do redis.call('PEXPIREAT', key, ARGV[3]) end
+keep(KEYS, ARGV[3])
 redis.call('SELECT', ARGV[2])
 """
 
 
-def results_key(job_id: str) -> str:
-    return f"results:{job_id}"
+def results_key(results_id: str) -> str:
+    return f"results:{results_id}"
 
 
-def plot_key(job_id: str) -> str:
-    return f"results:{job_id}:plot"
+def plot_key(results_id: str) -> str:
+    return f"results:{results_id}:plot"
 
 
 class RedisResultRepository:
     def __init__(self, client: redis.Redis) -> None:
         self._redis = client
         self._db = int(client.connection_pool.connection_kwargs.get("db", 0))
-        self._expire_elsewhere = client.register_script(_EXPIRE_ELSEWHERE)
+        self._save = client.register_script(_SAVE)
+        self._claim = client.register_script(_CLAIM)
+        self._keep_elsewhere = client.register_script(_KEEP_ELSEWHERE)
 
-    def save(self, job_id: str, results: JobResults, plot_png: bytes) -> None:
-        pipe = self._redis.pipeline(transaction=True)  # SET overwrites: a re-run never duplicates
-        pipe.set(results_key(job_id), _encode(results))
-        pipe.set(plot_key(job_id), plot_png)
-        pipe.execute()
+    def save(self, results_id: str, results: JobResults, plot_png: bytes, keep_for: timedelta | None) -> None:
+        self._save(keys=_keys(results_id), args=[_encode(results), plot_png, _ms(keep_for)])
 
-    def get(self, job_id: str) -> JobResults | None:
-        encoded = self._redis.get(results_key(job_id))
+    def claim(self, results_id: str, keep_for: timedelta | None) -> bool:
+        return bool(self._claim(keys=_keys(results_id), args=[_ms(keep_for)]))
+
+    def get(self, results_id: str) -> JobResults | None:
+        encoded = self._redis.get(results_key(results_id))
         return _decode(encoded) if encoded is not None else None
 
-    def plot(self, job_id: str) -> bytes | None:
-        return self._redis.get(plot_key(job_id))
+    def plot(self, results_id: str) -> bytes | None:
+        return self._redis.get(plot_key(results_id))
 
-    def expire_in(self, transaction: Pipeline, transaction_db: int, job_id: str, at_ms: int) -> None:
-        """Add to `transaction` (a MULTI on database `transaction_db`) the expiry of the job's results and plot."""
-        self._expire_elsewhere(keys=[results_key(job_id), plot_key(job_id)], args=[self._db, transaction_db, at_ms],
-                               client=transaction)
+    def keep_in(self, transaction: Pipeline, transaction_db: int, results_id: str, until_ms: int) -> None:
+        """Add to `transaction` (a MULTI on database `transaction_db`): keep the results at least until `until_ms`."""
+        self._keep_elsewhere(keys=_keys(results_id), args=[self._db, transaction_db, until_ms], client=transaction)
+
+
+def _keys(results_id: str) -> list[str]:
+    return [results_key(results_id), plot_key(results_id)]
+
+
+def _ms(keep_for: timedelta | None) -> int | str:
+    return "" if keep_for is None else round(keep_for.total_seconds() * 1000)
 
 
 def _encode(results: JobResults) -> str:

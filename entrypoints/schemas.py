@@ -206,6 +206,9 @@ class JobSchema(Schema):
     finished_at = fields.DateTime(allow_none=True, required=True)
     attempts = fields.Integer(required=True, metadata={"description": "how many times a worker has started it"})
     error = fields.String(allow_none=True, required=True, metadata={"description": "why it failed"})
+    reused = fields.Boolean(required=True, metadata={
+        "description": "true when it completed with the results of earlier jobs with the same parameters on the "
+                       "gene set loaded: no analysis, no plot drawn again"})
     expires_at = fields.DateTime(allow_none=True, required=True, metadata={
         "description": "when the job, its results and plot are forgotten (`JOB_TTL_SECONDS` after it ended); "
                        "null while it runs, or when jobs are kept for ever"})

@@ -29,6 +29,10 @@ class JobParameters:
     end_date: date
     locus_group: str | None = None
 
+    def results_id(self, gene_set: str) -> str:
+        """The name of these parameters' results on one loaded gene set: jobs that share it share the results."""
+        return f"{gene_set}/{self.start_date.isoformat()}/{self.end_date.isoformat()}/{self.locus_group or 'all'}"
+
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
@@ -46,6 +50,8 @@ class Job:
     attempts: int = 0
     keep_for: timedelta | None = None  # how long it is kept once ended; None: for ever
     idempotency_key: str | None = None  # the client's key for its submission, kept as long as the job
+    results_id: str | None = None  # once complete: the results it answers (see JobParameters.results_id)
+    reused: bool = False  # completed with results that were stored before this run: no analysis, no plot
 
     @classmethod
     def submit(cls, parameters: JobParameters, keep_for: timedelta | None = None,
@@ -64,9 +70,10 @@ class Job:
         self._require(JobStatus.SUBMITTED, JobStatus.IN_PROGRESS, to=JobStatus.IN_PROGRESS)
         return replace(self, status=JobStatus.IN_PROGRESS, started_at=at or utc_now(), attempts=self.attempts + 1)
 
-    def complete(self, at: datetime | None = None) -> Job:
+    def complete(self, results_id: str | None = None, reused: bool = False, at: datetime | None = None) -> Job:
         self._require(JobStatus.IN_PROGRESS, to=JobStatus.COMPLETE)
-        return replace(self, status=JobStatus.COMPLETE, finished_at=at or utc_now())
+        return replace(self, status=JobStatus.COMPLETE, finished_at=at or utc_now(), results_id=results_id,
+                       reused=reused)
 
     def fail(self, reason: str, at: datetime | None = None) -> Job:
         self._require(JobStatus.SUBMITTED, JobStatus.IN_PROGRESS, to=JobStatus.FAILED)

@@ -45,20 +45,26 @@ class JobRunner:
             return job
         started = time.perf_counter()
         try:
-            if not self._genes.is_loaded():
+            gene_set = self._genes.loaded_set()
+            if gene_set is None:
                 raise GeneDataNotLoaded()
             parameters = job.parameters
-            in_range = self._genes.summaries_approved_between(parameters.start_date, parameters.end_date)
-            results = analyse(in_range, parameters)
-            self._results.save(job_id, results, self._plots.render(results))
+            results_id = parameters.results_id(gene_set)
+            # Results of the same parameters on the same set, computed earlier, are answered again.
+            reused = self._results.claim(results_id, job.keep_for)
+            if not reused:
+                in_range = self._genes.summaries_approved_between(parameters.start_date, parameters.end_date, gene_set)
+                results = analyse(in_range, parameters)
+                self._results.save(results_id, results, self._plots.render(results), job.keep_for)
         except (StoreUnavailable, StoreAccessDenied):  # never "this job is bad": it stays in progress, for a retry
             raise
         except Exception as error:  # one job's failure must never stop the worker
             log.exception("job %s failed", job_id)
             reason = _reason(error)
             return self._finish(job_id, lambda current: current.fail(reason))
-        finished = self._finish(job_id, Job.complete)
-        log.info("job %s ended %s in %.3f s", job_id, finished.status.value if finished else "elsewhere", time.perf_counter() - started)
+        finished = self._finish(job_id, lambda current: current.complete(results_id, reused))
+        log.info("job %s ended %s in %.3f s%s", job_id, finished.status.value if finished else "elsewhere",
+                 time.perf_counter() - started, ", with the results computed before" if reused else "")
         return finished
 
     def _start_or_give_up(self, job: Job) -> Job:

@@ -34,20 +34,20 @@ class JobService:
         return self._jobs.update(job_id, Job.cancel)
 
     def results(self, job_id: str) -> JobResults:
-        self._require_complete(job_id)
-        results = self._results.get(job_id)
+        results = self._results.get(self._results_id(job_id))
         if results is None:  # complete is only ever set after the results are saved
             raise ResultsNotReady(job_id, JobStatus.COMPLETE.value, "its results are missing")
         return results
 
     def plot(self, job_id: str) -> bytes:
-        self._require_complete(job_id)
-        plot = self._results.plot(job_id)
+        plot = self._results.plot(self._results_id(job_id))
         if plot is None:
             raise ResultsNotReady(job_id, JobStatus.COMPLETE.value, "its plot is missing")
         return plot
 
-    def _require_complete(self, job_id: str) -> None:
+    def _results_id(self, job_id: str) -> str:
+        """The id of a complete job's results (jobs completed before results were shared: its own id)."""
         job = self.get(job_id)
         if job.status is not JobStatus.COMPLETE:
             raise ResultsNotReady(job_id, job.status.value, job.error)
+        return job.results_id or job.id

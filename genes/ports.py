@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Callable, Generic, Iterable, Iterator, Protocol, Sequence, TypeVar
 
 from genes.analysis import JobResults
@@ -32,11 +32,15 @@ class GeneRepository(Protocol):
 
     def is_loaded(self) -> bool: ...
 
+    def loaded_set(self) -> str | None:
+        """The name of the set loaded now, new with every load; None when none is."""
+
     def summaries(self) -> list[GeneSummary]:
         """One summary per gene, in load order."""
 
-    def summaries_approved_between(self, first: date, last: date) -> list[GeneSummary]:
-        """The summaries of the genes approved from `first` to `last`, both included, in any order.
+    def summaries_approved_between(self, first: date, last: date, gene_set: str | None = None) -> list[GeneSummary]:
+        """The summaries of the genes approved from `first` to `last`, both included, in any order,
+        of the set named `gene_set` (by default the loaded one).
 
         What a job reads: a narrow range need not pass over all 43,882 genes.
         """
@@ -139,12 +143,18 @@ class QueueMonitor(Protocol):
 
 
 class ResultRepository(Protocol):
-    def save(self, job_id: str, results: JobResults, plot_png: bytes) -> None:
-        """Store (or overwrite) a job's results and plot together."""
+    """Results and plots by results id, each kept as long as the longest kept job that uses it."""
 
-    def get(self, job_id: str) -> JobResults | None: ...
+    def save(self, results_id: str, results: JobResults, plot_png: bytes, keep_for: timedelta | None) -> None:
+        """Store (or overwrite) results and their plot together, kept at least `keep_for` (None: for ever)."""
 
-    def plot(self, job_id: str) -> bytes | None: ...
+    def claim(self, results_id: str, keep_for: timedelta | None) -> bool:
+        """Whether results and plot are stored under the id; if so, they are now kept at least `keep_for`
+        (None: for ever), so that they outlive the job about to complete with them."""
+
+    def get(self, results_id: str) -> JobResults | None: ...
+
+    def plot(self, results_id: str) -> bytes | None: ...
 
 
 class PlotRenderer(Protocol):

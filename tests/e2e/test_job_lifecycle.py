@@ -34,24 +34,36 @@ def store(redis_binary: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 
 @pytest.fixture
-def api(store: RedisServer, start_api: StartApi) -> ApiProcess:
-    for db in (QUEUE_DB, JOBS_DB, RESULTS_DB):
-        redis.Redis(port=store.port, db=db).flushdb()
-    api = start_api(store.host, store.port, FIXTURES / "hgnc_sample.tsv",
-                    extra_env={"JOB_TTL_SECONDS": str(TTL_SECONDS)})
-    assert requests.post(f"{api.url}/data", timeout=30).status_code == 201
-    return api
+def start_service(store: RedisServer, start_api: StartApi):
+    """The API with this JOB_TTL_SECONDS, no job yet, the sample set loaded."""
+
+    def start(ttl_seconds: int) -> ApiProcess:
+        for db in (QUEUE_DB, JOBS_DB, RESULTS_DB):
+            redis.Redis(port=store.port, db=db).flushdb()
+        api = start_api(store.host, store.port, FIXTURES / "hgnc_sample.tsv",
+                        extra_env={"JOB_TTL_SECONDS": str(ttl_seconds)})
+        assert requests.post(f"{api.url}/data", timeout=30).status_code == 201
+        return api
+
+    return start
+
+
+@pytest.fixture
+def api(start_service) -> ApiProcess:
+    return start_service(TTL_SECONDS)
 
 
 @pytest.fixture
 def run_worker(store: RedisServer, start_process: StartProcess):
-    """Start a real worker, wait until `job_ids` are complete, stop it (SIGTERM): jobs submitted later stay queued."""
+    """Start a real worker, wait until `job_ids` are complete, stop it (SIGTERM): jobs submitted later stay queued;
+    its log."""
 
-    def run(api: ApiProcess, job_ids: list[str]) -> None:
+    def run(api: ApiProcess, job_ids: list[str]) -> str:
         worker = start_process(["python", "-m", "entrypoints.worker"], name="worker",
                                env={"REDIS_HOST": store.host, "REDIS_PORT": str(store.port), "LOG_LEVEL": "INFO"})
         wait_for(lambda: all(status(api, job_id) == "complete" for job_id in job_ids), worker, "the jobs complete")
         worker.stop()
+        return worker.log_path.read_text()
 
     return run
 
@@ -122,9 +134,9 @@ def test_an_ended_job_its_results_plot_and_listed_ids_expire_after_the_ttl_and_n
     for listing in ("complete", "cancelled"):
         assert requests.get(f"{api.url}/jobs", params={"status": listing}, timeout=10).json() == []
     assert status(api, waiting) == "submitted" and status(api, running) == "in progress"
-    named_after_them = {key for keys in keys_before.values() for key in keys
-                        if any(job_id.encode() in key for job_id in gone)}
-    assert named_after_them, "the ended jobs had keys"
+    assert keys_before[RESULTS_DB], "the complete job has results"  # only it: the others have none
+    named_after_them = keys_before[RESULTS_DB] | {key for keys in keys_before.values() for key in keys
+                                                  if any(job_id.encode() in key for job_id in gone)}
     ids_gone = {job_id.encode() for job_id in gone}
     members_left = {key: members - ids_gone for key, members in members_before.items() if members - ids_gone}
     emptied = set(members_before) - set(members_left)  # Redis deletes an empty sorted set
@@ -191,3 +203,26 @@ def test_an_idempotency_key_answers_its_first_job_until_that_job_expires(api: Ap
     assert after.status_code == 202, after.text
     assert after.json()["id"] != first.json()["id"]
     assert requests.get(f"{api.url}/jobs", timeout=10).json() == [after.json()["id"]]
+
+
+def test_a_job_with_parameters_computed_on_the_loaded_set_reuses_them_until_a_reload(
+        start_service, store: RedisServer, run_worker) -> None:
+    api = start_service(0)  # kept for ever: the test reads them all at the end
+    first = submitted(api)
+    run_worker(api, [first])
+    again, other = submitted(api), submitted(api, NINETIES)
+    log = run_worker(api, [again, other])
+    assert requests.post(f"{api.url}/data", timeout=30).status_code == 201  # the same file, loaded anew
+    reloaded = submitted(api)
+    run_worker(api, [reloaded])
+
+    jobs = {job_id: requests.get(f"{api.url}/jobs/{job_id}", timeout=10).json()
+            for job_id in (first, again, other, reloaded)}
+    assert {job_id: job["reused"] for job_id, job in jobs.items()} == {first: False, again: True, other: False,
+                                                                      reloaded: False}
+    assert f"job {again} ended complete" in log and "with the results computed before" in log
+    answers = {job_id: (requests.get(f"{api.url}/results/{job_id}", timeout=10).json(),
+                        requests.get(f"{api.url}/results/{job_id}/plot", timeout=10).content) for job_id in jobs}
+    assert answers[again] == answers[first] == answers[reloaded]
+    results_keys = redis.Redis(port=store.port, db=RESULTS_DB).keys()
+    assert len(results_keys) == 2 * 3  # results and plot of: the first set's two ranges, and the reloaded set's one

@@ -1,7 +1,8 @@
 """In-memory fakes of the job ports: a dict in a class each, as the domain's tests need them."""
 from __future__ import annotations
 
-from datetime import date
+from collections import defaultdict
+from datetime import date, timedelta
 from typing import Callable
 
 from genes.analysis import JobResults
@@ -60,30 +61,42 @@ class FakeJobRepository:
 class FakeResultRepository:
     def __init__(self) -> None:
         self.saved: dict[str, tuple[JobResults, bytes]] = {}
+        self.kept_for: dict[str, list[timedelta | None]] = defaultdict(list)  # by results id, each save or claim
 
-    def save(self, job_id: str, results: JobResults, plot_png: bytes) -> None:
-        self.saved[job_id] = (results, plot_png)
+    def save(self, results_id: str, results: JobResults, plot_png: bytes, keep_for: timedelta | None) -> None:
+        self.saved[results_id] = (results, plot_png)
+        self.kept_for[results_id].append(keep_for)
 
-    def get(self, job_id: str) -> JobResults | None:
-        return self.saved[job_id][0] if job_id in self.saved else None
+    def claim(self, results_id: str, keep_for: timedelta | None) -> bool:
+        if results_id in self.saved:
+            self.kept_for[results_id].append(keep_for)
+        return results_id in self.saved
 
-    def plot(self, job_id: str) -> bytes | None:
-        return self.saved[job_id][1] if job_id in self.saved else None
+    def get(self, results_id: str) -> JobResults | None:
+        return self.saved[results_id][0] if results_id in self.saved else None
+
+    def plot(self, results_id: str) -> bytes | None:
+        return self.saved[results_id][1] if results_id in self.saved else None
 
 
 class FakeGeneRepository:
     """Only what the runner reads: the summaries (none means no gene data is loaded)."""
 
-    def __init__(self, summaries: list[GeneSummary] | None = None) -> None:
+    def __init__(self, summaries: list[GeneSummary] | None = None, gene_set: str = "set-1") -> None:
         self._summaries = list(summaries or [])
+        self.gene_set = gene_set  # a test changes it as a reload would
 
     def is_loaded(self) -> bool:
         return bool(self._summaries)
 
+    def loaded_set(self) -> str | None:
+        return self.gene_set if self._summaries else None
+
     def summaries(self) -> list[GeneSummary]:
         return list(self._summaries)
 
-    def summaries_approved_between(self, first: date, last: date) -> list[GeneSummary]:
+    def summaries_approved_between(self, first: date, last: date, gene_set: str | None = None) -> list[GeneSummary]:
+        assert gene_set in (None, self.gene_set)
         return [s for s in self._summaries
                 if s.date_approved and first.isoformat() <= s.date_approved <= last.isoformat()]
 

@@ -260,7 +260,7 @@ def test_the_results_and_plot_of_a_complete_job_are_answered(client: FlaskClient
     results = client.get(f"/results/{job_id}")
     plot = client.get(f"/results/{job_id}/plot")
 
-    assert job["status"] == "complete" and job["attempts"] == 1
+    assert job["status"] == "complete" and job["attempts"] == 1 and job["reused"] is False
     assert job["submitted_at"] <= job["started_at"] <= job["finished_at"]
     assert results.status_code == 200 and results.mimetype == "application/json"
     assert list(results.get_json()) == ["start_date", "end_date", "locus_group", "total", "by_year", "by_locus_group",

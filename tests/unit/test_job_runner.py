@@ -1,7 +1,7 @@
 """JobRunner, the worker's use case, over in-memory fakes: it finishes every job and never raises for one."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -30,7 +30,7 @@ class BrokenPlotRenderer:
 
 
 class SilentlyBrokenResultRepository(FakeResultRepository):
-    def save(self, job_id: str, results: JobResults, plot_png: bytes) -> None:
+    def save(self, results_id: str, results: JobResults, plot_png: bytes, keep_for: Any) -> None:
         raise ConnectionError()  # no message: the reason falls back to the exception's name
 
 
@@ -38,7 +38,7 @@ class UnreachableGeneRepository:
     def __init__(self, error: Exception) -> None:
         self._error = error
 
-    def is_loaded(self) -> bool:
+    def loaded_set(self) -> str | None:
         raise self._error
 
 
@@ -65,7 +65,8 @@ def test_a_job_runs_to_complete_with_its_results_and_plot_saved() -> None:
     assert finished.status is JobStatus.COMPLETE
     assert finished.attempts == 1
     assert finished.submitted_at <= finished.started_at <= finished.finished_at
-    results, plot = setup.results.saved[job.id]
+    assert finished.results_id == LATE_EIGHTIES.results_id("set-1") and not finished.reused
+    results, plot = setup.results.saved[finished.results_id]
     assert results.total == 2
     assert results.by_chromosome == {"19": 1, "MT": 1}
     assert plot == FAKE_PNG
@@ -187,3 +188,41 @@ def test_any_other_error_of_the_store_fails_the_job() -> None:
     job = setup.submitted()
 
     assert setup.runner.run(job.id).error == "Redis did not answer in 30 s"
+
+
+# -- results computed once --------------------------------------------------------------------
+
+
+def test_a_job_with_parameters_already_computed_on_the_loaded_set_reuses_them_without_analysis_or_plot() -> None:
+    setup = Setup()
+    first = setup.runner.run(setup.submitted().id)
+
+    second = setup.runner.run(setup.submitted().id)
+
+    assert (second.status, second.reused, second.results_id) == (JobStatus.COMPLETE, True, first.results_id)
+    assert len(setup.plots.rendered) == 1  # drawn once
+    assert list(setup.results.saved) == [first.results_id]  # stored once
+
+
+def test_a_reused_result_is_claimed_for_as_long_as_the_new_job_is_kept() -> None:
+    setup = Setup()
+    setup.runner.run(setup.submitted().id)
+    later = setup.jobs.submit(Job.submit(LATE_EIGHTIES, keep_for=timedelta(days=30)))
+
+    reused = setup.runner.run(later.id)
+
+    assert setup.results.kept_for[reused.results_id] == [None, timedelta(days=30)]
+
+
+def test_other_parameters_or_a_reloaded_set_are_computed_afresh() -> None:
+    genes = FakeGeneRepository(GENES)
+    setup = Setup(gene_repository=genes)
+    first = setup.runner.run(setup.submitted().id)
+
+    other = setup.runner.run(setup.submitted(JobParameters(date(1985, 1, 1), date(1991, 12, 31))).id)
+    genes.gene_set = "set-2"  # POST /data loaded the set again
+    reloaded = setup.runner.run(setup.submitted().id)
+
+    assert not other.reused and not reloaded.reused
+    assert len({first.results_id, other.results_id, reloaded.results_id}) == 3
+    assert len(setup.plots.rendered) == 3

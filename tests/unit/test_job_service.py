@@ -112,11 +112,20 @@ def test_a_job_a_worker_has_started_cannot_be_cancelled(service: JobService, job
 def test_the_results_and_plot_of_a_complete_job_are_returned(
         service: JobService, jobs: FakeJobRepository, results: FakeResultRepository) -> None:
     job = service.submit(EARLY_2000S)
-    jobs.update(job.id, lambda j: j.start().complete())
-    results.save(job.id, LATE_EIGHTIES_RESULTS, FAKE_PNG)
+    jobs.update(job.id, lambda j: j.start().complete(EARLY_2000S.results_id("set-1")))
+    results.save(EARLY_2000S.results_id("set-1"), LATE_EIGHTIES_RESULTS, FAKE_PNG, A_WEEK)
 
     assert service.results(job.id) == LATE_EIGHTIES_RESULTS
     assert service.plot(job.id) == FAKE_PNG
+
+
+def test_a_job_completed_before_results_were_shared_answers_those_stored_under_its_own_id(
+        service: JobService, jobs: FakeJobRepository, results: FakeResultRepository) -> None:
+    job = service.submit(EARLY_2000S)
+    jobs.update(job.id, lambda j: j.start().complete())
+    results.save(job.id, LATE_EIGHTIES_RESULTS, FAKE_PNG, None)
+
+    assert service.results(job.id) == LATE_EIGHTIES_RESULTS
 
 
 @pytest.mark.parametrize("advance", [lambda j: j, lambda j: j.start()], ids=["submitted", "in progress"])

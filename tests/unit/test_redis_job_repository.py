@@ -239,24 +239,38 @@ def test_a_key_sent_again_with_other_parameters_is_refused_and_adds_nothing(
 A_DAY = timedelta(days=1)
 
 
-def test_an_ending_job_expires_with_its_key_results_and_plot_a_day_after_it_ended(
+def test_an_ending_job_expires_with_its_key_a_day_after_it_ended_and_its_results_live_as_long(
         server: fakeredis.FakeServer, jobs: RedisJobRepository, jobs_redis: fakeredis.FakeRedis) -> None:
     results = RedisResultRepository(fakeredis.FakeRedis(server=server, db=3))
     job = jobs.submit(replace(job_submitted(), keep_for=A_DAY, idempotency_key="k-1"))
     jobs.update(job.id, Job.start)
-    results.save(job.id, LATE_EIGHTIES_RESULTS, b"png")
+    results.save("set-1/results", LATE_EIGHTIES_RESULTS, b"png", timedelta(seconds=30))  # kept a while, for the run
     assert jobs_redis.pttl(job_key(job.id)) == -1  # running: no expiry
 
-    ended = jobs.update(job.id, Job.complete)
+    ended = jobs.update(job.id, lambda current: current.complete("set-1/results"))
 
     assert ended.expires_at == ended.finished_at + A_DAY
     expected_ms = round(ended.expires_at.timestamp() * 1000)
     results_redis = fakeredis.FakeRedis(server=server, db=3)
     for client, key in ((jobs_redis, job_key(job.id)), (jobs_redis, idempotency_key("k-1")),
-                        (results_redis, results_key(job.id)), (results_redis, plot_key(job.id))):
+                        (results_redis, results_key("set-1/results")), (results_redis, plot_key("set-1/results"))):
         assert client.pexpiretime(key) == expected_ms, key
     assert jobs_redis.zscore(EXPIRING_KEY, job.id) == expected_ms
     assert jobs.get(job.id) == ended
+
+
+def test_a_job_ending_sooner_than_another_user_of_its_results_leaves_them_to_that_one(
+        server: fakeredis.FakeServer, jobs: RedisJobRepository) -> None:
+    results = RedisResultRepository(fakeredis.FakeRedis(server=server, db=3))
+    results.save("set-1/results", LATE_EIGHTIES_RESULTS, b"png", timedelta(days=30))  # a job kept for a month uses them
+    job = jobs.submit(replace(job_submitted(), keep_for=A_DAY))
+    jobs.update(job.id, Job.start)
+
+    jobs.update(job.id, lambda current: current.complete("set-1/results", reused=True))
+
+    kept_until = fakeredis.FakeRedis(server=server, db=3).pexpiretime(results_key("set-1/results"))
+    assert kept_until > (datetime.now(timezone.utc) + timedelta(days=29)).timestamp() * 1000
+    assert jobs.get(job.id).reused
 
 
 def test_an_expired_job_is_gone_from_every_listing_and_the_others_stay(

@@ -152,6 +152,11 @@ class Store:
 
     # -- results ------------------------------------------------------------------------------
 
+    def results_of(self, job_id: str) -> tuple[dict | None, bytes | None]:
+        """The results and plot a job answers; (None, None) while it has none."""
+        results_id = self.job(job_id).results_id
+        return (self.results.get(results_id), self.results.plot(results_id)) if results_id else (None, None)
+
     def result_keys(self) -> list[str]:
         return sorted(key.decode() for key in self.results_redis.scan_iter(count=1000))
 
@@ -160,9 +165,9 @@ class Store:
         return analyse(self.genes.summaries(), parameters)
 
     def assert_complete_exactly_once(self, job_ids: list[str], logs: Iterable[str] = ()) -> None:
-        """Each job complete, in no other status set, with its results key and its plot key and no
-        other (results are overwritten, never copied) holding the right analysis; nothing left
-        queued or in flight; and at most one worker ever logged completing it."""
+        """Each job complete, in no other status set, naming its results key and plot key, and no
+        other key stored (results are overwritten, never copied), holding the right analysis;
+        nothing left queued or in flight; and at most one worker ever logged completing it."""
         jobs = [self.job(job_id) for job_id in job_ids]
         assert Counter(job.status.value for job in jobs) == {"complete": len(jobs)}
         assert all(job.error is None and job.finished_at is not None for job in jobs)
@@ -171,15 +176,18 @@ class Store:
             expected = set(job_ids) if status is JobStatus.COMPLETE else set()
             assert members & set(job_ids) == expected, f"ids in the {status.value} set"
         keys = set(self.result_keys())
-        assert {results_key(i) for i in job_ids} | {plot_key(i) for i in job_ids} <= keys
-        every_job = self.jobs.ids()  # and no other key: no copy, no leftover of a job now gone
-        assert keys <= {results_key(i) for i in every_job} | {plot_key(i) for i in every_job}
+        used = {job.results_id for job in jobs}
+        assert None not in used, "a complete job names its results"
+        assert {results_key(r) for r in used} | {plot_key(r) for r in used} <= keys
+        every_used = {self.job(i).results_id for i in self.jobs.ids()} - {None}  # and no other key: no copy
+        assert keys <= {results_key(r) for r in every_used} | {plot_key(r) for r in every_used}
         expected = {}
         for job in jobs:  # one analysis per distinct parameters: each is checked against its own
             if job.parameters not in expected:
                 expected[job.parameters] = self.expected_results(job.parameters)
-            assert self.results.get(job.id) == expected[job.parameters]
-            assert self.results.plot(job.id).startswith(b"\x89PNG")
+            results, plot = self.results_of(job.id)
+            assert results == expected[job.parameters]
+            assert plot.startswith(b"\x89PNG")
         assert self.queued() == []
         assert self.in_flight() == {}
         completions = Counter(re.findall(r"job (\S+) ended complete", "\n".join(logs)))

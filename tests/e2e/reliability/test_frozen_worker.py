@@ -21,14 +21,14 @@ def test_a_job_frozen_mid_run_is_finished_by_another_and_the_thawed_worker_adds_
     eventually(jobs_store.all_in([job_id], JobStatus.COMPLETE), LEASE_SECONDS + JOB_SECONDS,
                "the frozen worker's job is complete")
     finished = jobs_store.jobs_redis.hgetall(job_key(job_id))
-    results, plot = jobs_store.results.get(job_id), jobs_store.results.plot(job_id)
+    results, plot = jobs_store.results_of(job_id)
 
     sleeper.thaw()  # it runs the rest of its job, saves its results again and tries to complete it
     eventually(lambda: f"job {job_id} not finished here" in sleeper.log(), 10, "the thawed worker gives up its run")
 
     assert jobs_store.jobs_redis.hgetall(job_key(job_id)) == finished  # still complete, same time, 2 attempts
     assert jobs_store.job(job_id).attempts == 2
-    assert (jobs_store.results.get(job_id), jobs_store.results.plot(job_id)) == (results, plot)
+    assert jobs_store.results_of(job_id) == (results, plot)
     eventually(lambda: jobs_store.is_alive(sleeper.worker_id), LEASE_SECONDS, "the thawed worker beats again")
     next_job = jobs_store.submit(A_MONTH)[0]  # and it works on
     eventually(jobs_store.all_in([next_job], JobStatus.COMPLETE), 2 * JOB_SECONDS, "the next job is complete")

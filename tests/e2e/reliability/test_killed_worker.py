@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
@@ -35,8 +35,9 @@ def test_jobs_whose_workers_died_at_any_stage_are_finished_by_another_once_the_l
     taken, running, saved = (jobs_store.save_unqueued(A_MONTH) for _ in range(3))
     for job_id in (running, saved):
         jobs_store.jobs.update(job_id, lambda job: job.start())
-    left = replace(jobs_store.expected_results(A_MONTH), total=-1)  # by a worker killed before marking its job complete
-    jobs_store.results.save(saved, left, b"half a plot")
+    # What a worker killed before marking its job complete leaves: the results, whole (one script writes them).
+    results_id = A_MONTH.results_id(jobs_store.genes.loaded_set())
+    jobs_store.results.save(results_id, jobs_store.expected_results(A_MONTH), b"\x89PNG its plot", timedelta(days=1))
 
     leases = [jobs_store.hand_to_dying_worker(job_id, worker_id) for job_id, worker_id in (
         (taken, "killed-after-taking"), (running, "killed-mid-job"), (saved, "killed-at-the-end"))]
@@ -45,7 +46,8 @@ def test_jobs_whose_workers_died_at_any_stage_are_finished_by_another_once_the_l
 
     assert seconds > leases[0].key_lifetime - 0.1, "taken back before the dead workers' leases ran out"
     assert [jobs_store.job(job_id).attempts for job_id in (taken, running, saved)] == [1, 2, 2]
-    jobs_store.assert_complete_exactly_once([taken, running, saved], workers.logs())  # half-written results overwritten
+    jobs_store.assert_complete_exactly_once([taken, running, saved], workers.logs())
+    assert all(jobs_store.job(job_id).reused for job_id in (taken, running, saved))  # none analysed again
 
 
 def test_killing_a_busy_worker_among_many_jobs_loses_none_and_completes_each_once(

@@ -32,7 +32,7 @@ def test_a_job_that_kills_each_worker_running_it_fails_after_the_attempt_limit(
     failed = jobs_store.job(job_id)
     assert failed.attempts == 2
     assert failed.error == "gave up after 2 attempts: the worker running it stopped each time"
-    assert jobs_store.results.get(job_id) is None
+    assert jobs_store.results_of(job_id) == (None, None)
     assert jobs_store.in_flight() == {} and jobs_store.queued() == []
 
 
@@ -51,5 +51,5 @@ def test_a_job_left_in_flight_by_dead_workers_as_often_as_the_limit_fails_and_th
     failed = jobs_store.job(poison)
     assert failed.attempts == MAX_ATTEMPTS
     assert failed.error == f"gave up after {MAX_ATTEMPTS} attempts: the worker running it stopped each time"
-    assert jobs_store.results.get(poison) is None and jobs_store.results.get(healthy) is not None
+    assert jobs_store.results_of(poison) == (None, None) and jobs_store.results_of(healthy)[0] is not None
     assert jobs_store.in_flight() == {} and jobs_store.queued() == []
