@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 import redis
@@ -24,6 +24,8 @@ TTL_SECONDS = 4
 LATE_EIGHTIES = {"start_date": "1986-01-01", "end_date": "1991-12-31"}
 NINETIES = {"start_date": "1990-01-01", "end_date": "1999-12-31"}
 DATABASES = (GENES_DB, QUEUE_DB, JOBS_DB, RESULTS_DB)
+StartService = Callable[[int], ApiProcess]
+RunWorker = Callable[[ApiProcess, list[str]], str]
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +36,7 @@ def store(redis_binary: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 
 @pytest.fixture
-def start_service(store: RedisServer, start_api: StartApi):
+def start_service(store: RedisServer, start_api: StartApi) -> StartService:
     """The API with this JOB_TTL_SECONDS, no job yet, the sample set loaded."""
 
     def start(ttl_seconds: int) -> ApiProcess:
@@ -49,12 +51,12 @@ def start_service(store: RedisServer, start_api: StartApi):
 
 
 @pytest.fixture
-def api(start_service) -> ApiProcess:
+def api(start_service: StartService) -> ApiProcess:
     return start_service(TTL_SECONDS)
 
 
 @pytest.fixture
-def run_worker(store: RedisServer, start_process: StartProcess):
+def run_worker(store: RedisServer, start_process: StartProcess) -> RunWorker:
     """Start a real worker, wait until `job_ids` are complete, stop it (SIGTERM): jobs submitted later stay queued;
     its log."""
 
@@ -68,7 +70,7 @@ def run_worker(store: RedisServer, start_process: StartProcess):
     return run
 
 
-def wait_for(condition, worker: ServiceProcess | None, what: str, timeout: float = 30) -> None:
+def wait_for(condition: Callable[[], bool], worker: ServiceProcess | None, what: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert worker is None or worker.is_running(), f"the worker died:\n{worker.log_tail()}"
@@ -111,7 +113,7 @@ def start_as_a_worker_does(store: RedisServer, job_id: str) -> None:
 
 
 def test_an_ended_job_its_results_plot_and_listed_ids_expire_after_the_ttl_and_nothing_else(
-        api: ApiProcess, store: RedisServer, run_worker) -> None:
+        api: ApiProcess, store: RedisServer, run_worker: RunWorker) -> None:
     done = submitted(api)
     run_worker(api, [done])
     answered = requests.get(f"{api.url}/jobs/{done}", timeout=10).json()
@@ -206,7 +208,7 @@ def test_an_idempotency_key_answers_its_first_job_until_that_job_expires(api: Ap
 
 
 def test_a_job_with_parameters_computed_on_the_loaded_set_reuses_them_until_a_reload(
-        start_service, store: RedisServer, run_worker) -> None:
+        start_service: StartService, store: RedisServer, run_worker: RunWorker) -> None:
     api = start_service(0)  # kept for ever: the test reads them all at the end
     first = submitted(api)
     run_worker(api, [first])
