@@ -17,7 +17,6 @@ from dependency_injector import containers, providers
 from adapters.hgnc_source import HgncBytesSource, source_for
 from adapters.hotqueue_job_queue import HotQueueJobConsumer, HotQueueJobQueue
 from adapters.hotqueue_monitor import HotQueueMonitor
-from adapters.pillow_plot import PillowPlotRenderer
 from adapters.redis_client import StoreRedis
 from adapters.redis_gene_catalog import RedisGeneCatalog
 from adapters.redis_gene_repository import RedisGeneRepository
@@ -29,6 +28,7 @@ from genes.gene_service import GeneService
 from genes.job_runner import JobRunner
 from genes.job_service import JobService
 from genes.monitoring_service import MonitoringService
+from genes.ports import PlotRenderer
 
 OFFICIAL_HGNC_JSON_URL = "https://storage.googleapis.com/public-download-files/hgnc/json/json/hgnc_complete_set.json"
 
@@ -89,6 +89,15 @@ def metrics_folder() -> str | None:
 WORKER_FILE = Path(tempfile.gettempdir()) / "hgnc-worker.json"
 
 
+def _plot_renderer() -> PlotRenderer:
+    # Imported here, when a worker builds its runner: the plot's modules (matplotlib's tick locator
+    # and font included) take ~1.4 s to import, and only a worker draws. The API's processes and the
+    # worker's health check (`--check`, run every few seconds) build this container too.
+    from adapters.pillow_plot import PillowPlotRenderer
+
+    return PillowPlotRenderer()
+
+
 def _optional_port(text: str) -> int | None:
     """WORKER_METRICS_PORT: a TCP port, or empty for none."""
     if not text:
@@ -144,7 +153,7 @@ class Container(containers.DeclarativeContainer):
     result_repository = providers.Singleton(RedisResultRepository, results_redis)
     job_queue = providers.Singleton(HotQueueJobQueue, queue_redis)
     job_repository = providers.Singleton(RedisJobRepository, jobs_redis, job_queue, result_repository)
-    plot_renderer = providers.Singleton(PillowPlotRenderer)
+    plot_renderer = providers.Singleton(_plot_renderer)
     job_service = providers.Factory(
         JobService, job_repository, result_repository, providers.Callable(_keep_for, config.job_ttl_seconds)
     )
