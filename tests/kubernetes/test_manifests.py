@@ -21,6 +21,7 @@ pytestmark = pytest.mark.kubernetes
 
 API, WORKER, LOADER, REDIS = "hgnc-api", "hgnc-worker", "hgnc-load", "redis"
 SECRET = "hgnc-secrets"
+WORKER_CHECK = ["python", "-m", "entrypoints.worker", "--check"]  # issue 11's health check
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "Job")
 
 
@@ -224,6 +225,30 @@ def test_redis_has_probes_on_redis_cli_ping(name: str) -> None:
 
     for probe in ("readinessProbe", "livenessProbe"):
         assert "redis-cli ping" in " ".join(redis[probe]["exec"]["command"]), probe
+
+
+@pytest.mark.parametrize("name", ["test", "prod"])
+def test_the_worker_is_alive_while_it_holds_its_lease_and_survives_a_short_redis_outage(name: str) -> None:
+    manifests = render(name)
+    worker = the_container(the(manifests, "Deployment", WORKER))
+    [config] = [m for m in manifests if m["kind"] == "ConfigMap"]
+
+    for probe in ("startupProbe", "livenessProbe"):
+        assert worker[probe]["exec"]["command"] == WORKER_CHECK, probe
+    liveness = worker["livenessProbe"]
+    assert liveness["periodSeconds"] * liveness["failureThreshold"] > 2 * float(config["data"]["JOB_LEASE_SECONDS"])
+
+
+@pytest.mark.parametrize("name", ["test", "prod"])
+def test_the_api_and_the_worker_declare_where_their_metrics_are(name: str) -> None:
+    manifests = render(name)
+    api, worker = the(manifests, "Deployment", API), the(manifests, "Deployment", WORKER)
+    worker_port = {variable["name"]: variable.get("value") for variable in the_container(worker)["env"]}["WORKER_METRICS_PORT"]
+
+    for deployment, port_name, port in ((api, "http", 5000), (worker, "metrics", int(worker_port))):
+        assert {"name": port_name, "containerPort": port} in the_container(deployment)["ports"]
+        annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+        assert (annotations["prometheus.io/port"], annotations["prometheus.io/path"]) == (str(port), "/metrics")
 
 
 @pytest.mark.parametrize("name", ["test", "prod"])
