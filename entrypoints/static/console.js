@@ -528,7 +528,8 @@ async function loadServiceInfo() {
   const answer = await callApi("/info");
   if (!answer.ok) return;
   const box = byId("service-info");
-  box.replaceChildren(el("details", {}, el("summary", {}, "About the data"), renderValue(answer.body)));
+  const count = typeof answer.body.count === "number" ? ` (${numbers.format(answer.body.count)} genes)` : "";
+  box.replaceChildren(el("details", {}, el("summary", {}, `About the data${count}`), renderValue(answer.body)));
   box.hidden = false;
 }
 

@@ -22,7 +22,7 @@ def console(open_page: OpenPage) -> WatchedPage:
     return console
 
 
-def test_searching_brca1_by_keyboard_shows_its_record(console: WatchedPage) -> None:
+def test_searching_brca1_by_keyboard_shows_its_record(console: WatchedPage, loaded_api: Api) -> None:
     page = console.page
     value = page.get_by_label("Value")
     value.fill("BRCA1")
@@ -33,6 +33,8 @@ def test_searching_brca1_by_keyboard_shows_its_record(console: WatchedPage) -> N
     record = page.locator("#gene-record")
     expect(record.get_by_role("row", name="hgnc_id HGNC:1100")).to_be_visible()
     expect(record).to_contain_text("BRCA1 DNA repair associated")
+    count = loaded_api.get("/info").json()["count"]
+    expect(page.locator("#service-info summary")).to_have_text(f"About the data ({count:,} genes)")
 
     console.screenshot("console-gene")
     console.assert_everything_came_from_the_service()
@@ -55,6 +57,31 @@ def test_a_search_with_several_matches_lists_them_and_opens_the_one_chosen(conso
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name=f"{symbols[1]} · {ids[1]}")).to_be_visible()
     expect(page.locator("#gene-record")).to_be_focused()
+    console.assert_everything_came_from_the_service()
+
+
+def test_a_gene_is_found_by_a_cross_reference(console: WatchedPage) -> None:
+    page = console.page
+    page.get_by_label("Search by").select_option(label="Entrez ID")
+    page.get_by_label("Value").fill("672")
+    page.get_by_label("Value").press("Enter")
+    expect(page.get_by_role("heading", name="BRCA1 · HGNC:1100")).to_be_visible()
+
+
+def test_a_cytoband_lists_its_genes_from_one_call(console: WatchedPage, loaded_api: Api) -> None:
+    ids = loaded_api.get("/genes", params={"location": "17q21.31"}).json()
+    assert len(ids) > 20  # more than the console lists
+    page = console.page
+    page.get_by_label("Search by").select_option(label="Location")
+    page.get_by_label("Value").fill("17q21.31")
+    page.get_by_role("button", name="Search").click()
+
+    expect(page.locator("#gene-status")).to_have_text("More than 20 genes found; the first 20:")
+    matches = page.get_by_role("list", name="Matching genes").get_by_role("button")
+    expect(matches).to_have_count(20)
+    expect(matches.first).to_contain_text(ids[0])
+    records_read = [url for _, url in console.requests if "/genes/HGNC:" in url]
+    assert records_read == []  # the list came with its symbols and names (fields=), not a call per gene
     console.assert_everything_came_from_the_service()
 
 
@@ -150,11 +177,22 @@ def test_every_control_of_the_console_has_a_name_and_takes_the_keyboard_focus(co
         expect(control).to_be_focused()
 
 
-def test_the_queue_and_workers_panels_show_what_the_api_offers(console: WatchedPage, loaded_api: Api) -> None:
-    paths = loaded_api.get("/openapi.json").json()["paths"]
-    for path, panel in (("/queue", "#queue-panel"), ("/workers", "#workers-panel")):
-        if path in paths:
-            expect(console.page.locator(panel)).to_be_visible()
-            expect(console.page.locator(panel)).not_to_be_empty()
-        else:
-            expect(console.page.locator(panel)).to_be_hidden()
+def test_the_queue_and_the_live_workers_refresh_themselves(
+        console: WatchedPage, loaded_api: Api, start_worker: Callable[[], ServiceProcess]) -> None:
+    page = console.page
+    worker = start_worker()  # after the page opened: only its refresh can show it
+    (listed,) = [w for w in loaded_api.get("/workers").json() if w["pid"] == worker.pid]
+    row = page.locator("#workers-panel tbody tr", has_text=listed["id"])
+    expect(row).to_be_visible()
+    expect(row.locator("td").nth(6)).to_have_text("0")  # jobs done
+
+    job = loaded_api.post("/jobs", json={"start_date": "2000-01-01", "end_date": "2000-12-31"}).json()
+    expect(page.locator(f'#jobs-rows tr[data-job-id="{job["id"]}"] .status')).to_have_text(
+        re.compile(r"\bcomplete$"), timeout=JOB_TIMEOUT_MILLISECONDS)
+    queue = loaded_api.get("/queue").json()
+    expect(row.locator("td").nth(6)).to_have_text("1")
+    tiles = page.locator("#queue-panel .tile")
+    expect(tiles.filter(has_text="Workers")).to_have_text(re.compile(rf"Workers\s*{queue['workers']}$"))
+    expect(tiles.filter(has_text="complete")).to_have_text(re.compile(rf"complete\s*{queue['jobs']['complete']}$"))
+    console.screenshot("console-workers")
+    console.assert_everything_came_from_the_service()
