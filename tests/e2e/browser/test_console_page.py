@@ -168,6 +168,18 @@ def test_a_good_job_reaches_complete_with_its_results_and_plot(
     console.assert_everything_came_from_the_service()
 
 
+def test_a_job_no_worker_has_started_is_cancelled_from_its_row(console: WatchedPage, loaded_api: Api) -> None:
+    job = loaded_api.post("/jobs", json={"start_date": "2000-01-01", "end_date": "2000-12-31"}).json()  # no worker
+    row = console.page.locator(f'#jobs-rows tr[data-job-id="{job["id"]}"]')
+    expect(row.locator(".status")).to_have_text(re.compile(r"\bsubmitted$"))
+
+    row.get_by_role("button", name=f"Cancel job {job['id'][:8]}").click()
+    expect(row.locator(".status")).to_have_text(re.compile(r"\bcancelled$"))
+    expect(row.get_by_role("button")).to_have_count(0)  # nothing left to do with it
+    assert loaded_api.get(f"/jobs/{job['id']}").json()["status"] == "cancelled"
+    console.assert_everything_came_from_the_service()
+
+
 def test_every_control_of_the_console_has_a_name_and_takes_the_keyboard_focus(console: WatchedPage) -> None:
     controls = console.page.locator("main").locator("input:visible, select:visible, button:visible")
     assert controls.count() >= 9  # value, search by, locus group, search, 2 dates, group, submit, refresh...
