@@ -1,4 +1,5 @@
 # `make test` on a fresh machine: a virtualenv in .venv, the test requirements, then the whole suite.
+# `make check`: mypy --strict (mypy.ini: genes/, adapters/, entrypoints/, and the fakes against the ports).
 # PYTEST_ARGS passes options through, e.g. `make test PYTEST_ARGS="-m unit -x"`.
 # `make run`: the whole service without Docker (Redis, the API, the job workers; see local/run.py).
 # PORT, WORKERS, REDIS_PORT and REDIS_HOST come from the environment or the command line.
@@ -11,10 +12,13 @@ VENV_PYTHON := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 RUN_INSTALLED := $(VENV)/.installed-run
 
-.PHONY: test run install clean
+.PHONY: test check run install clean
 
 test: $(INSTALLED)
 	$(VENV_PYTHON) -m pytest $(PYTEST_ARGS)
+
+check: $(INSTALLED)
+	$(VENV_PYTHON) -m mypy
 
 run: $(RUN_INSTALLED)
 	$(VENV_PYTHON) -m local.run

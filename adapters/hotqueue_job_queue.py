@@ -17,8 +17,9 @@ from types import TracebackType
 
 import redis
 from hotqueue import HotQueue, key_for_name
+from redis.typing import EncodableT
 
-from adapters.redis_client import outage_as_store_unavailable
+from adapters.redis_client import as_bytes, as_text, outage_as_store_unavailable
 from genes.errors import StoreUnavailable
 
 QUEUE_NAME = "jobs"
@@ -64,7 +65,8 @@ class HotQueueJobQueue:
 
     def message(self, job_id: str) -> str:
         """The id as HotQueue's `put` writes it, and `@worker`'s `get` reads it: JSON."""
-        return self._hotqueue.serializer.dumps(job_id)
+        message: str = self._hotqueue.serializer.dumps(job_id)
+        return message
 
     def put(self, job_id: str) -> None:
         with outage_as_store_unavailable():  # HotQueue sends it through a client of its own
@@ -86,7 +88,7 @@ class HotQueueJobConsumer(HotQueue):
         self.stopping = threading.Event()
         self._taken_key = inflight_key(self.key, worker_id)
 
-    def get(self, block: bool = True, timeout: float | None = None) -> str | None:
+    def get(self, block: bool = True, timeout: int | None = None) -> str | None:
         """The next job id, now in flight; None if none came within `timeout` s, or once a stop is
         asked (an id taken meanwhile stays in flight, and the lease gives it back as it ends)."""
         if self.stopping.is_set():
@@ -110,10 +112,12 @@ class HotQueueJobConsumer(HotQueue):
         self.lease.count_job_done(pipe)
         pipe.execute()
 
-    def _take(self, block: bool, timeout: float | None) -> bytes | None:
+    def _take(self, block: bool, timeout: int | None) -> bytes | None:
         if block:
-            return self._redis.blmove(self.key, self._taken_key, timeout or 0, "LEFT", "RIGHT")
-        return self._redis.lmove(self.key, self._taken_key, "LEFT", "RIGHT")
+            raw = self._redis.blmove(self.key, self._taken_key, timeout or 0, "LEFT", "RIGHT")
+        else:
+            raw = self._redis.lmove(self.key, self._taken_key, "LEFT", "RIGHT")
+        return as_bytes(raw) if raw is not None else None
 
     def _decode(self, raw: bytes) -> str | None:
         try:
@@ -125,7 +129,7 @@ class HotQueueJobConsumer(HotQueue):
     def _set_aside(self, raw: bytes) -> None:
         """Not a job id: keep it for a human rather than die on it (and kill each worker it is swept to)."""
         pipe = self._redis.pipeline(transaction=True)
-        pipe.lrem(self._taken_key, 1, raw)
+        pipe.lrem(self._taken_key, 1, raw)  # type: ignore[arg-type]  # redis-py types it str; any bytes go out as they are
         pipe.rpush(dead_letter_key(self.key), raw)
         pipe.execute()
         log.warning("moved a malformed queue message to %s: %r", dead_letter_key(self.key), raw[:200])
@@ -150,7 +154,8 @@ class Lease:
         self._queue_key = queue_key
         self._worker_id = worker_id
         self._key = heartbeat_key(queue_key, worker_id)
-        self._identity = {"host": socket.gethostname(), "pid": os.getpid(), "started_at": _now()}
+        self._identity: dict[EncodableT, EncodableT] = {"host": socket.gethostname(), "pid": os.getpid(),
+                                                        "started_at": _now()}
         self._ended = threading.Event()
         self._keeper = threading.Thread(target=self._keep, name="lease", daemon=True)
 
@@ -201,7 +206,7 @@ class Lease:
         """The ids held by any worker whose key has expired go back; the registered ones leave the set after."""
         prefix = inflight_key(self._queue_key, "")
         holding = {key.decode()[len(prefix):] for key in self._redis.scan_iter(match=f"{prefix}*", count=100)}
-        registered = {member.decode() for member in self._redis.smembers(workers_key(self._queue_key))}
+        registered = {as_text(member) for member in self._redis.smembers(workers_key(self._queue_key))}
         for worker_id in sorted((holding | registered) - {self._worker_id}):
             if self._redis.exists(heartbeat_key(self._queue_key, worker_id)):
                 continue

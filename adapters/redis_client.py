@@ -51,7 +51,7 @@ class StoreRedis(redis.Redis):
 
     def execute_command(self, *args: Any, **options: Any) -> Any:
         with outage_as_store_unavailable():
-            return super().execute_command(*args, **options)
+            return super().execute_command(*args, **options)  # type: ignore[no-untyped-call]  # unannotated in redis-py
 
     def pipeline(self, transaction: bool = True, shard_hint: Any = None) -> Pipeline:
         return _StorePipeline(self.connection_pool, self.response_callbacks, transaction, shard_hint)
@@ -61,8 +61,19 @@ class _StorePipeline(Pipeline):
     def execute_command(self, *args: Any, **options: Any) -> Any:
         # Queues the command, or runs it at once while WATCHing (the read of a compare-and-set).
         with outage_as_store_unavailable():
-            return super().execute_command(*args, **options)
+            return super().execute_command(*args, **options)  # type: ignore[no-untyped-call]
 
     def execute(self, raise_on_error: bool = True) -> list[Any]:
         with outage_as_store_unavailable():
             return super().execute(raise_on_error)
+
+
+def as_bytes(reply: bytes | str) -> bytes:
+    """A reply as the bytes it is: redis-py types replies as bytes or str, str only under
+    `decode_responses`, which no client of this service sets."""
+    return reply.encode() if isinstance(reply, str) else reply
+
+
+def as_text(reply: bytes | str) -> str:
+    """A reply of UTF-8 text (a key, an id, a generation) as str."""
+    return reply.decode() if isinstance(reply, bytes) else reply

@@ -10,6 +10,7 @@ import redis
 from redis.client import Pipeline
 
 from adapters.hgnc_format import tsv_lines
+from adapters.redis_client import as_bytes
 from adapters.redis_gene_index import queue_find
 from adapters.redis_gene_keys import CURRENT_KEY, current_generation, set_key
 from genes.gene import RECORD_FIELDS
@@ -71,7 +72,7 @@ class RedisGeneCatalog:
         ids_key, records_key = set_key(generation, "ids"), set_key(generation, "records")
         for start in range(0, self._redis.llen(ids_key), READ_BATCH):
             ids = self._redis.lrange(ids_key, start, start + READ_BATCH - 1)
-            yield [encoded for encoded in self._redis.hmget(records_key, ids) if encoded is not None]
+            yield [as_bytes(encoded) for encoded in self._redis.hmget(records_key, ids) if encoded is not None]
 
     def info(self) -> FromSet[SetInfo | None]:
         def queue(pipe: Pipeline, generation: str) -> Callable[[list[Any]], SetInfo | None]:

@@ -19,7 +19,7 @@ def name_entries(index: NameIndex, names: Iterable[str]) -> dict[str, str]:
 
 def write_names(pipe: Pipeline, generation: str, entries: dict[str, str]) -> None:
     if entries:
-        pipe.hset(set_key(generation, NAMES_PART), mapping=entries)
+        pipe.hset(set_key(generation, NAMES_PART), mapping=entries)  # type: ignore[arg-type]  # see _to_hash
 
 
 def write_lookups(pipe: Pipeline, generation: str, entries: dict[str, Any]) -> None:

@@ -12,6 +12,7 @@ import time
 
 import redis
 
+from adapters.redis_client import as_text
 from genes.lookup import LOOKUP_FIELDS
 
 CURRENT_KEY = "genes:current"
@@ -40,7 +41,7 @@ def new_generation() -> str:
 
 def current_generation(client: redis.Redis) -> str | None:
     current = client.get(CURRENT_KEY)
-    return current.decode() if current is not None else None
+    return as_text(current) if current is not None else None
 
 
 def retire(client: redis.Redis, generation: str) -> None:

@@ -156,7 +156,7 @@ class _BackgroundWriter:
 def _batch_writes(generation: str, batch: dict[str, bytes], names: dict[str, str],
                   lookups: dict[str, list[str]]) -> Callable[[Pipeline], object]:
     def fill(pipe: Pipeline) -> None:
-        pipe.hset(set_key(generation, "records"), mapping=batch)
+        pipe.hset(set_key(generation, "records"), mapping=batch)  # type: ignore[arg-type]  # see redis_gene_index
         pipe.rpush(set_key(generation, "ids"), *batch)
         write_names(pipe, generation, names)
         write_lookups(pipe, generation, lookups)
@@ -171,5 +171,5 @@ def _final_writes(generation: str, encoded: EncodedGeneSet, source: str) -> Call
         write_names(pipe, generation, shared_names)
         write_lookups(pipe, generation, lookups)
         pipe.set(set_key(generation, "summaries"), summaries)
-        pipe.hset(set_key(generation, "meta"), mapping=meta)
+        pipe.hset(set_key(generation, "meta"), mapping=meta)  # type: ignore[arg-type]  # as above
     return fill

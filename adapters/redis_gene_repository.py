@@ -6,6 +6,7 @@ from typing import Iterable
 
 import redis
 
+from adapters.redis_client import as_text
 from adapters.redis_gene_keys import CURRENT_KEY, current_generation, new_generation, retire, set_keys
 from adapters.redis_gene_load import write_generation
 from adapters.redis_gene_summaries import SummariesCache
@@ -26,15 +27,15 @@ class RedisGeneRepository:
             raise
         if count:
             previous = self._redis.set(CURRENT_KEY, generation, get=True)
-            if previous is not None:
-                retire(self._redis, previous.decode())
+            if isinstance(previous, (bytes, str)):  # SET with GET answers the value it replaced
+                retire(self._redis, as_text(previous))
         return count
 
     def clear(self) -> bool:
         previous = self._redis.getdel(CURRENT_KEY)
         if previous is None:
             return False
-        retire(self._redis, previous.decode())
+        retire(self._redis, as_text(previous))
         return True
 
     def is_loaded(self) -> bool:

@@ -8,6 +8,7 @@ from operator import attrgetter
 import orjson
 import redis
 
+from adapters.redis_client import as_bytes
 from adapters.redis_gene_keys import set_key
 
 from genes.gene import GeneSummary
@@ -40,7 +41,7 @@ class SummariesCache:
         cached = self._cached
         if cached is None or cached.generation != generation:
             encoded = self._redis.get(set_key(generation, "summaries"))
-            cached = CachedSummaries(generation, decode_summaries(encoded) if encoded else [])
+            cached = CachedSummaries(generation, decode_summaries(as_bytes(encoded)) if encoded else [])
             self._cached = cached  # one assignment: a reader on another thread sees the old or the new
         return cached
 
@@ -52,7 +53,7 @@ class CachedSummaries:
         self.generation = generation
         self.in_load_order = summaries
         dated = sorted((s for s in summaries if s.date_approved), key=attrgetter("date_approved"))
-        self._dates = [s.date_approved for s in dated]
+        self._dates = [s.date_approved for s in dated if s.date_approved]  # all of them: typed str, not str | None
         self._by_date = dated
 
     def approved_between(self, first: date, last: date) -> list[GeneSummary]:

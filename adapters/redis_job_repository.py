@@ -7,11 +7,12 @@ expiry. A submission writes the job and queues its id (db 1) in one Lua script.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Callable
+from typing import Callable, Mapping
 
 import redis
 
 from adapters.hotqueue_job_queue import HotQueueJobQueue
+from adapters.redis_client import as_text
 from adapters.redis_result_repository import RedisResultRepository
 from genes.errors import IdempotencyKeyReused, JobNotFound
 from genes.job import Job, JobParameters, JobStatus
@@ -155,7 +156,7 @@ class RedisJobRepository:
             before = _from_hash(fields)
             after = change(before)
             pipe.multi()
-            pipe.hset(key, mapping=_to_hash(after))
+            pipe.hset(key, mapping=_to_hash(after))  # type: ignore[arg-type]  # see _to_hash
             if after.status is not before.status:
                 score = after.submitted_at.timestamp()
                 pipe.zrem(status_key(before.status), job_id)
@@ -165,7 +166,9 @@ class RedisJobRepository:
             return after
 
         # WATCH the job: if another process changes it before EXEC, redo the change on its new state.
-        return self._redis.transaction(compare_and_set, key, value_from_callable=True)
+        # value_from_callable: it answers compare_and_set's Job, which redis-py's annotations do not foresee.
+        changed: Job = self._redis.transaction(compare_and_set, key, value_from_callable=True)  # type: ignore[arg-type, assignment]
+        return changed
 
     def _expire(self, pipe: redis.client.Pipeline, job: Job, at: datetime) -> None:
         """In the transaction that ends the job: it expires at `at`, with its key and its listed ids; its
@@ -193,6 +196,8 @@ def _parameters_text(parameters: JobParameters) -> str:
 
 
 def _to_hash(job: Job) -> dict[str, str]:
+    """The job as its hash's fields. (redis-py types HSET's mapping as a Mapping of its own key type,
+    which is invariant: a dict[str, str] is refused by the type check, never by Redis.)"""
     fields = {
         "id": job.id,
         "status": job.status.value,
@@ -212,8 +217,8 @@ def _to_hash(job: Job) -> dict[str, str]:
     return fields
 
 
-def _from_hash(raw: dict[bytes, bytes]) -> Job:
-    fields = {name.decode(): value.decode() for name, value in raw.items()}
+def _from_hash(raw: Mapping[bytes | str, bytes | str]) -> Job:
+    fields = {as_text(name): as_text(value) for name, value in raw.items()}
     keep_seconds = fields.get("keep_seconds")  # absent from jobs stored before retention: kept for ever
     return Job(
         id=fields["id"],

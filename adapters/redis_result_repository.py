@@ -13,6 +13,7 @@ from datetime import date, timedelta
 import redis
 from redis.client import Pipeline
 
+from adapters.redis_client import as_bytes
 from genes.analysis import JobResults
 
 # `keep(keys, deadline)`: kept at least until `deadline` (ms since the epoch), or for ever when it is ''.
@@ -86,10 +87,11 @@ class RedisResultRepository:
 
     def get(self, results_id: str) -> JobResults | None:
         encoded = self._redis.get(results_key(results_id))
-        return _decode(encoded) if encoded is not None else None
+        return _decode(as_bytes(encoded)) if encoded is not None else None
 
     def plot(self, results_id: str) -> bytes | None:
-        return self._redis.get(plot_key(results_id))
+        plot = self._redis.get(plot_key(results_id))
+        return as_bytes(plot) if plot is not None else None
 
     def keep_in(self, transaction: Pipeline, transaction_db: int, results_id: str, until_ms: int) -> None:
         """Add to `transaction` (a MULTI on database `transaction_db`): keep the results at least until `until_ms`."""

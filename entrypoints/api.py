@@ -8,6 +8,7 @@ from typing import Any
 
 from dependency_injector.wiring import Provide, inject
 from flask import Flask, Response, current_app, g, jsonify
+from flask.json.provider import DefaultJSONProvider
 import redis
 from werkzeug.serving import WSGIRequestHandler
 
@@ -24,13 +25,17 @@ from genes.errors import StoreUnavailable
 MAX_REQUEST_BYTES = 64 * 1024  # every body but an uploaded data set (gene_views raises its own limit)
 
 
+class _JsonInFieldOrder(DefaultJSONProvider):
+    sort_keys = False  # keep records in HGNC's field order
+
+
 def create_app(container: Container | None = None) -> Flask:
     container = container or Container()
     container.wire(modules=[gene_views, job_views, monitoring_views, __name__])
     app = Flask(__name__)
     app.container = container  # type: ignore[attr-defined]
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
-    app.json.sort_keys = False  # keep records in HGNC's field order
+    app.json = _JsonInFieldOrder(app)
     admin_token.configure(app, container.admin_token())
     app.register_blueprint(gene_views.blueprint)
     app.register_blueprint(job_views.blueprint)
@@ -72,7 +77,7 @@ def help_page() -> Response:
             continue
         view = current_app.view_functions[rule.endpoint]
         description = view.__doc__.strip().splitlines()[0] if view.__doc__ else ""
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             routes.append({"method": method, "route": rule.rule, "description": description})
     return jsonify(routes)
 

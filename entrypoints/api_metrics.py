@@ -22,7 +22,7 @@ from genes.errors import StoreUnavailable
 from genes.monitoring import QueueOverview
 
 log = logging.getLogger(__name__)
-disable_created_metrics()  # as in multiprocess mode, which has none: the same page from the development server
+disable_created_metrics()  # type: ignore[no-untyped-call]  # as in multiprocess mode, which has none: the same page from the development server
 UNMATCHED_ROUTE = "(unmatched)"  # a path no route matches: one label value, never the raw path
 # From a fast GET (~1 ms) to a full load by POST /data (seconds).
 DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)

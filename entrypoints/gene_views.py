@@ -5,6 +5,7 @@ from typing import Callable, Iterator
 
 from dependency_injector.wiring import Provide, inject
 from flask import Blueprint, Response, jsonify, request
+from flask.blueprints import BlueprintSetupState
 from werkzeug.routing import PathConverter
 
 from entrypoints.admin_token import admin_only
@@ -35,7 +36,11 @@ class GeneIdConverter(PathConverter):
     regex = r"(?!query$)[^/].*?"
 
 
-blueprint.record_once(lambda state: state.app.url_map.converters.setdefault("gene_id", GeneIdConverter))
+@blueprint.record_once
+def _gene_id_converter(state: BlueprintSetupState) -> None:
+    state.app.url_map.converters.setdefault("gene_id", GeneIdConverter)
+
+
 _gene_query = GeneQuerySchema()
 _gene_fields = GeneFieldsSchema()
 _batch_query = GeneBatchQuerySchema()
@@ -63,7 +68,8 @@ def export_data(lookup: GeneLookup = Provide[Container.gene_lookup]) -> Response
     """Every gene record (streamed): a JSON list, or by Accept one JSON record a line (NDJSON) or HGNC's TSV."""
     media_type = request.accept_mimetypes.best_match([JSON, NDJSON, TSV], default=JSON)
     export = lookup.export_tsv() if media_type == TSV else lookup.export_json()
-    stream = {JSON: _json_list, NDJSON: _json_lines, TSV: iter}[media_type](export.value)
+    chunked: dict[str, Callable[[Iterator[str]], Iterator[str]]] = {JSON: _json_list, NDJSON: _json_lines, TSV: iter}
+    stream = chunked[media_type](export.value)
     response = conditional(export.set_id, lambda: Response(stream, mimetype=media_type), variant=f".{media_type}")
     response.vary.add("Accept")
     return response

@@ -69,4 +69,5 @@ def get_plot(job_id: str, service: JobService = Provide[Container.job_service]) 
 
 def job_json(job: Job) -> dict[str, Any]:
     """The job as the API answers it: JobSchema, which the OpenAPI document also publishes."""
-    return _job.dump(job)
+    answer: dict[str, Any] = _job.dump(job)
+    return answer

@@ -285,7 +285,7 @@ def openapi_document(app: Flask) -> dict[str, Any]:
         view = app.view_functions[rule.endpoint]
         summary = (view.__doc__ or "").strip().splitlines()[0] if view.__doc__ else ""
         operations = {}
-        for method in sorted(m.lower() for m in rule.methods - {"HEAD", "OPTIONS"}):
+        for method in sorted(m.lower() for m in (rule.methods or set()) - {"HEAD", "OPTIONS"}):
             key = (rule.endpoint, method)
             if key not in OPERATIONS:
                 raise LookupError(f"{method.upper()} {rule.rule} ({rule.endpoint}) is not documented in {__name__}")

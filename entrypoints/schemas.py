@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import re
+from datetime import date
+from typing import Any, Mapping
 
 from typing import Any
 
@@ -60,7 +62,9 @@ class GeneFieldsSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    fields = FieldNames(validate=validate.Length(min=1, max=2048), metadata={
+    # The parameter is named `fields`; marshmallow takes declared fields out of the class, so the name
+    # shadows nothing at run time, only in Schema's annotations.
+    fields = FieldNames(validate=validate.Length(min=1, max=2048), metadata={  # type: ignore[assignment]
         "description": _FIELDS_DESCRIPTION, "example": "symbol,name",
         "pattern": f"^({_FIELD_NAME})(,({_FIELD_NAME}))*$"})
 
@@ -119,7 +123,7 @@ class GeneBatchQuerySchema(Schema):
                          metadata={"description": "what each term is matched against; symbol: approved, "
                                                   "previous or alias symbol",
                                    "example": ["symbol", "entrez_id", "uniprot_ids"]})
-    fields = fields.List(fields.String(validate=validate.OneOf(RECORD_FIELDS)), validate=validate.Length(min=1),
+    fields = fields.List(fields.String(validate=validate.OneOf(RECORD_FIELDS)), validate=validate.Length(min=1),  # type: ignore[assignment]  # see GeneFieldsSchema
                          metadata={"description": "the record fields to answer beside hgnc_id; absent: the "
                                                   "whole record", "example": ["symbol", "name"]})
 
@@ -132,7 +136,7 @@ class IsoDate(fields.Date):
 
     default_error_messages = {"invalid": "Not a valid date: expected YYYY-MM-DD."}
 
-    def _deserialize(self, value, attr, data, **kwargs):
+    def _deserialize(self, value: object, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> date:
         if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
             raise self.make_error("invalid")
         return super()._deserialize(value, attr, data, **kwargs)
@@ -153,12 +157,12 @@ class JobParametersSchema(Schema):
     )
 
     @validates_schema
-    def start_not_after_end(self, data: dict, **kwargs) -> None:
+    def start_not_after_end(self, data: dict[str, Any], **kwargs: Any) -> None:
         if "start_date" in data and "end_date" in data and data["start_date"] > data["end_date"]:
             raise ValidationError("must not be before start_date", field_name="end_date")
 
     @post_load
-    def to_parameters(self, data: dict, **kwargs) -> JobParameters:
+    def to_parameters(self, data: dict[str, Any], **kwargs: Any) -> JobParameters:
         return JobParameters(**data)
 
 

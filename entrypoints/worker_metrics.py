@@ -9,7 +9,7 @@ from prometheus_client import (CollectorRegistry, Counter, Histogram, ProcessCol
 from genes.job import Job, JobStatus
 
 OUTCOMES = ("complete", "failed", "skipped")
-disable_created_metrics()  # no `_created` sample beside each counter: the page stays the size of what is counted
+disable_created_metrics()  # type: ignore[no-untyped-call]  # no `_created` sample beside each counter: the page stays the size of what is counted
 # A job reads its range and draws a plot: ~0.05 s for a month, ~0.3 s for every year, more when busy.
 JOB_DURATION_BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 

@@ -65,7 +65,8 @@ class Gene:
 
     @property
     def symbol(self) -> str:
-        return self.record["symbol"]
+        symbol: str = self.record["symbol"]  # every record has one (the readers check)
+        return symbol
 
     def names(self) -> list[tuple[int, str]]:
         """Each name the gene is found by, ranked: 0 approved symbol, 1 previous, 2 alias."""

@@ -27,7 +27,7 @@ def reference(hgnc_data_path: Path) -> dict[str, dict[str, Any]]:
 
 def test_the_full_hgnc_set_loads_and_reads_back_exactly(
         real_redis_client: redis.Redis, hgnc_data_path: Path, reference: dict[str, dict[str, Any]]) -> None:
-    repository = GeneStore(real_redis_client)
+    repository = GeneStore.on_redis(real_redis_client)
     source = HgncFileSource(hgnc_data_path)
     assert repository.replace_all(source.read(), source.describe()) == len(reference) == 43_882
     assert repository.ids() == list(reference)

@@ -24,10 +24,15 @@ class InMemoryGenes:
         self._lookups: dict[str, dict[str, str]] = {}
         self._loads = 0
         self._info: SetInfo | None = None
+        self._summaries_of_set: dict[str, list[GeneSummary]] = {}  # a replaced set stays readable, as in Redis
 
     # GeneRepository
     def replace_all(self, genes: Iterable[Gene], source: str) -> int:
-        loaded = {gene.hgnc_id: gene for gene in genes}  # a failing source raises before the swap
+        loaded: dict[str, Gene] = {}  # a failing source raises before the swap
+        for gene in genes:
+            if gene.hgnc_id in loaded:
+                raise InvalidGeneSource(f"{gene.hgnc_id} appears twice in the source")
+            loaded[gene.hgnc_id] = gene
         if loaded:
             self._genes, self._names, lookups = loaded, NameIndex(), LookupIndex()
             for gene in loaded.values():
@@ -35,6 +40,7 @@ class InMemoryGenes:
             lookups.add(list(loaded.values()))
             self._lookups = lookups.entries()
             self._loads += 1
+            self._summaries_of_set[f"load-{self._loads}"] = [gene.summary() for gene in loaded.values()]
             modified = [g.record["date_modified"] for g in loaded.values() if "date_modified" in g.record]
             self._info = SetInfo(len(loaded), datetime.now(timezone.utc), source, max(modified, default=None),
                                  tuple(sorted({name for gene in loaded.values() for name in gene.record})))
@@ -50,12 +56,16 @@ class InMemoryGenes:
     def summaries(self) -> list[GeneSummary]:
         return [gene.summary() for gene in self._genes.values()]
 
-    def summaries_approved_between(self, first: date, last: date) -> list[GeneSummary]:
-        return [s for s in self.summaries() if s.date_approved and first.isoformat() <= s.date_approved <= last.isoformat()]
+    def loaded_set(self) -> str | None:
+        return f"load-{self._loads}" if self._genes else None
+
+    def summaries_approved_between(self, first: date, last: date, gene_set: str | None = None) -> list[GeneSummary]:
+        summaries = self._summaries_of_set.get(gene_set or self.loaded_set() or "", [])
+        return [s for s in summaries if s.date_approved and first.isoformat() <= s.date_approved <= last.isoformat()]
 
     # GeneCatalog
     def _from_set(self, value: Value) -> FromSet[Value]:
-        return FromSet(f"load-{self._loads}" if self._genes else None, value)
+        return FromSet(self.loaded_set(), value)
 
     def record_json(self, hgnc_id: str) -> FromSet[str | None]:
         gene = self._genes.get(hgnc_id)

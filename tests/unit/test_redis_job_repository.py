@@ -15,6 +15,7 @@ from adapters.redis_job_repository import (
 from adapters.redis_result_repository import RedisResultRepository, plot_key, results_key
 from genes.errors import IdempotencyKeyReused, InvalidJobTransition, JobNotFound
 from genes.job import Job, JobParameters, JobStatus
+from tests.job_repository_contract import JobStoreContract
 from tests.unit.job_fakes import LATE_EIGHTIES_RESULTS
 
 MONDAY_NOON = datetime(2024, 5, 13, 12, 0, tzinfo=timezone.utc)
@@ -328,3 +329,9 @@ def test_a_page_is_a_slice_of_the_listing_in_submission_order(
 
     assert jobs.ids(offset=offset, limit=limit) == ids[expected]
     assert jobs.ids(JobStatus.SUBMITTED, offset, limit) == ids[expected]
+
+
+class TestRedisJobStoreOnFakeredis(JobStoreContract):
+    @pytest.fixture
+    def results(self, server: fakeredis.FakeServer) -> RedisResultRepository:
+        return RedisResultRepository(fakeredis.FakeRedis(server=server, db=3))
