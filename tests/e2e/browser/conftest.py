@@ -8,7 +8,7 @@ from typing import Callable, Iterator
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Request, Response, sync_playwright
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Request, Response, expect, sync_playwright
 
 from tests.e2e.conftest import Api
 from tests.processes import REPO_ROOT
@@ -19,6 +19,7 @@ SCREENSHOTS = REPO_ROOT / "tests" / "screenshots"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 VIEWPORT = {"width": 1280, "height": 900}
+WAIT_MILLISECONDS = 15_000  # for any action or expectation: generous, CI machines can be busy
 FILES = {"script", "stylesheet", "image", "font"}  # what a page loads, as Chromium names the kinds
 
 
@@ -39,7 +40,8 @@ def browser(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         context = playwright.chromium.launch_persistent_context(
             tmp_path_factory.mktemp("chromium-profile"), executable_path=chromium_path, args=CHROMIUM_ARGS,
             headless=True, viewport=VIEWPORT, locale="en-GB", timezone_id="UTC")
-        context.set_default_timeout(15_000)
+        context.set_default_timeout(WAIT_MILLISECONDS)
+        expect.set_options(timeout=WAIT_MILLISECONDS)
         try:
             yield context
         finally:
