@@ -13,7 +13,7 @@ from entrypoints.configuration import check_configuration
 from entrypoints.containers import Container, prepare_metrics_folder
 from entrypoints.log_config import configure_logging, gunicorn_logconfig
 
-bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
+bind = f"0.0.0.0:{Container.config.port()}"
 
 # A worker process runs Python on one core at a time (the GIL); its threads overlap the waits on
 # Redis and keep a slow client that streams GET /data (32 MB) from holding a whole process.

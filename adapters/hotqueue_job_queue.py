@@ -72,9 +72,6 @@ class HotQueueJobQueue:
         with outage_as_store_unavailable():  # HotQueue sends it through a client of its own
             self._hotqueue.put(job_id)
 
-    def __len__(self) -> int:
-        return len(self._hotqueue)
-
 
 class HotQueueJobConsumer(HotQueue):
     """The worker's side: a HotQueue whose `get` moves the id into this worker's in-flight list

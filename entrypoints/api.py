@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import logging
-import os
 from contextlib import ExitStack
 from typing import Any
 
 from dependency_injector.wiring import Provide, inject
-from flask import Flask, Response, current_app, g, jsonify
+from flask import Flask, Response, g, jsonify
 from flask.json.provider import DefaultJSONProvider
 import redis
 from werkzeug.serving import WSGIRequestHandler
@@ -18,7 +17,7 @@ from entrypoints.configuration import check_configuration
 from entrypoints.containers import Container
 from entrypoints.http_caching import register_compression
 from entrypoints.log_config import configure_logging, job_context
-from entrypoints.openapi import register_openapi, serves_files
+from entrypoints.openapi import help_answer, register_openapi
 from entrypoints.problems import problem, register_problem_handlers
 from genes.errors import StoreUnavailable
 
@@ -71,15 +70,7 @@ def health(genes_redis: redis.Redis = Provide[Container.genes_redis]) -> Respons
 
 def help_page() -> Response:
     """Every route with a one-line description."""
-    routes = []
-    for rule in sorted(current_app.url_map.iter_rules(), key=lambda r: r.rule):
-        if serves_files(rule.endpoint):
-            continue
-        view = current_app.view_functions[rule.endpoint]
-        description = view.__doc__.strip().splitlines()[0] if view.__doc__ else ""
-        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            routes.append({"method": method, "route": rule.rule, "description": description})
-    return jsonify(routes)
+    return help_answer()
 
 
 def _log_lines_name_their_job(app: Flask) -> None:
@@ -109,7 +100,7 @@ def main() -> None:
     configure_logging(Container.config.log.level(), Container.config.log.format())
     container = Container()
     check_configuration(container, logging.getLogger(__name__))
-    create_app(container).run(host="0.0.0.0", port=int(os.environ.get("PORT", "5000")),
+    create_app(container).run(host="0.0.0.0", port=container.config.port(),
                               request_handler=_VersionlessRequestHandler)
 
 

@@ -125,6 +125,7 @@ class Container(containers.DeclarativeContainer):
     config.hgnc_source.from_env("HGNC_SOURCE", default=OFFICIAL_HGNC_JSON_URL)
     config.job_lease_seconds.from_env("JOB_LEASE_SECONDS", as_=float, default=30.0)
     config.job_max_attempts.from_env("JOB_MAX_ATTEMPTS", as_=int, default=3)
+    config.port.from_env("PORT", as_=int, default=5000)  # the API's (gunicorn.conf.py binds it too)
     config.log.level.from_env("LOG_LEVEL", default="INFO")
     config.log.format.from_env("LOG_FORMAT", default="text")
     config.worker_metrics_port.from_env("WORKER_METRICS_PORT", as_=_optional_port, default="")

@@ -19,6 +19,7 @@ API_VERSION = "1.0.0"
 JSON = "application/json"
 HTML = "text/html"
 _EXTENSION_KEY = "openapi.json"
+_HELP_KEY = "openapi.help"
 # Werkzeug's `<converter:name>` and `<name>` become OpenAPI's `{name}`.
 RULE_VARIABLE = re.compile(r"<(?:[^<>:]+:)?([^<>]+)>")
 
@@ -304,9 +305,23 @@ def openapi_document(app: Flask) -> dict[str, Any]:
 
 
 def register_openapi(app: Flask) -> None:
-    """Serve `GET /openapi.json`; call it last: the document, built here once, covers the routes registered so far."""
+    """Serve `GET /openapi.json`; call it last: the document, built here once, covers the routes registered so far.
+    `GET /help` is made from it at the same time."""
     app.add_url_rule("/openapi.json", view_func=openapi_json)
-    app.extensions[_EXTENSION_KEY] = json.dumps(openapi_document(app)).encode()
+    document = openapi_document(app)
+    app.extensions[_EXTENSION_KEY] = json.dumps(document).encode()
+    app.extensions[_HELP_KEY] = json.dumps(route_lines(document)).encode()
+
+
+def route_lines(document: dict[str, Any]) -> list[dict[str, str]]:
+    """Each operation of the document in one line: its method, its path and its summary."""
+    return [{"method": method.upper(), "route": path, "description": operation["summary"]}
+            for path, item in document["paths"].items() for method, operation in item.items()]
+
+
+def help_answer() -> Response:
+    """`GET /help`: the route lines of this app's document, built with it."""
+    return current_app.response_class(current_app.extensions[_HELP_KEY], mimetype=JSON)
 
 
 def openapi_json() -> Response:

@@ -18,7 +18,6 @@ log = logging.getLogger(__name__)
 DOMAIN_PROBLEMS: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.InvalidGeneId: (400, "invalid-gene-id"),
     errors.GeneNotFound: (404, "gene-not-found"),
-    errors.GeneDataNotLoaded: (409, "gene-data-not-loaded"),
     errors.GeneSourceTooLarge: (413, "gene-source-too-large"),
     errors.InvalidGeneSource: (400, "invalid-gene-source"),
     errors.GeneSourceUnavailable: (502, "gene-source-unavailable"),

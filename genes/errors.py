@@ -1,4 +1,4 @@
-"""The named failures of the domain; the API maps each to one HTTP status."""
+"""The named failures of the domain; the API maps each one it can meet to one HTTP status."""
 
 
 class DomainError(Exception):
@@ -16,6 +16,9 @@ class GeneNotFound(DomainError):
 
 
 class GeneDataNotLoaded(DomainError):
+    """Why a job fails when no gene data is loaded: the worker's reason, never an API answer (the gene
+    routes answer what is loaded, an empty set included)."""
+
     def __init__(self) -> None:
         super().__init__("no gene data is loaded: POST /data first")
 

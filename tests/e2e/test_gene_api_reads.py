@@ -134,7 +134,7 @@ def test_health_is_ok_and_help_lists_every_route(loaded_api: Api) -> None:
     assert loaded_api.get("/health").json() == {"status": "ok"}
     routes = {(r["method"], r["route"]) for r in loaded_api.get("/help").json()}
     assert {("POST", "/data"), ("GET", "/data"), ("DELETE", "/data"), ("GET", "/genes"),
-            ("GET", "/genes/<gene_id:hgnc_id>"), ("GET", "/health"), ("GET", "/help")} <= routes
+            ("GET", "/genes/{hgnc_id}"), ("GET", "/health"), ("GET", "/help")} <= routes
 
 
 # -- errors over HTTP -----------------------------------------------------------------------

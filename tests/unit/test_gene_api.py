@@ -156,7 +156,7 @@ def test_help_describes_every_gene_route_in_one_line(client: FlaskClient) -> Non
     assert response.status_code == 200
     routes = {(r["method"], r["route"]): r["description"] for r in response.get_json()}
     for route in [("POST", "/data"), ("GET", "/data"), ("DELETE", "/data"), ("GET", "/genes"),
-                  ("GET", "/genes/<gene_id:hgnc_id>"), ("GET", "/health"), ("GET", "/help")]:
+                  ("GET", "/genes/{hgnc_id}"), ("GET", "/health"), ("GET", "/help")]:
         assert route in routes
         assert routes[route] and "\n" not in routes[route]
 

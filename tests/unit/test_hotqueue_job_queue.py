@@ -70,7 +70,7 @@ def test_a_taken_id_is_json_in_the_workers_in_flight_list_until_acknowledged(
 
 
 def test_hotqueues_worker_loop_hands_over_the_ids_in_the_order_they_were_queued(
-        queue: HotQueueJobQueue, consumer: HotQueueJobConsumer) -> None:
+        queue: HotQueueJobQueue, consumer: HotQueueJobConsumer, queue_redis: fakeredis.FakeRedis) -> None:
     ids = [f"job-{n}" for n in range(5)]
     for job_id in ids:
         queue.put(job_id)
@@ -84,7 +84,7 @@ def test_hotqueues_worker_loop_hands_over_the_ids_in_the_order_they_were_queued(
     take_all()  # returns with the queue empty: the next take got None
 
     assert handed == ids
-    assert len(queue) == 0
+    assert queue_redis.llen(queue.key) == 0
 
 
 def test_a_take_answers_none_after_its_timeout_with_nothing_queued(consumer: HotQueueJobConsumer) -> None:

@@ -14,6 +14,7 @@ import pytest
 from adapters.hgnc_source import HgncFileSource
 from entrypoints.containers import Container
 from entrypoints.worker import Worker
+from tests.unit.test_job_routes import queued
 from genes.errors import StoreUnavailable
 from genes.job import Job, JobParameters, JobStatus
 from genes.job_runner import JobRunner
@@ -67,7 +68,7 @@ def test_the_worker_takes_a_queued_job_and_completes_it_with_results_and_plot(co
     assert results.by_locus_group == {"protein-coding gene": 4, "non-coding RNA": 1, "pseudogene": 1, "other": 1}
     assert results.by_chromosome == {"12": 2, "17": 1, "19": 2, "X": 1, "MT": 1}
     assert service.plot(job.id).startswith(PNG_MAGIC)
-    assert len(container.job_queue()) == 0
+    assert queued(container) == 0
 
 
 def test_a_failed_job_does_not_stop_the_worker_which_completes_the_next(container: Container) -> None:
