@@ -32,11 +32,12 @@ TIMEOUT_SECONDS = 30
 SERVICE_COMMANDS = (
     "select", "ping",                                 # the databases 0-3 (in scripts too); health checks
     "get", "set", "getdel", "del", "unlink", "exists",  # gene generations, heartbeats, results and plots
-    "expire", "pexpireat",                            # retired gene sets; ended jobs (JOB_TTL_SECONDS)
-    "hset", "hget", "hmget", "hgetall",               # gene records and names, jobs
-    "rpush", "llen", "lrange",                        # gene ids, the queue (HotQueue's put)
+    "expire", "pexpire", "pexpireat",                 # retired gene sets, worker records, ended jobs
+    "hset", "hget", "hmget", "hgetall", "hincrby",    # gene records and names, jobs, workers' counts
+    "rpush", "llen", "lrange", "lindex",              # gene ids, the queue (HotQueue's put), in-flight ids
     "lmove", "blmove", "lrem",                        # taking, giving back and acknowledging job ids
-    "zadd", "zrange", "zrangebyscore", "zrem",        # job listings, by status and by expiry
+    "zadd", "zrange", "zrangebyscore", "zrem", "zcard",  # job listings, by status and by expiry; counts
+    "sadd", "srem", "smembers",                       # the live workers (GET /workers)
     "scan",                                           # the sweep for dead workers' in-flight ids
     "multi", "exec", "watch", "unwatch",              # transactions and compare-and-set of a job
     "evalsha", "script|load", "script|exists", "time",  # the submit and expiry scripts
@@ -168,6 +169,9 @@ def test_the_data_loads_and_a_job_completes(login: Login, tmp_path: Path, start_
     plot = call("GET", f"/results/{job_id}/plot")
     assert plot.status_code == 200 and plot.content.startswith(b"\x89PNG")
     assert job_id in call("GET", "/jobs", params={"status": "complete"}).json()
+    assert [worker["current_job"] for worker in call("GET", "/workers").json()] == [None]
+    assert call("GET", "/queue").json()["jobs"]["complete"] >= 1
+    assert call("GET", "/metrics").status_code == 200
     time.sleep(1.5)  # the ended jobs expire (JOB_TTL_SECONDS=1); the lease keeper sweeps meanwhile
     call("GET", "/jobs")
     assert call("DELETE", "/data", headers=authorized).json() == {"deleted": True}
