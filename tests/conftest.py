@@ -25,6 +25,7 @@ pytest_plugins = ["tests.ci_policy", "pytester"]
 
 from tests.hgnc_reference import hgnc_test_data_path
 from tests.processes import REPO_ROOT, ApiProcess, RedisServer, ServiceProcess, service_environment
+from tests.smoke.compose import docker_engine_problem
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REDIS_PROVIDER_SUFFIX = "_redis"
@@ -228,6 +229,20 @@ def start_api(tmp_path: Path) -> Iterator[StartApi]:
     yield start
     for api in reversed(started):
         api.stop()
+
+
+# -- Docker -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def docker_engine() -> None:
+    """A Docker engine with Compose (tests/smoke, tests/kubernetes under `-m docker`); CI requires one."""
+    problem = docker_engine_problem()
+    if problem is None:
+        return
+    if os.environ.get("SMOKE_REQUIRE_DOCKER") == "1":
+        pytest.fail(f"SMOKE_REQUIRE_DOCKER=1 but {problem}", pytrace=False)
+    pytest.skip(f"no Docker engine: {problem}")
 
 
 # -- markers ---------------------------------------------------------------------------------

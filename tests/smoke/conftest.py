@@ -13,7 +13,7 @@ from typing import Callable, ContextManager, Generator, Iterator
 import pytest
 
 from tests.smoke.compose import (
-    DATA_DIR, REPO_ROOT, SECRETS, Api, ComposeStack, docker_engine_problem, free_port, snapshot_files)
+    DATA_DIR, REPO_ROOT, SECRETS, Api, ComposeStack, free_port, snapshot_files)
 
 TIMINGS: list[tuple[str, float]] = []
 # As root, the run gives data/ to this uid:gid, as a user's checkout is, to show that Redis
@@ -92,16 +92,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 
 # -- the stack --------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def docker_engine() -> None:
-    problem = docker_engine_problem()
-    if problem is None:
-        return
-    if os.environ.get("SMOKE_REQUIRE_DOCKER") == "1":
-        pytest.fail(f"SMOKE_REQUIRE_DOCKER=1 but {problem}", pytrace=False)
-    pytest.skip(f"no Docker engine: {problem}")
 
 
 @pytest.fixture(scope="session")
