@@ -306,3 +306,41 @@ def test_with_redis_down_every_gene_route_is_a_503_to_retry(
 
 def test_with_redis_down_a_bad_id_is_still_a_400(client_without_redis: FlaskClient) -> None:
     problem_of(client_without_redis.get("/genes/BRCA1"), 400)
+
+
+# -- lookups, batches, /info, ETags (the full set over HTTP: tests/e2e/test_gene_lookups.py) ---
+
+
+def test_with_nothing_loaded_info_says_so_lookups_find_nothing_and_there_is_no_etag(client: FlaskClient) -> None:
+    info = client.get("/info")
+    assert info.get_json()["count"] == 0 and info.get_json()["loaded_at"] is None and "ETag" not in info.headers
+    assert client.get("/genes?entrez_id=1").get_json() == []
+    assert client.post("/genes/query", json={"q": ["A1BG", "HGNC:5"]}).get_json() == [
+        {"query": "A1BG", "notfound": True}, {"query": "HGNC:5", "notfound": True}]
+
+
+def test_the_sample_is_found_by_its_cross_references(loaded: FlaskClient) -> None:
+    assert loaded.get("/genes?entrez_id=1").get_json() == ["HGNC:5"]
+    assert loaded.get("/genes?mgd_id=mgi:2152878&location=19q13").get_json() == ["HGNC:5"]
+    assert loaded.get("/genes", query_string={"location": "19q13.43", "fields": "symbol"}).get_json() == [
+        {"hgnc_id": "HGNC:5", "symbol": "A1BG"}, {"hgnc_id": "HGNC:37133", "symbol": "A1BG-AS1"}]
+
+
+def test_an_etag_names_the_loaded_set_and_a_new_load_changes_it(loaded: FlaskClient) -> None:
+    tag = loaded.get("/genes/HGNC:5").headers["ETag"]
+    assert tag.startswith('W/"')
+    assert loaded.get("/genes/HGNC:5", headers={"If-None-Match": tag}).status_code == 304
+    assert loaded.post("/data").status_code == 201
+    assert loaded.get("/genes/HGNC:5", headers={"If-None-Match": tag}).status_code == 200
+
+
+def test_the_sample_exported_as_tsv_loads_back_to_the_same_records(loaded: FlaskClient) -> None:
+    exported = loaded.get("/data", headers={"Accept": "text/tab-separated-values"}).get_data()
+    assert loaded.post("/data", data=exported).status_code == 201
+    assert json.loads(loaded.get("/data").get_data()) == list(SAMPLE.values())
+
+
+def test_a_gzipped_export_decompresses_to_the_plain_one(loaded: FlaskClient) -> None:
+    zipped = loaded.get("/data", headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped.get_data()) == loaded.get("/data").get_data()
