@@ -88,6 +88,7 @@ def main() -> None:
         wrk(f"{api.url}{TRIVIAL_ROUTE}", **{**shape, "seconds": 2})
 
         batch_ratios, lookups, trivial = [], [], []
+        cpu: dict[str, list[float]] = {"lookup": [], "trivial": []}  # µs a request, gunicorn workers + Redis
         for round_number in range(args.rounds):
             symbols = random.Random(round_number).sample(names, BATCH_TERMS)
             batch_seconds, singles_seconds = batch_against_singles(api.url, symbols)
@@ -95,9 +96,12 @@ def main() -> None:
             order = ("lookup", "trivial") if round_number % 2 == 0 else ("trivial", "lookup")
             for name in order:
                 if name == "lookup":
-                    lookups.append(wrk(api.url, **shape, script=str(script))[0])
+                    rate, workers_cpu, redis_cpu = wrk(api.url, **shape, script=str(script))
+                    lookups.append(rate)
                 else:
-                    trivial.append(wrk(f"{api.url}{TRIVIAL_ROUTE}", **shape)[0])
+                    rate, workers_cpu, redis_cpu = wrk(f"{api.url}{TRIVIAL_ROUTE}", **shape)
+                    trivial.append(rate)
+                cpu[name].append(workers_cpu + redis_cpu)
             print(f"round {round_number + 1}: POST /genes/query of {BATCH_TERMS} symbols {batch_seconds:.3f} s, "
                   f"{BATCH_TERMS} GET /genes?symbol= {singles_seconds:.3f} s: {batch_ratios[-1]:.1f}x   "
                   f"GET /genes?entrez_id= {lookups[-1]:.0f} req/s, GET {TRIVIAL_ROUTE} {trivial[-1]:.0f} req/s: "
@@ -112,6 +116,9 @@ def main() -> None:
     print(f"(2) GET /genes?entrez_id= median {median(lookups):.0f} req/s against GET {TRIVIAL_ROUTE} "
           f"{median(trivial):.0f} req/s: {lookup_ratio:.2f}   target >= {LOOKUP_TARGET:.2f}: "
           f"{'met' if lookup_ratio >= LOOKUP_TARGET else 'NOT met'}")
+    print(f"    CPU a request (gunicorn workers + Redis): lookup {median(cpu['lookup']):.0f} µs, {TRIVIAL_ROUTE} "
+          f"{median(cpu['trivial']):.0f} µs: {median(cpu['trivial']) / median(cpu['lookup']):.2f} (the ratio to expect "
+          f"where the cores are the limit, steadier than requests/s on a busy machine)")
     (plain, plain_seconds), (zipped, zipped_seconds) = sizes["identity"], sizes["gzip"]
     print(f"GET /data: {plain / 1e6:.1f} MB in {plain_seconds:.2f} s plain, {zipped / 1e6:.1f} MB in "
           f"{zipped_seconds:.2f} s gzip ({plain / zipped:.1f}x smaller), both streamed")

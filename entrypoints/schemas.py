@@ -65,7 +65,7 @@ class GeneFieldsSchema(Schema):
     # The parameter is named `fields`; marshmallow takes declared fields out of the class, so the name
     # shadows nothing at run time, only in Schema's annotations.
     fields = FieldNames(validate=validate.Length(min=1, max=2048), metadata={  # type: ignore[assignment]
-        "description": _FIELDS_DESCRIPTION, "example": "symbol,name",
+        "description": _FIELDS_DESCRIPTION,
         "pattern": f"^({_FIELD_NAME})(,({_FIELD_NAME}))*$"})
 
 
@@ -81,9 +81,10 @@ def _lookup_description(name: str) -> str:
 
 
 # One query parameter per lookup field (locus_group, checked against its few values, is below).
+# No `example`: Swagger UI's "Try it out" would fill in every one, and their AND finds nothing.
 _LookupParameters = Schema.from_dict({
-    name: fields.String(validate=validate.Length(min=1, max=MAX_TERM_LENGTH),
-                        metadata={"description": _lookup_description(name), "example": LOOKUP_EXAMPLES[name]})
+    name: fields.String(validate=validate.Length(min=1, max=MAX_TERM_LENGTH), metadata={
+        "description": f"{_lookup_description(name)}; e.g. `{LOOKUP_EXAMPLES[name]}`"})
     for name in LOOKUP_FIELDS if name != "locus_group"
 }, name="LookupParameters")
 
@@ -93,8 +94,8 @@ class GeneQuerySchema(GeneFieldsSchema, _LookupParameters):  # type: ignore[vali
 
     symbol = fields.String(
         validate=validate.Length(min=1, max=64),
-        metadata={"description": "approved, previous or alias symbol, any case; ranked: approved first",
-                  "example": "BRCA1"},
+        metadata={"description": "approved, previous or alias symbol, any case; ranked: approved first; "
+                                 "e.g. `BRCA1`"},
     )
     locus_group = fields.String(validate=validate.OneOf(LOCUS_GROUPS))
     limit = fields.Integer(validate=validate.Range(min=1, max=MAX_PAGE), strict=False)

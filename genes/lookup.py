@@ -122,7 +122,7 @@ class LookupIndex:
         row kept until its batch is indexed would otherwise keep the record's lists alive through
         collections (~0.3 s more of them in a load of the full set).
         """
-        row = list(map(gene.record.get, LOOKUP_FIELDS))
+        row: list[Any] = list(map(gene.record.get, LOOKUP_FIELDS))
         for position in _LIST_POSITIONS:
             if row[position] is not None:
                 row[position] = tuple(row[position])
