@@ -5,13 +5,15 @@ test reads the state exactly as the API and the workers see it.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
 import signal
 import time
 from collections import Counter
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -97,6 +99,12 @@ class Store:
     def submit(self, parameters: JobParameters = A_MONTH, count: int = 1) -> list[str]:
         """Submit as the API does: save the job and queue its id."""
         return [self.job_service.submit(parameters).id for _ in range(count)]
+
+    def submit_distinct(self, parameters: JobParameters = A_MONTH, count: int = 1) -> list[str]:
+        """Jobs like `parameters`, each ending a day after the one before: each is computed, none
+        completes at once with another's results, so that a worker can be caught running one."""
+        return [self.submit(replace(parameters, end_date=parameters.end_date + timedelta(days=n)))[0]
+                for n in range(count)]
 
     def save_unqueued(self, parameters: JobParameters = A_MONTH) -> str:
         """A job saved and its id not queued yet: submitted onto a queue no worker watches, then dropped."""
@@ -319,10 +327,15 @@ def freeze_while_running(store: Store, worker: WorkerProcess, job_id: str, attem
     return False
 
 
+_TRIES = itertools.count()
+
+
 def freeze_in_a_new_job(store: Store, worker: WorkerProcess, tries: int = 5) -> str:
     """Submit a long job to `worker` (the only one running) and freeze it in the middle; the job's id."""
     for _ in range(tries):
-        job_id = store.submit(ALL_YEARS)[0]
+        # A range of its own: a job repeating an earlier one's would complete at once with its results.
+        every_year = replace(ALL_YEARS, start_date=ALL_YEARS.start_date + timedelta(days=next(_TRIES)))
+        job_id = store.submit(every_year)[0]
         if freeze_while_running(store, worker, job_id):
             return job_id
     raise AssertionError(f"the worker finished each of {tries} jobs before it could be frozen in one")

@@ -29,7 +29,7 @@ def test_a_worker_stopped_mid_job_finishes_it_and_exits_cleanly(jobs_store: Stor
 def test_a_worker_stopped_with_jobs_queued_leaves_them_queued_in_order_for_the_next(
         jobs_store: Store, workers: Workers) -> None:
     worker = workers.start()
-    job_ids = jobs_store.submit(A_MONTH, count=30)
+    job_ids = jobs_store.submit_distinct(A_MONTH, count=30)
     held = freeze_holding_a_running_job(jobs_store, worker)
 
     code, seconds = worker.terminate()

@@ -53,7 +53,7 @@ def test_jobs_whose_workers_died_at_any_stage_are_finished_by_another_once_the_l
 def test_killing_a_busy_worker_among_many_jobs_loses_none_and_completes_each_once(
         jobs_store: Store, workers: Workers) -> None:
     victim, _ = workers.start_many(2)
-    job_ids = jobs_store.submit(A_MONTH, count=30)
+    job_ids = jobs_store.submit_distinct(A_MONTH, count=30)
     held = freeze_holding_a_running_job(jobs_store, victim)
 
     victim.kill()  # frozen first, so that Redis keeps exactly the state the worker died in

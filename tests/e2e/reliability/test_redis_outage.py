@@ -43,7 +43,7 @@ def test_while_redis_is_down_the_job_routes_answer_503_and_then_recover_by_thems
 def test_a_worker_waits_out_a_redis_outage_and_loses_neither_the_job_it_held_nor_the_queued_ones(
         jobs_store: Store, workers: Workers) -> None:
     worker = workers.start()
-    job_ids = jobs_store.submit(A_MONTH, count=20)
+    job_ids = jobs_store.submit_distinct(A_MONTH, count=20)
     held = freeze_holding_a_running_job(jobs_store, worker)
 
     jobs_store.stop()  # in the middle of the held job
