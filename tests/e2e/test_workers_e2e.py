@@ -151,24 +151,45 @@ def listed(api: Api) -> dict[int, dict[str, Any]]:
 # -- GET /workers --------------------------------------------------------------------------------
 
 
+def hand_one_job_to_each(api: Api, workers: list[Worker]) -> list[str]:
+    """Freeze the workers while they wait in BLMOVE, then submit one job for each: Redis moves each id
+    into a frozen worker's in-flight list, a job taken and not yet run. (A job on the sample set
+    takes milliseconds: caught running, it would be luck.) Thawed by the caller."""
+    for _ in range(10):
+        for worker in workers:
+            os.kill(worker.pid, signal.SIGSTOP)
+        job_ids = submit(api, len(workers))
+        time.sleep(0.2)
+        if api.get("/queue").json()["in_flight"] == len(workers):
+            return job_ids
+        for worker in workers:  # one was frozen between two waits: let them run the jobs, and again
+            os.kill(worker.pid, signal.SIGCONT)
+        eventually(lambda: all_finished(api, job_ids), 30, "the jobs run after the thaw")
+    raise AssertionError("the workers were never frozen all waiting for an id")
+
+
 def test_two_busy_workers_are_listed_with_their_current_jobs(api: Api, start_worker: Callable[..., Worker]) -> None:
     first, second = start_worker(), start_worker()
-    job_ids = submit(api, 30)
 
-    both_busy = eventually(lambda: (seen := listed(api)) and all(w["current_job"] for w in seen.values())
-                           and len(seen) == 2 and seen, 60, "both workers seen running a job at once")
+    try:
+        held = hand_one_job_to_each(api, [first, second])
+        both_busy = listed(api)
+    finally:
+        for worker in (first, second):
+            os.kill(worker.pid, signal.SIGCONT)
 
     assert set(both_busy) == {first.pid, second.pid}
-    assert {w["current_job"] for w in both_busy.values()} <= set(job_ids)
-    assert len({w["current_job"] for w in both_busy.values()}) == 2
+    assert {w["current_job"] for w in both_busy.values()} == set(held)
     for worker in both_busy.values():
         assert worker["host"] == socket.gethostname()
         assert worker["id"].startswith(f"{worker['host']}-{worker['pid']}-")
         assert datetime.fromisoformat(worker["started_at"]) <= datetime.fromisoformat(worker["last_seen"])
+    done_before = sum(w["jobs_done"] for w in both_busy.values())
+    job_ids = held + submit(api, 28)
     eventually(lambda: all_finished(api, job_ids), 120, "all 30 jobs finished")
-    done = eventually(lambda: (seen := listed(api)) and sum(w["jobs_done"] for w in seen.values()) == 30 and seen,
-                      5, "30 jobs done in all")
-    assert all(w["jobs_done"] > 0 and w["current_job"] is None for w in done.values()), done
+    done = eventually(lambda: (seen := listed(api)) and sum(w["jobs_done"] for w in seen.values()) == done_before + 30
+                      and seen, 5, "30 more jobs done in all")
+    assert all(w["current_job"] is None for w in done.values()), done
 
 
 def test_a_stopped_worker_leaves_the_list_at_once_and_a_killed_one_within_the_lease(
@@ -207,21 +228,16 @@ def test_queue_counts_equal_the_jobs_submitted_finished_and_queued(
         "queued": 0, "in_flight": 0, "dead_letters": 1, "workers": 1,
         "jobs": {"submitted": 0, "in progress": 0, "complete": 4, "failed": 0, "cancelled": 1}}
 
-    # Frozen in the middle of a job: the id it took is in flight, and the job in progress.
-    for _ in range(10):
-        [job_id] = submit(api)
-        eventually(lambda: listed(api)[worker.pid]["current_job"] == job_id or all_finished(api, [job_id]), 30,
-                   "the worker took the job")
-        os.kill(worker.pid, signal.SIGSTOP)
-        try:
-            queue = api.get("/queue").json()
-            if not all_finished(api, [job_id]):
-                break
-        finally:
-            os.kill(worker.pid, signal.SIGCONT)
-    else:
-        pytest.fail("the worker finished each job before it could be frozen in one")
-    assert (queue["in_flight"], queue["queued"], queue["jobs"]["in progress"]) == (1, 0, 1)
+    # Frozen with an id it has taken and not run: in flight, its job still submitted.
+    try:
+        [job_id] = hand_one_job_to_each(api, [worker])
+        queue = api.get("/queue").json()
+        assert (queue["queued"], queue["in_flight"], queue["jobs"]["submitted"]) == (0, 1, 1)
+        assert listed(api)[worker.pid]["current_job"] == job_id
+    finally:
+        os.kill(worker.pid, signal.SIGCONT)
+    eventually(lambda: all_finished(api, [job_id]), 30, "the job complete once the worker thaws")
+    assert api.get("/queue").json()["in_flight"] == 0
 
 
 # -- the worker's own metrics, health check and logs ------------------------------------------------
