@@ -367,7 +367,8 @@ function scheduleRefresh() {
 async function refreshJobs() {
   clearTimeout(refreshTimer);
   try {
-    await Promise.all([loadJobs(), loadOperations("/queue", "queue"), loadOperations("/workers", "workers")]);
+    await Promise.all([loadJobs(), loadOperations("/queue", "queue"),
+      loadOperations("/workers", "workers", "No worker is running: submitted jobs wait in the queue until one starts.")]);
     byId("jobs-updated").textContent = `Updated ${new Date().toLocaleTimeString("en-GB")}`;
   } finally {
     scheduleRefresh();
@@ -451,14 +452,16 @@ async function cancelJob(job) {
   refreshJobs();
 }
 
-async function loadOperations(path, target) {
+async function loadOperations(path, target, whenEmpty = "None.") {
   if (!operation(path)) return;
   const answer = await callApi(path);
   const snapshot = JSON.stringify(answer.body);
   const node = byId(target);
   if (node.dataset.snapshot === snapshot) return;
   node.dataset.snapshot = snapshot;
-  node.replaceChildren(answer.ok ? renderValue(answer.body) : el("p", { className: "form-error" }, problemText(answer)));
+  const empty = Array.isArray(answer.body) && answer.body.length === 0;
+  node.replaceChildren(!answer.ok ? el("p", { className: "form-error" }, problemText(answer))
+    : empty ? el("p", { className: "muted" }, whenEmpty) : renderValue(answer.body));
 }
 
 // -- a job's results ------------------------------------------------------------------------
