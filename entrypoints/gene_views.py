@@ -14,7 +14,7 @@ from entrypoints.http_caching import conditional
 from entrypoints.openapi import API_VERSION
 from entrypoints.request_body import json_object_body, read_body
 from entrypoints.schemas import (
-    GeneBatchQuerySchema, GeneFieldsSchema, GeneQuerySchema, InfoSchema, LoadSummarySchema,
+    GeneBatchQuerySchema, GeneFieldsSchema, InfoSchema, LoadSummarySchema, gene_query_schema,
 )
 from genes.gene_lookup import GeneLookup
 from genes.gene_service import GeneService
@@ -41,7 +41,6 @@ def _gene_id_converter(state: BlueprintSetupState) -> None:
     state.app.url_map.converters.setdefault("gene_id", GeneIdConverter)
 
 
-_gene_query = GeneQuerySchema()
 _gene_fields = GeneFieldsSchema()
 _batch_query = GeneBatchQuerySchema()
 _load_summary = LoadSummarySchema()
@@ -88,7 +87,7 @@ def delete_data(service: GeneService = Provide[Container.gene_service]) -> Respo
 @inject
 def list_genes(lookup: GeneLookup = Provide[Container.gene_lookup]) -> Response:
     """The hgnc_id of every gene, or of those matching every lookup given (?symbol=, ?entrez_id=, ...); ?fields=, ?limit=, ?offset=."""
-    query, fields = _gene_query.load(request.args)
+    query, fields = gene_query_schema(frozenset(request.args)).load(request.args)
     if fields is None:
         ids = lookup.find_ids(query)
         return conditional(ids.set_id, lambda: jsonify(ids.value))

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 from typing import Any, Mapping
-
-from typing import Any
 
 from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
@@ -104,8 +103,18 @@ class GeneQuerySchema(GeneFieldsSchema, _LookupParameters):  # type: ignore[vali
     @post_load
     def to_query(self, data: dict[str, Any], **kwargs: Any) -> tuple[GeneQuery, tuple[str, ...] | None]:
         chosen = data.pop("fields", None)
-        offset, limit = data.pop("offset"), data.pop("limit", None)
+        offset, limit = data.pop("offset", 0), data.pop("limit", None)
         return GeneQuery(criteria=data, offset=offset, limit=limit), chosen
+
+
+@lru_cache(maxsize=256)
+def gene_query_schema(names: frozenset[str]) -> GeneQuerySchema:
+    """GeneQuerySchema for a query string of these parameter names: restricted to them when all are
+    known (marshmallow's load walks every declared field: 220 µs for all 22, 30 µs for one; a
+    third of a lookup's CPU), the whole schema otherwise, which refuses the unknown ones."""
+    if names <= GeneQuerySchema._declared_fields.keys():
+        return GeneQuerySchema(only=names)
+    return GeneQuerySchema()
 
 
 class GeneBatchQuerySchema(Schema):
