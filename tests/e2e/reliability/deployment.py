@@ -134,10 +134,10 @@ class Store:
     def in_flight(self) -> dict[str, list[str]]:
         """Every worker's in-flight ids, by worker id (workers with an empty list are absent)."""
         prefix = inflight_key(QUEUE_KEY, "")
-        return {
-            key.decode()[len(prefix):]: [json.loads(raw) for raw in self.queue_redis.lrange(key, 0, -1)]
-            for key in self.queue_redis.scan_iter(match=f"{prefix}*")
-        }
+        # A list found by the scan may be emptied (acknowledged) before it is read: such a worker is absent too.
+        lists = {key.decode()[len(prefix):]: self.queue_redis.lrange(key, 0, -1)
+                 for key in self.queue_redis.scan_iter(match=f"{prefix}*")}
+        return {worker_id: [json.loads(raw) for raw in ids] for worker_id, ids in lists.items() if ids}
 
     def takers_waiting(self) -> int:
         """Clients blocked in BLMOVE on the queue: an id pushed now goes to one even if its process is frozen."""

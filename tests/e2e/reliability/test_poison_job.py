@@ -33,7 +33,8 @@ def test_a_job_that_kills_each_worker_running_it_fails_after_the_attempt_limit(
     assert failed.attempts == 2
     assert failed.error == "gave up after 2 attempts: the worker running it stopped each time"
     assert jobs_store.results_of(job_id) == (None, None)
-    assert jobs_store.in_flight() == {} and jobs_store.queued() == []
+    # The id is acknowledged just after the job is marked failed: wait for that, not only the status.
+    eventually(lambda: jobs_store.in_flight() == {} and jobs_store.queued() == [], JOB_SECONDS, "the id acknowledged")
 
 
 def test_a_job_left_in_flight_by_dead_workers_as_often_as_the_limit_fails_and_the_worker_works_on(
@@ -52,4 +53,5 @@ def test_a_job_left_in_flight_by_dead_workers_as_often_as_the_limit_fails_and_th
     assert failed.attempts == MAX_ATTEMPTS
     assert failed.error == f"gave up after {MAX_ATTEMPTS} attempts: the worker running it stopped each time"
     assert jobs_store.results_of(poison) == (None, None) and jobs_store.results_of(healthy)[0] is not None
-    assert jobs_store.in_flight() == {} and jobs_store.queued() == []
+    # The id is acknowledged just after the job is marked failed: wait for that, not only the status.
+    eventually(lambda: jobs_store.in_flight() == {} and jobs_store.queued() == [], JOB_SECONDS, "the id acknowledged")
