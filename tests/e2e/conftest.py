@@ -12,7 +12,7 @@ from adapters.hotqueue_job_queue import QUEUE_NAME, heartbeat_key
 from entrypoints.containers import JOBS_DB, QUEUE_DB, RESULTS_DB
 from tests.conftest import RedisEndpoint, StartProcess
 from tests.hgnc_reference import expected_records
-from tests.processes import ApiProcess, ServiceProcess
+from tests.processes import ApiProcess, RedisServer, ServiceProcess
 
 
 class Api:
@@ -58,6 +58,14 @@ def api(real_redis: RedisEndpoint, hgnc_data_path: Path, tmp_path_factory: pytes
     finally:
         process.stop()
         real_redis.client(0).flushdb(asynchronous=True)
+
+
+@pytest.fixture(scope="module")
+def redis_server(redis_binary: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A redis-server of the test module's own: its keys and settings are no other test's business."""
+    server = RedisServer(redis_binary, tmp_path_factory.mktemp("module-redis")).start()
+    yield server
+    server.stop()
 
 
 def load_from_source(api: Api) -> dict[str, Any]:

@@ -9,7 +9,6 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import requests
@@ -45,18 +44,11 @@ class Gunicorn:
                    and sample.labels == {"method": "GET", "route": "/jobs/<job_id>", "status": "404"})
 
 
-@pytest.fixture(scope="module")
-def own_redis(redis_binary: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    server = RedisServer(redis_binary, tmp_path_factory.mktemp("metrics-redis")).start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
-def gunicorn(own_redis: RedisServer, start_process: StartProcess) -> Gunicorn:
+def gunicorn(redis_server: RedisServer, start_process: StartProcess) -> Gunicorn:
     """`gunicorn -c gunicorn.conf.py` as the image runs it: two processes, JSON logs, no metrics folder given."""
     port = free_port()
-    env = {"REDIS_HOST": own_redis.host, "REDIS_PORT": str(own_redis.port), "PORT": str(port),
+    env = {"REDIS_HOST": redis_server.host, "REDIS_PORT": str(redis_server.port), "PORT": str(port),
            "HGNC_SOURCE": str(FIXTURES / "hgnc_sample.tsv"), "WEB_CONCURRENCY": "2", "LOG_FORMAT": "json",
            "LOG_LEVEL": "INFO", "PROMETHEUS_MULTIPROC_DIR": ""}  # empty is unset: a fresh temporary folder
     url = f"http://127.0.0.1:{port}"

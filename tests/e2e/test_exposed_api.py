@@ -26,13 +26,6 @@ ROUTES = [("POST", "/data"), ("DELETE", "/data")]
 
 
 @pytest.fixture(scope="module")
-def redis_server(redis_binary: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    server = RedisServer(redis_binary, tmp_path_factory.mktemp("redis")).start()  # its own: no other test's data
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
 def guarded(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     """The API with ADMIN_TOKEN set, the sample set loaded."""
     process = ApiProcess(redis_server.host, redis_server.port, SAMPLE_SET, tmp_path_factory.mktemp("api") / "api.log",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import pytest
 import redis
@@ -28,21 +28,14 @@ StartService = Callable[[int], ApiProcess]
 RunWorker = Callable[[ApiProcess, list[str]], str]
 
 
-@pytest.fixture(scope="module")
-def store(redis_binary: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    server = RedisServer(redis_binary, tmp_path_factory.mktemp("lifecycle-redis")).start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
-def start_service(store: RedisServer, start_api: StartApi) -> StartService:
+def start_service(redis_server: RedisServer, start_api: StartApi) -> StartService:
     """The API with this JOB_TTL_SECONDS, no job yet, the sample set loaded."""
 
     def start(ttl_seconds: int) -> ApiProcess:
         for db in (QUEUE_DB, JOBS_DB, RESULTS_DB):
-            redis.Redis(port=store.port, db=db).flushdb()
-        api = start_api(store.host, store.port, FIXTURES / "hgnc_sample.tsv",
+            redis.Redis(port=redis_server.port, db=db).flushdb()
+        api = start_api(redis_server.host, redis_server.port, FIXTURES / "hgnc_sample.tsv",
                         extra_env={"JOB_TTL_SECONDS": str(ttl_seconds)})
         assert requests.post(f"{api.url}/data", timeout=30).status_code == 201
         return api
@@ -56,13 +49,13 @@ def api(start_service: StartService) -> ApiProcess:
 
 
 @pytest.fixture
-def run_worker(store: RedisServer, start_process: StartProcess) -> RunWorker:
+def run_worker(redis_server: RedisServer, start_process: StartProcess) -> RunWorker:
     """Start a real worker, wait until `job_ids` are complete, stop it (SIGTERM): jobs submitted later stay queued;
     its log."""
 
     def run(api: ApiProcess, job_ids: list[str]) -> str:
         worker = start_process(["python", "-m", "entrypoints.worker"], name="worker",
-                               env={"REDIS_HOST": store.host, "REDIS_PORT": str(store.port), "LOG_LEVEL": "INFO"})
+                               env={"REDIS_HOST": redis_server.host, "REDIS_PORT": str(redis_server.port), "LOG_LEVEL": "INFO"})
         wait_for(lambda: all(status(api, job_id) == "complete" for job_id in job_ids), worker, "the jobs complete")
         worker.stop()
         return worker.log_path.read_text()
@@ -93,37 +86,37 @@ def status(api: ApiProcess, job_id: str) -> str:
     return requests.get(f"{api.url}/jobs/{job_id}", timeout=10).json()["status"]
 
 
-def every_key(store: RedisServer) -> dict[int, set[bytes]]:
-    return {db: set(redis.Redis(port=store.port, db=db).keys()) for db in DATABASES}
+def every_key(redis_server: RedisServer) -> dict[int, set[bytes]]:
+    return {db: set(redis.Redis(port=redis_server.port, db=db).keys()) for db in DATABASES}
 
 
-def every_member(store: RedisServer) -> dict[bytes, set[bytes]]:
+def every_member(redis_server: RedisServer) -> dict[bytes, set[bytes]]:
     """The members of each sorted set of the jobs database: the listings and the expiry index."""
-    client = redis.Redis(port=store.port, db=JOBS_DB)
+    client = redis.Redis(port=redis_server.port, db=JOBS_DB)
     return {key: set(client.zrange(key, 0, -1)) for key in client.keys("jobs*")}
 
 
-def start_as_a_worker_does(store: RedisServer, job_id: str) -> None:
+def start_as_a_worker_does(redis_server: RedisServer, job_id: str) -> None:
     """Take the job to `in progress` as a worker's first step does, and leave it there: a job that runs for ever."""
     container = Container()
-    container.config.redis.host.from_value(store.host)
-    container.config.redis.port.from_value(store.port)
+    container.config.redis.host.from_value(redis_server.host)
+    container.config.redis.port.from_value(redis_server.port)
     container.job_repository().update(job_id, Job.start)
     container.reset_singletons()
 
 
 def test_an_ended_job_its_results_plot_and_listed_ids_expire_after_the_ttl_and_nothing_else(
-        api: ApiProcess, store: RedisServer, run_worker: RunWorker) -> None:
+        api: ApiProcess, redis_server: RedisServer, run_worker: RunWorker) -> None:
     done = submitted(api)
     run_worker(api, [done])
     answered = requests.get(f"{api.url}/jobs/{done}", timeout=10).json()
     cancelled, waiting, running = submitted(api), submitted(api, NINETIES), submitted(api)
     assert requests.delete(f"{api.url}/jobs/{cancelled}", timeout=10).status_code == 200
-    start_as_a_worker_does(store, running)
+    start_as_a_worker_does(redis_server, running)
     ended, expires = (datetime.fromisoformat(answered[name]) for name in ("finished_at", "expires_at"))
     assert expires - ended == timedelta(seconds=TTL_SECONDS)
     assert requests.get(f"{api.url}/jobs/{running}", timeout=10).json()["expires_at"] is None
-    keys_before, members_before = every_key(store), every_member(store)
+    keys_before, members_before = every_key(redis_server), every_member(redis_server)
     gone = {done, cancelled}
 
     time.sleep(TTL_SECONDS + 0.5)
@@ -142,17 +135,17 @@ def test_an_ended_job_its_results_plot_and_listed_ids_expire_after_the_ttl_and_n
     ids_gone = {job_id.encode() for job_id in gone}
     members_left = {key: members - ids_gone for key, members in members_before.items() if members - ids_gone}
     emptied = set(members_before) - set(members_left)  # Redis deletes an empty sorted set
-    assert every_member(store) == members_left
-    assert every_key(store) == {db: keys - named_after_them - emptied for db, keys in keys_before.items()}
+    assert every_member(redis_server) == members_left
+    assert every_key(redis_server) == {db: keys - named_after_them - emptied for db, keys in keys_before.items()}
 
 
-def test_a_job_that_has_not_ended_never_expires(api: ApiProcess, store: RedisServer) -> None:
+def test_a_job_that_has_not_ended_never_expires(api: ApiProcess, redis_server: RedisServer) -> None:
     waiting, running = submitted(api), submitted(api)
-    start_as_a_worker_does(store, running)
+    start_as_a_worker_does(redis_server, running)
 
     time.sleep(TTL_SECONDS + 0.5)
 
-    jobs = redis.Redis(port=store.port, db=JOBS_DB)
+    jobs = redis.Redis(port=redis_server.port, db=JOBS_DB)
     for job_id, expected in ((waiting, "submitted"), (running, "in progress")):
         job = requests.get(f"{api.url}/jobs/{job_id}", timeout=10).json()
         assert (job["status"], job["expires_at"]) == (expected, None)
@@ -183,7 +176,7 @@ def test_jobs_are_listed_a_page_at_a_time_with_or_without_a_status(api: ApiProce
         assert_problem(response.status_code, response.headers, response.content, 400)
 
 
-def test_an_idempotency_key_answers_its_first_job_until_that_job_expires(api: ApiProcess, store: RedisServer) -> None:
+def test_an_idempotency_key_answers_its_first_job_until_that_job_expires(api: ApiProcess, redis_server: RedisServer) -> None:
     key = "2c0d6a8e-1f5b-4c3e-9a7d-5e8b0f1c2d3a"
     first = submit(api, LATE_EIGHTIES, key)
     assert first.status_code == 202, first.text
@@ -196,7 +189,7 @@ def test_an_idempotency_key_answers_its_first_job_until_that_job_expires(api: Ap
     problem = assert_problem(other.status_code, other.headers, other.content, 422)
     assert problem["type"] == "/problems/idempotency-key-reused"
     assert requests.get(f"{api.url}/jobs", timeout=10).json() == [first.json()["id"]]
-    assert redis.Redis(port=store.port, db=QUEUE_DB).llen("hotqueue:jobs") == 1
+    assert redis.Redis(port=redis_server.port, db=QUEUE_DB).llen("hotqueue:jobs") == 1
 
     assert requests.delete(f"{api.url}/jobs/{first.json()['id']}", timeout=10).status_code == 200
     time.sleep(TTL_SECONDS + 0.5)  # the job expires, and its key with it
@@ -208,7 +201,7 @@ def test_an_idempotency_key_answers_its_first_job_until_that_job_expires(api: Ap
 
 
 def test_a_job_with_parameters_computed_on_the_loaded_set_reuses_them_until_a_reload(
-        start_service: StartService, store: RedisServer, run_worker: RunWorker) -> None:
+        start_service: StartService, redis_server: RedisServer, run_worker: RunWorker) -> None:
     api = start_service(0)  # kept for ever: the test reads them all at the end
     first = submitted(api)
     run_worker(api, [first])
@@ -226,5 +219,5 @@ def test_a_job_with_parameters_computed_on_the_loaded_set_reuses_them_until_a_re
     answers = {job_id: (requests.get(f"{api.url}/results/{job_id}", timeout=10).json(),
                         requests.get(f"{api.url}/results/{job_id}/plot", timeout=10).content) for job_id in jobs}
     assert answers[again] == answers[first] == answers[reloaded]
-    results_keys = redis.Redis(port=store.port, db=RESULTS_DB).keys()
+    results_keys = redis.Redis(port=redis_server.port, db=RESULTS_DB).keys()
     assert len(results_keys) == 2 * 3  # results and plot of: the first set's two ranges, and the reloaded set's one

@@ -26,14 +26,6 @@ SAMPLE_IDS = [line.split("\t", 1)[0] for line in SAMPLE_TSV.read_text().splitlin
 
 
 @pytest.fixture(scope="module")
-def redis_server(redis_binary: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    """A Redis of this module's own: the loader writes the database the session's API reads."""
-    server = RedisServer(redis_binary, tmp_path_factory.mktemp("load-redis")).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
 def api(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     """The API on the loader's Redis, to read back what the loader wrote as a user would."""
     nowhere = tmp_path_factory.mktemp("api") / "no-source-configured.json"
