@@ -22,6 +22,14 @@ OUTAGES = (redis.ConnectionError, redis.TimeoutError)
 ACCESS_DENIED = (redis.AuthenticationError, redis.exceptions.AuthorizationError, redis.exceptions.NoPermissionError)
 UNAVAILABLE = "the data store is unavailable; retry shortly"
 
+# Lua: now, in ms since the epoch, on Redis's own clock: the one its key expiries are measured by.
+LUA_NOW_MS = """
+local function now_ms()
+  local now = redis.call('TIME')
+  return now[1] * 1000 + math.floor(now[2] / 1000)
+end
+"""
+
 
 @contextmanager
 def outage_as_store_unavailable() -> Iterator[None]:

@@ -12,7 +12,7 @@ from typing import Callable, Mapping
 import redis
 
 from adapters.hotqueue_job_queue import HotQueueJobQueue
-from adapters.redis_client import as_text
+from adapters.redis_client import LUA_NOW_MS, as_text
 from adapters.redis_result_repository import RedisResultRepository
 from genes.errors import IdempotencyKeyReused, JobNotFound
 from genes.job import Job, JobParameters, JobStatus
@@ -38,10 +38,9 @@ def idempotency_key(key: str) -> str:
 LISTING_KEYS = (ALL_JOBS_KEY, *(status_key(status) for status in JobStatus))
 
 # Both scripts start with this: the ids whose expiry (their score) is past leave every listing.
-_TRIM = """
+_TRIM = LUA_NOW_MS + """
 local function trim(index, listings, most)
-  local now = redis.call('TIME')
-  local past = '(' .. string.format('%.0f', now[1] * 1000 + math.floor(now[2] / 1000))
+  local past = '(' .. string.format('%.0f', now_ms())
   local gone
   if most then
     gone = redis.call('ZRANGEBYSCORE', index, '-inf', past, 'LIMIT', 0, most)

@@ -13,12 +13,12 @@ from datetime import date, timedelta
 import redis
 from redis.client import Pipeline
 
-from adapters.redis_client import as_bytes
+from adapters.redis_client import LUA_NOW_MS, as_bytes
 from genes.analysis import JobResults
 
 # `keep(keys, deadline)`: kept at least until `deadline` (ms since the epoch), or for ever when it is ''.
 # `from_now(ms)`: that many ms from now on Redis's clock, or '' (for ever) for ''.
-_KEEP = """
+_KEEP = LUA_NOW_MS + """
 local function keep(keys, deadline)
   for _, key in ipairs(keys) do
     if deadline == '' then
@@ -30,8 +30,7 @@ local function keep(keys, deadline)
 end
 local function from_now(ms)
   if ms == '' then return '' end
-  local now = redis.call('TIME')
-  return string.format('%.0f', now[1] * 1000 + math.floor(now[2] / 1000) + tonumber(ms))
+  return string.format('%.0f', now_ms() + tonumber(ms))
 end
 """
 
