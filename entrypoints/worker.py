@@ -23,6 +23,7 @@ from genes.job_runner import JobRunner
 
 TAKE_TIMEOUT_SECONDS = 1  # how long a take waits for an id: a stop is seen within it
 MAX_BACKOFF_SECONDS = 10.0
+PAUSE_STEP_SECONDS = 0.1  # how soon a stop asked during a backoff is seen
 log = logging.getLogger("worker")
 
 
@@ -35,6 +36,9 @@ class Worker:
         self._metrics = metrics or NoMetrics()
 
     def stop(self, *_: object) -> None:
+        """The SIGTERM / SIGINT handler. It runs on the main thread, so that thread never waits on
+        `stopping` (only reads it): an Event set by a handler that interrupted a wait() on that same
+        Event deadlocks on the Event's own lock (the `signal` module's warning)."""
         log.info("stopping after the current job")
         self._consumer.stopping.set()  # its next take answers None, which ends HotQueue's loop
 
@@ -64,11 +68,17 @@ class Worker:
                     self._metrics.redis_error()
                     backoff = min(MAX_BACKOFF_SECONDS, backoff * 2 or 0.25)
                     log.warning("Redis unavailable (%s): retrying in %.2f s", error.__cause__ or error, backoff)
-                    queue.stopping.wait(backoff)
+                    self._pause(backoff)
                     continue
                 if burst:
                     break
         log.info("worker %s stopped", queue.worker_id)
+
+    def _pause(self, seconds: float) -> None:
+        """Sleep `seconds`, or less once a stop is asked (see `stop`: no Event.wait on this thread)."""
+        deadline = time.monotonic() + seconds
+        while not self._consumer.stopping.is_set() and (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(left, PAUSE_STEP_SECONDS))
 
 
 @inject

@@ -25,7 +25,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -128,12 +127,15 @@ class Supervisor:
                 self.env.pop(name, None)
         self.redis_address = f"127.0.0.1:{settings.redis_port}"
         self.container = Container()  # the service's own reading of REDIS_URL, REDIS_HOST, credentials
-        self.stop_requested = threading.Event()
+        # A plain flag, not a threading.Event: the signal handler runs on the main thread, and an
+        # Event set there deadlocks if the signal came while that thread held the Event's own lock
+        # in wait() (the `signal` module's warning). time.sleep() lets the handler run at once.
+        self.stop_requested = False
         self.redis: Child | None = None
         self.app: list[Child] = []  # the API and the job workers
 
     def request_stop(self, signum: int, frame: FrameType | None) -> None:
-        self.stop_requested.set()
+        self.stop_requested = True
 
     def run(self) -> int:
         """Start everything, wait for a stop request or a process that dies, stop everything."""
@@ -141,12 +143,13 @@ class Supervisor:
             if not self.start():
                 return 0  # stopped while starting
             self.announce()
-            while not self.stop_requested.wait(0.5):
+            while not self.stop_requested:
                 for child in self.children():
                     code = child.exit_code()
                     if code is not None:
                         _complain(f"{child.name} stopped unexpectedly (exit code {code}); stopping the rest")
                         return 1
+                time.sleep(0.2)
             return 0
         except CannotStart as error:
             _complain(str(error))
@@ -202,7 +205,7 @@ class Supervisor:
     def wait_until(self, ready: Callable[[], bool], child: Child) -> bool:
         """True once `ready()`; False if a stop is requested first. Fails if `child` dies or is too slow."""
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while not self.stop_requested.is_set():
+        while not self.stop_requested:
             if ready():
                 return True
             code = child.exit_code()
@@ -211,7 +214,7 @@ class Supervisor:
                 raise CannotStart(f"{child.name} exited with code {code} while starting{hint}")
             if time.monotonic() > deadline:
                 raise CannotStart(f"{child.name} did not answer within {START_TIMEOUT_SECONDS:.0f} s")
-            self.stop_requested.wait(0.1)
+            time.sleep(0.1)
         return False
 
     def announce(self) -> None:
@@ -234,7 +237,7 @@ class Supervisor:
 
     def stop(self) -> None:
         """The API and the workers first, all at once; Redis last, so that they can give back their jobs."""
-        self.stop_requested.set()  # a signal from now on changes nothing
+        self.stop_requested = True  # a signal from now on changes nothing
         if not self.children():
             return
         print("\nstopping: the API and the job workers finish what they are doing, then Redis saves its data",

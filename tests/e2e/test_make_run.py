@@ -91,7 +91,11 @@ class MakeRun:
         self.note_processes()
         begun = time.monotonic()
         (os.killpg if to_session else os.kill)(self.process.pid, signum)
-        self.process.process.wait(STOP_TIMEOUT_SECONDS)
+        try:
+            self.process.process.wait(STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"make run still running {STOP_TIMEOUT_SECONDS:.0f} s after {signal.Signals(signum).name}; "
+                        f"alive: {self.left_running()}\n--- its output ---\n{self.output()}")
         return time.monotonic() - begun
 
     def left_running(self) -> list[str]:

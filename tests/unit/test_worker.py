@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 import time
 from contextlib import contextmanager
@@ -146,3 +147,37 @@ def test_a_burst_runs_what_is_queued_then_returns_holding_nothing(container: Con
     assert [service.get(job.id).status for job in jobs] == [JobStatus.COMPLETE] * 3
     queue_redis = container.queue_redis()
     assert queue_redis.keys("*") == [], "nothing queued or in flight, and the lease is gone"
+
+
+
+class StoreAlwaysDown:
+    def __call__(self) -> None:
+        raise StoreUnavailable("the data store is unavailable; retry shortly")
+
+
+class NotWaitedOnByTheMainThread(threading.Event):
+    """SIGTERM's handler runs on the main thread and sets `stopping`: if that thread was inside
+    `stopping.wait()` holding the Event's lock, the handler's set() waits for it for ever (make run
+    hung so, about one stop in ten)."""
+
+    def wait(self, timeout: float | None = None) -> bool:
+        assert threading.current_thread() is not threading.main_thread(), \
+            "the main thread waits on the Event its signal handler sets: a deadlock waiting to happen"
+        return super().wait(timeout)
+
+
+def test_a_stop_signal_ends_a_backoff_promptly_and_the_main_thread_never_waits_on_what_it_sets(
+        container: Container, monkeypatch: pytest.MonkeyPatch) -> None:
+    consumer = container.job_consumer()
+    consumer.stopping = NotWaitedOnByTheMainThread()
+    monkeypatch.setattr(consumer.lease, "renew", StoreAlwaysDown())  # Redis unavailable at every beat
+    worker = Worker(consumer, container.job_runner())
+    previous = signal.signal(signal.SIGALRM, worker.stop)  # as main() installs it for SIGTERM
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.5)  # the worker is then waiting out a backoff
+        started = time.monotonic()
+        worker.work()  # on this, the main thread
+        assert 0.5 <= time.monotonic() - started < 0.5 + 1.0
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
