@@ -25,6 +25,9 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "180"))
 graceful_timeout = 30
 keepalive = 5
+# No control socket (gunicorn 25's `gunicornc`, unused here): its path is one per user
+# (~/.gunicorn/gunicorn.ctl), so two gunicorns of one user took it from each other.
+control_socket_disable = True
 
 accesslog = "-"  # stdout, one line per request, with its duration in ms
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'

@@ -177,6 +177,7 @@ def test_make_run_serves_keeps_its_data_in_data_and_stops_everything_it_started(
     assert (clone / "data" / "appendonlydir").is_dir() or (clone / "data" / "appendonly.aof").is_file()
     assert [word for word in NEVER_PRINTED if word in first.output()] == [], first.output()
     assert first.output().rstrip().endswith("stopped")
+    assert "Control socket" not in first.output()  # gunicorn.conf.py: none, a per-user path shared by every run
 
     second = start_make_run(REDIS_PORT=redis_port, WORKERS="2")
     second.wait_until_healthy()
