@@ -2,13 +2,14 @@
 
 Run from the repository root: `python -m bench.bench_query [--rounds 3 --duration 10]`. It starts its
 own redis-server and the API under gunicorn with the repository's gunicorn.conf.py, loads the full
-set, then, in alternating rounds:
+set, then, in rounds:
 
 - (1) one `POST /genes/query` of 1,000 symbols (approved, previous or alias, picked at random from
   the set) against the same 1,000 symbols asked one after another with `GET /genes?symbol=` on one
   keep-alive connection: the ratio of their times (target >= 20x);
 - (2) wrk against `GET /genes?entrez_id=<a random Entrez id of the set>` and against `GET /help`:
-  the ratio of their requests/s (target >= 0.7).
+  the ratio of their requests/s (target >= 0.7); and, as the floor of any route that reads Redis
+  once, against `GET /genes/<a random hgnc_id>`.
 
 And once: `GET /data` plain against gzip (`Accept-Encoding: gzip`, streamed): bytes and seconds.
 Compare ratios measured in the same run, not absolute figures: the machine is shared.
@@ -30,6 +31,10 @@ BATCH_TERMS = 1_000
 BATCH_TARGET = 20.0
 LOOKUP_TARGET = 0.70
 TRIVIAL_ROUTE = "/help"
+# The lookup, the trivial route, and GET /genes/<id>: one record read from Redis, the least a
+# route that asks Redis anything costs.
+ROUTES = ("lookup", "trivial", "record")
+LABELS = {"lookup": "GET /genes?entrez_id=", "trivial": f"GET {TRIVIAL_ROUTE}", "record": "GET /genes/<id>"}
 
 
 
@@ -77,48 +82,56 @@ def main() -> None:
                  for name in (record["symbol"], *record.get("prev_symbol", ()), *record.get("alias_symbol", ()))]
         entrez_ids = [record["entrez_id"] for record in records if "entrez_id" in record]
         OUT.mkdir(exist_ok=True)
-        (OUT / "entrez_ids.txt").write_text("\n".join(entrez_ids) + "\n")
-        script = OUT / "random_entrez.lua"
-        script.write_text(random_request_script(OUT / "entrez_ids.txt", "/genes?entrez_id="))
+        scripts = {}  # the routes wrk asks, each with a random value of the set per request
+        for route, path, values in (("lookup", "/genes?entrez_id=", entrez_ids),
+                                    ("record", "/genes/", [record["hgnc_id"] for record in records])):
+            (OUT / f"{route}_values.txt").write_text("\n".join(values) + "\n")
+            scripts[route] = OUT / f"random_{route}.lua"
+            scripts[route].write_text(random_request_script(OUT / f"{route}_values.txt", path))
         servers = {"workers": tuple(api.worker_pids()), "redis_pid": store.info("server")["process_id"]}
         shape = dict(seconds=args.duration, connections=args.connections, threads=1, **servers)
-        print(f"{len(records)} genes loaded; {args.rounds} alternating rounds; wrk -t1 -c{args.connections} "
-              f"-d{args.duration}s\n")
-        wrk(api.url, **{**shape, "seconds": 2}, script=str(script))
-        wrk(f"{api.url}{TRIVIAL_ROUTE}", **{**shape, "seconds": 2})
 
-        batch_ratios, lookups, trivial = [], [], []
-        cpu: dict[str, list[float]] = {"lookup": [], "trivial": []}  # µs a request, gunicorn workers + Redis
+        def measure(route: str, seconds: int = args.duration) -> tuple[float, float, float]:
+            if route == "trivial":
+                return wrk(f"{api.url}{TRIVIAL_ROUTE}", **{**shape, "seconds": seconds})
+            return wrk(api.url, **{**shape, "seconds": seconds}, script=str(scripts[route]))
+
+        print(f"{len(records)} genes loaded; {args.rounds} rounds, the routes in turn; wrk -t1 "
+              f"-c{args.connections} -d{args.duration}s\n")
+        for route in ROUTES:
+            measure(route, seconds=2)  # warm-up
+
+        batch_ratios: list[float] = []
+        rates: dict[str, list[float]] = {route: [] for route in ROUTES}
+        cpu: dict[str, list[float]] = {route: [] for route in ROUTES}  # µs a request, gunicorn workers + Redis
         for round_number in range(args.rounds):
             symbols = random.Random(round_number).sample(names, BATCH_TERMS)
             batch_seconds, singles_seconds = batch_against_singles(api.url, symbols)
             batch_ratios.append(singles_seconds / batch_seconds)
-            order = ("lookup", "trivial") if round_number % 2 == 0 else ("trivial", "lookup")
-            for name in order:
-                if name == "lookup":
-                    rate, workers_cpu, redis_cpu = wrk(api.url, **shape, script=str(script))
-                    lookups.append(rate)
-                else:
-                    rate, workers_cpu, redis_cpu = wrk(f"{api.url}{TRIVIAL_ROUTE}", **shape)
-                    trivial.append(rate)
-                cpu[name].append(workers_cpu + redis_cpu)
+            for route in ROUTES[round_number % 3:] + ROUTES[:round_number % 3]:
+                rate, workers_cpu, redis_cpu = measure(route)
+                rates[route].append(rate)
+                cpu[route].append(workers_cpu + redis_cpu)
             print(f"round {round_number + 1}: POST /genes/query of {BATCH_TERMS} symbols {batch_seconds:.3f} s, "
                   f"{BATCH_TERMS} GET /genes?symbol= {singles_seconds:.3f} s: {batch_ratios[-1]:.1f}x   "
-                  f"GET /genes?entrez_id= {lookups[-1]:.0f} req/s, GET {TRIVIAL_ROUTE} {trivial[-1]:.0f} req/s: "
-                  f"{lookups[-1] / trivial[-1]:.2f}")
+                  + "   ".join(f"{LABELS[route]} {rates[route][-1]:.0f} req/s" for route in ROUTES))
         sizes = export_sizes(api.url)
 
     batch = median(batch_ratios)
-    lookup_ratio = median(lookups) / median(trivial)
+    lookup_ratio = median(rates["lookup"]) / median(rates["trivial"])
+    trivial_cpu, lookup_cpu, record_cpu = (median(cpu[route]) for route in ("trivial", "lookup", "record"))
     print()
     print(f"(1) batch of {BATCH_TERMS} against {BATCH_TERMS} single requests: median {batch:.1f}x   "
           f"target >= {BATCH_TARGET:.0f}x: {'met' if batch >= BATCH_TARGET else 'NOT met'}")
-    print(f"(2) GET /genes?entrez_id= median {median(lookups):.0f} req/s against GET {TRIVIAL_ROUTE} "
-          f"{median(trivial):.0f} req/s: {lookup_ratio:.2f}   target >= {LOOKUP_TARGET:.2f}: "
+    print(f"(2) GET /genes?entrez_id= median {median(rates['lookup']):.0f} req/s against GET {TRIVIAL_ROUTE} "
+          f"{median(rates['trivial']):.0f} req/s: {lookup_ratio:.2f}   target >= {LOOKUP_TARGET:.2f}: "
           f"{'met' if lookup_ratio >= LOOKUP_TARGET else 'NOT met'}")
-    print(f"    CPU a request (gunicorn workers + Redis): lookup {median(cpu['lookup']):.0f} µs, {TRIVIAL_ROUTE} "
-          f"{median(cpu['trivial']):.0f} µs: {median(cpu['trivial']) / median(cpu['lookup']):.2f} (the ratio to expect "
-          f"where the cores are the limit, steadier than requests/s on a busy machine)")
+    print(f"    CPU a request (gunicorn workers + Redis): lookup {lookup_cpu:.0f} µs, {TRIVIAL_ROUTE} "
+          f"{trivial_cpu:.0f} µs: {trivial_cpu / lookup_cpu:.2f} (the ratio to expect where the cores are the "
+          f"limit, steadier than requests/s on a busy machine)")
+    print(f"    the floor of one Redis read a request: GET /genes/<random id> {record_cpu:.0f} µs, "
+          f"{median(rates['record']):.0f} req/s; {TRIVIAL_ROUTE} / it by CPU {trivial_cpu / record_cpu:.2f}, "
+          f"the lookup / it {record_cpu / lookup_cpu:.2f}")
     (plain, plain_seconds), (zipped, zipped_seconds) = sizes["identity"], sizes["gzip"]
     print(f"GET /data: {plain / 1e6:.1f} MB in {plain_seconds:.2f} s plain, {zipped / 1e6:.1f} MB in "
           f"{zipped_seconds:.2f} s gzip ({plain / zipped:.1f}x smaller), both streamed")
