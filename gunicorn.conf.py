@@ -11,6 +11,7 @@ import shutil
 
 from entrypoints.configuration import check_configuration
 from entrypoints.containers import Container, prepare_metrics_folder
+from entrypoints.load import upgrade_stored_set
 from entrypoints.log_config import configure_logging, gunicorn_logconfig
 
 bind = f"0.0.0.0:{Container.config.port()}"
@@ -46,11 +47,14 @@ _made_metrics_folder: list[str] = []
 def on_starting(server: object) -> None:
     """Once, in the master before any worker: a wrong setting stops gunicorn with one line (not a
     traceback per worker, respawned), and open data routes are warned about once, not once per worker.
-    Then the metrics folder, before any worker imports prometheus_client (which picks its mode then)."""
-    check_configuration(Container(), server.log)  # type: ignore[attr-defined]
+    Then the metrics folder, before any worker imports prometheus_client (which picks its mode then).
+    Last, before serving: a gene set stored by an earlier version gets the indexes lookups read."""
+    container = Container()
+    check_configuration(container, server.log)  # type: ignore[attr-defined]
     folder, made_here = prepare_metrics_folder()
     if made_here:
         _made_metrics_folder.append(folder)
+    upgrade_stored_set(container, server.log)  # type: ignore[attr-defined]
 
 
 def child_exit(server: object, worker: object) -> None:

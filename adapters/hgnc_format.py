@@ -56,10 +56,15 @@ def parse_genes(content: bytes) -> Iterator[Gene]:
     content = decompress(content)
     head = content[:64].lstrip()
     if head.startswith((b"{", b"[")):
-        for number, raw in enumerate(_json_records(content), start=1):
-            yield _gene(number, raw)
+        yield from genes_of_records(_json_records(content))
     else:
         yield from _tsv_genes(content)
+
+
+def genes_of_records(records: Iterable[Any]) -> Iterator[Gene]:
+    """Genes from decoded JSON records (HGNC's, or our own export's), checked as an upload is."""
+    for number, raw in enumerate(records, start=1):
+        yield _gene(number, raw)
 
 
 def _json_records(content: bytes) -> Iterable[dict[str, Any]]:

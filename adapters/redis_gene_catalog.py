@@ -56,23 +56,17 @@ class RedisGeneCatalog:
         generation = current_generation(self._redis)
         if generation is None:
             return FromSet(None, iter(()))
-        return FromSet(generation, (text.decode() for batch in self._export(generation) for text in batch))
+        texts = (text.decode() for batch in stored_records(self._redis, generation) for text in batch)
+        return FromSet(generation, texts)
 
     def export_tsv(self) -> FromSet[Iterator[str]]:
         info = self.info()
         if info.set_id is None or info.value is None:
             return FromSet(None, iter([tsv_lines(RECORD_FIELDS, [])]))
         columns = (*RECORD_FIELDS, *(f for f in info.value.fields if f not in RECORD_FIELDS))
-        batches = self._export(info.set_id)
+        batches = stored_records(self._redis, info.set_id)
         lines = (tsv_lines(columns, [orjson.loads(text) for text in batch], header=False) for batch in batches)
         return FromSet(info.set_id, chain([tsv_lines(columns, [])], lines))
-
-    def _export(self, generation: str) -> Iterator[list[bytes]]:
-        """The stored records of a generation in load order, a batch at a time."""
-        ids_key, records_key = set_key(generation, "ids"), set_key(generation, "records")
-        for start in range(0, self._redis.llen(ids_key), READ_BATCH):
-            ids = self._redis.lrange(ids_key, start, start + READ_BATCH - 1)
-            yield [as_bytes(encoded) for encoded in self._redis.hmget(records_key, ids) if encoded is not None]
 
     def info(self) -> FromSet[SetInfo | None]:
         def queue(pipe: Pipeline, generation: str) -> Callable[[list[Any]], SetInfo | None]:
@@ -102,6 +96,14 @@ class RedisGeneCatalog:
             read = queue(pipe, generation)
             answers = pipe.execute()
         return FromSet(generation, read(answers))
+
+
+def stored_records(client: redis.Redis, generation: str) -> Iterator[list[bytes]]:
+    """The stored records of a generation in load order, as JSON, a batch at a time."""
+    ids_key, records_key = set_key(generation, "ids"), set_key(generation, "records")
+    for start in range(0, client.llen(ids_key), READ_BATCH):
+        ids = client.lrange(ids_key, start, start + READ_BATCH - 1)
+        yield [as_bytes(encoded) for encoded in client.hmget(records_key, ids) if encoded is not None]
 
 
 def _set_info(meta: dict[bytes, bytes]) -> SetInfo | None:

@@ -16,6 +16,9 @@ from adapters.redis_client import as_text
 from genes.lookup import LOOKUP_FIELDS
 
 CURRENT_KEY = "genes:current"
+# The layout a load writes, in its meta's "format". Sets stored before it was recorded (the first
+# release) have no lookup:* hashes and no "fields" or "last_modified" in their meta.
+SET_FORMAT = "2"
 RETIRED_SET_GRACE_SECONDS = 600
 SET_PARTS = ("records", "ids", "names", "summaries", "meta", *(f"lookup:{field}" for field in LOOKUP_FIELDS))
 

@@ -12,7 +12,7 @@ import redis
 from redis.client import Pipeline
 
 from adapters.redis_gene_index import name_entries, write_lookups, write_names
-from adapters.redis_gene_keys import set_key
+from adapters.redis_gene_keys import SET_FORMAT, set_key
 from adapters.redis_gene_summaries import encode_summary_rows, summary_row
 from genes.errors import InvalidGeneSource, StoreUnavailable
 from genes.gene import Gene
@@ -94,7 +94,7 @@ class EncodedGeneSet:
 
     def meta(self, source: str) -> dict[str, str | int | float]:
         """What `GET /info` tells of the set: call it after the last `batch_indexes`."""
-        return {"count": self.count, "source": source, "loaded_at": time.time(),
+        return {"format": SET_FORMAT, "count": self.count, "source": source, "loaded_at": time.time(),
                 "last_modified": self._last_modified, "fields": orjson.dumps(sorted(self._fields)).decode()}
 
 

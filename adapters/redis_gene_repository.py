@@ -2,12 +2,17 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Iterable
+from typing import Iterable, Iterator
 
+import orjson
 import redis
 
+from adapters.hgnc_format import genes_of_records
 from adapters.redis_client import as_text
-from adapters.redis_gene_keys import CURRENT_KEY, current_generation, new_generation, retire, set_keys
+from adapters.redis_gene_catalog import stored_records
+from adapters.redis_gene_keys import (
+    CURRENT_KEY, SET_FORMAT, current_generation, new_generation, retire, set_key, set_keys,
+)
 from adapters.redis_gene_load import write_generation
 from adapters.redis_gene_summaries import SummariesCache
 from genes.gene import Gene, GeneSummary
@@ -38,6 +43,15 @@ class RedisGeneRepository:
         retire(self._redis, as_text(previous))
         return True
 
+    def outdated_set(self) -> StoredGeneSource | None:
+        generation = current_generation(self._redis)
+        if generation is None:
+            return None
+        stored_format, source = self._redis.hmget(set_key(generation, "meta"), ["format", "source"])
+        if stored_format is not None and as_text(stored_format) == SET_FORMAT:
+            return None
+        return StoredGeneSource(self._redis, generation, as_text(source) if source else "the stored set")
+
     def is_loaded(self) -> bool:
         return self._redis.exists(CURRENT_KEY) == 1
 
@@ -51,3 +65,20 @@ class RedisGeneRepository:
     def summaries_approved_between(self, first: date, last: date, gene_set: str | None = None) -> list[GeneSummary]:
         generation = gene_set or current_generation(self._redis)
         return self._summaries.of(generation).approved_between(first, last) if generation else []
+
+
+class StoredGeneSource:
+    """A set as Redis holds it, to be loaded again: by a version that stores more of it."""
+
+    def __init__(self, client: redis.Redis, generation: str, source: str) -> None:
+        self._redis = client
+        self._generation = generation
+        self._source = source
+
+    def describe(self) -> str:
+        """Where the stored set first came from: loading it again changes nothing of that."""
+        return self._source
+
+    def read(self) -> Iterator[Gene]:
+        batches = stored_records(self._redis, self._generation)
+        return genes_of_records(orjson.loads(text) for batch in batches for text in batch)

@@ -16,6 +16,7 @@ from entrypoints.api_metrics import instrument
 from entrypoints.configuration import check_configuration
 from entrypoints.containers import Container
 from entrypoints.http_caching import register_compression
+from entrypoints.load import upgrade_stored_set
 from entrypoints.log_config import configure_logging, job_context
 from entrypoints.openapi import help_answer, register_openapi
 from entrypoints.problems import problem, register_problem_handlers
@@ -100,6 +101,7 @@ def main() -> None:
     configure_logging(Container.config.log.level(), Container.config.log.format())
     container = Container()
     check_configuration(container, logging.getLogger(__name__))
+    upgrade_stored_set(container, logging.getLogger(__name__))
     create_app(container).run(host="0.0.0.0", port=container.config.port(),
                               request_handler=_VersionlessRequestHandler)
 

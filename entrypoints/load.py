@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from typing import Sequence
@@ -38,6 +39,22 @@ def load(container: Container, location: str | None = None) -> int:
         return _failed(error, EXIT_UNAVAILABLE)
     print(json.dumps(LoadSummarySchema().dump(summary)), flush=True)
     return os.EX_OK
+
+
+def upgrade_stored_set(container: Container, log: logging.Logger) -> None:
+    """Once as the API starts: a gene set that an earlier version stored, without the lookup indexes
+    this one reads, is loaded again from its own records. Redis away is only warned of: the next
+    start tries again."""
+    try:
+        summary = container.gene_service().upgrade_stored_set()
+    except (DomainError, redis.RedisError) as error:
+        log.warning("could not check whether the stored gene set needs its indexes rebuilt (%s); "
+                    "the next start tries again", " ".join(str(error).split()))
+        return
+    if summary is not None:
+        log.info("the gene set stored by an earlier version was loaded again from its own records, with the "
+                 "indexes this version reads: %d genes from %s in %.1f s", summary.count, summary.source,
+                 summary.seconds)
 
 
 def _failed(error: Exception | str, code: int) -> int:

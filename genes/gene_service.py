@@ -29,5 +29,11 @@ class GeneService:
             raise InvalidGeneSource("the source holds no gene records")
         return LoadSummary(count, source.describe(), round(time.perf_counter() - started, 3))
 
+    def upgrade_stored_set(self) -> LoadSummary | None:
+        """Load again, from its own records, a set that an earlier version stored without indexes
+        this one reads; None when the loaded set is current, or none is loaded."""
+        outdated = self._repository.outdated_set()
+        return self.load(outdated) if outdated is not None else None
+
     def clear(self) -> bool:
         return self._repository.clear()

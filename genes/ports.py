@@ -30,6 +30,10 @@ class GeneRepository(Protocol):
     def clear(self) -> bool:
         """Forget the whole set; whether there was one."""
 
+    def outdated_set(self) -> GeneSource | None:
+        """The loaded set as a source to load again, when an earlier version stored it without
+        indexes this one reads (its lookups would find nothing); None when it is current or none is loaded."""
+
     def is_loaded(self) -> bool: ...
 
     def loaded_set(self) -> str | None:

@@ -50,6 +50,9 @@ class InMemoryGenes:
         had, self._genes, self._names, self._lookups, self._info = bool(self._genes), {}, NameIndex(), {}, None
         return had
 
+    def outdated_set(self) -> None:
+        return None  # what memory holds was never stored by an earlier version
+
     def is_loaded(self) -> bool:
         return bool(self._genes)
 
