@@ -10,8 +10,9 @@ runs under gunicorn with gunicorn.conf.py on PORT (WEB_CONCURRENCY, GUNICORN_THR
 the image); WORKERS is the number of job workers (`python -m entrypoints.worker`), as
 `docker compose up --scale worker=N` counts them.
 
-Ctrl-C or SIGTERM stops the API and the workers first (requests in flight and the job at hand are
-finished, or the job is given back), then Redis, which writes a final snapshot.
+Ctrl-C, SIGTERM or SIGHUP (the terminal closed) stops the API and the workers first (requests in
+flight and the job at hand are finished, or the job is given back), then Redis, which writes a
+final snapshot. A supervisor killed outright (SIGKILL) takes them with it: each gets SIGTERM.
 
 A supervisor of our own rather than a Procfile runner such as honcho: honcho starts every process
 at once and stops them at once (SIGTERM to all, SIGKILL 5 s later), while here the API and the
@@ -19,6 +20,7 @@ workers must start after Redis answers and stop before it, and a job may take lo
 """
 from __future__ import annotations
 
+import ctypes
 import errno
 import os
 import signal
@@ -49,6 +51,7 @@ REDIS_STOP_SECONDS = 60.0  # the final snapshot of a large data set takes a whil
 # fsynced every second; SIGTERM adds a final snapshot.
 REDIS_PERSISTENCE = ("--save", "60", "1", "--appendonly", "yes", "--appendfsync", "everysec")
 PINNED_RELEASE = "tests/data/hgnc_complete_set_2024-10-18.txt.gz"
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 class CannotStart(Exception):
@@ -91,7 +94,7 @@ class Child:
     def __init__(self, name: str, args: Sequence[str], env: Mapping[str, str]) -> None:
         self.name = name
         self.process = subprocess.Popen(list(args), cwd=REPO, env=dict(env), stdin=subprocess.DEVNULL,
-                                        start_new_session=True)
+                                        start_new_session=True, preexec_fn=_stop_with_parent(os.getpid()))
 
     def exit_code(self) -> int | None:
         return self.process.poll()
@@ -115,6 +118,20 @@ class Child:
         except ProcessLookupError:
             pass
         self.process.wait()
+
+
+def _stop_with_parent(parent: int) -> Callable[[], None] | None:
+    """What a child runs before its program, on Linux: SIGTERM when the supervisor dies, even by
+    SIGKILL, so that no Redis or gunicorn outlives it holding the ports (prctl's PR_SET_PDEATHSIG)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+
+    def stop_with_parent() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # it died before the call: nothing would ever stop this one
+            os._exit(1)
+    return stop_with_parent
 
 
 class Supervisor:
@@ -303,8 +320,9 @@ def main() -> int:
         _complain(str(error))
         return 1
     supervisor = Supervisor(settings, os.environ)
-    signal.signal(signal.SIGINT, supervisor.request_stop)
-    signal.signal(signal.SIGTERM, supervisor.request_stop)
+    # Ctrl-C, kill, and the terminal closed (SIGHUP): each stops everything in order.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, supervisor.request_stop)
     return supervisor.run()
 
 

@@ -225,3 +225,21 @@ def test_a_port_in_use_is_a_one_line_error(start_make_run: StartMakeRun) -> None
     mine = [line for line in run.output().splitlines() if line.startswith("make run:")]
     assert mine == [f"make run: port {port} is already in use: set PORT to another port"], run.output()
     assert "Traceback" not in run.output()
+
+
+def test_the_terminal_closed_stops_everything_and_a_killed_supervisor_takes_everything_with_it(
+        start_make_run: StartMakeRun) -> None:
+    closed = start_make_run(REDIS_PORT=str(free_port()))
+    closed.wait_until_healthy()
+    closed.stop(signal.SIGHUP, to_session=True)  # what a closing terminal sends
+    assert closed.left_running() == []
+    assert closed.output().rstrip().endswith("stopped")
+
+    killed = start_make_run(REDIS_PORT=str(free_port()))
+    killed.wait_until_healthy()
+    supervisor = next(p for p in killed.started if "local.run" in " ".join(p.cmdline()))
+    supervisor.kill()  # SIGKILL: no handler runs, no child is told by it
+    deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
+    while killed.left_running() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert killed.left_running() == []
