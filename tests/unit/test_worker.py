@@ -177,7 +177,7 @@ def test_a_stop_signal_ends_a_backoff_promptly_and_the_main_thread_never_waits_o
         signal.setitimer(signal.ITIMER_REAL, 0.5)  # the worker is then waiting out a backoff
         started = time.monotonic()
         worker.work()  # on this, the main thread
-        assert 0.5 <= time.monotonic() - started < 0.5 + 1.0
+        assert 0.5 <= time.monotonic() - started < 5  # Redis down, nothing but the stop would end it
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
