@@ -367,7 +367,7 @@ function scheduleRefresh() {
 async function refreshJobs() {
   clearTimeout(refreshTimer);
   try {
-    await Promise.all([loadJobs(), loadOperations("/queue", "queue"),
+    await Promise.all([loadOperations("/queue", "queue").then(loadJobs),
       loadOperations("/workers", "workers", "No worker is running: submitted jobs wait in the queue until one starts.")]);
     byId("jobs-updated").textContent = `Updated ${new Date().toLocaleTimeString("en-GB")}`;
   } finally {
@@ -375,21 +375,30 @@ async function refreshJobs() {
   }
 }
 
-async function loadJobs() {
+// The queue's counts say how many jobs there are, so only the newest are asked for: a week of
+// jobs kept can be 100,000 ids, 4 MB every refresh. Jobs added since the count come too.
+async function loadJobs(queue) {
   const filter = byId("jobs-status").value;
-  const answer = await callApi(filter ? `/jobs?status=${encodeURIComponent(filter)}` : "/jobs");
+  const counts = queue && queue.jobs;
+  const total = !counts ? null : filter ? counts[filter] : Object.values(counts).reduce((sum, n) => sum + n, 0);
+  const parameters = new URLSearchParams();
+  if (filter) parameters.set("status", filter);
+  if (Number.isInteger(total)) parameters.set("offset", Math.max(0, total - RECENT_JOBS));
+  const query = parameters.toString();
+  const answer = await callApi(query ? `/jobs?${query}` : "/jobs");
   if (!answer.ok) {
     byId("jobs-caption").textContent = `The jobs cannot be listed: ${problemText(answer)}`;
     return;
   }
   const ids = answer.body;
+  const count = Number.isInteger(total) ? Math.max(total, ids.length) : ids.length;
   const recent = ids.slice(-RECENT_JOBS).reverse();
   const jobs = (await Promise.all(recent.map((id) => callApi(`/jobs/${encodeURIComponent(id)}`))))
     .filter((job) => job.ok).map((job) => job.body);
   const which = filter ? `${filter} ` : "";
-  byId("jobs-caption").textContent = ids.length === 0 ? `No ${which}jobs yet.`
-    : ids.length > RECENT_JOBS ? `The ${RECENT_JOBS} newest of ${numbers.format(ids.length)} ${which}jobs, newest first.`
-      : `${ids.length} ${which}job${ids.length === 1 ? "" : "s"}, newest first.`;
+  byId("jobs-caption").textContent = count === 0 ? `No ${which}jobs yet.`
+    : count > RECENT_JOBS ? `The ${RECENT_JOBS} newest of ${numbers.format(count)} ${which}jobs, newest first.`
+      : `${count} ${which}job${count === 1 ? "" : "s"}, newest first.`;
   announceFinishedJobs(jobs);
   const snapshot = JSON.stringify(jobs);
   if (snapshot === lastJobs) return; // unchanged: keep the rows, and the keyboard focus on them
@@ -452,16 +461,18 @@ async function cancelJob(job) {
   refreshJobs();
 }
 
+// Shows what `path` answers in `target`; the answer's body (null for a problem, or no such route).
 async function loadOperations(path, target, whenEmpty = "None.") {
-  if (!operation(path)) return;
+  if (!operation(path)) return null;
   const answer = await callApi(path);
   const snapshot = JSON.stringify(answer.body);
   const node = byId(target);
-  if (node.dataset.snapshot === snapshot) return;
+  if (node.dataset.snapshot === snapshot) return answer.ok ? answer.body : null;
   node.dataset.snapshot = snapshot;
   const empty = Array.isArray(answer.body) && answer.body.length === 0;
   node.replaceChildren(!answer.ok ? el("p", { className: "form-error" }, problemText(answer))
     : empty ? el("p", { className: "muted" }, whenEmpty) : renderValue(answer.body));
+  return answer.ok ? answer.body : null;
 }
 
 // -- a job's results ------------------------------------------------------------------------
