@@ -3,11 +3,14 @@
 An ended job's keys expire by themselves (PEXPIREAT, set with its final status); the listings are
 trimmed of it by time as they are written and read, through `jobs:expiring`, its ids scored by
 expiry. A submission writes the job and queues its id (db 1) in one Lua script.
+
+Jobs stored before retention (021f1ac) have no `keep_seconds` field; `jobs:format` says once they
+have been given their retention (genes.retention_upgrade).
 """
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Callable, Mapping
+from typing import Callable, Iterator, Mapping
 
 import redis
 
@@ -19,6 +22,8 @@ from genes.job import Job, JobParameters, JobStatus
 
 ALL_JOBS_KEY = "jobs"
 EXPIRING_KEY = "jobs:expiring"  # ended jobs kept for a time: id -> when it expires (ms since the epoch)
+FORMAT_KEY = "jobs:format"  # FORMAT_WITH_RETENTION once the jobs stored before retention have theirs
+FORMAT_WITH_RETENTION = b"retention"
 TRIMMED_PER_SUBMIT = 100  # a submit forgets at most this many expired ids: each one is forgotten once
 
 
@@ -145,6 +150,19 @@ class RedisJobRepository:
         """One call: the expired ids leave the listings (each once, as a listing does), then ZCARD, O(1), each."""
         return dict(zip(JobStatus, self._count(keys=[EXPIRING_KEY, *LISTING_KEYS])))
 
+    def stored_before_retention(self, status: JobStatus, batch_size: int) -> Iterator[list[Job]]:
+        for ids in _walk(self._redis, status_key(status), batch_size):
+            pipe = self._redis.pipeline(transaction=False)
+            for job_id in ids:
+                pipe.hgetall(job_key(job_id))
+            yield [_from_hash(fields) for fields in pipe.execute() if fields and b"keep_seconds" not in fields]
+
+    def is_retention_upgraded(self) -> bool:
+        return self._redis.get(FORMAT_KEY) == FORMAT_WITH_RETENTION
+
+    def mark_retention_upgraded(self) -> None:
+        self._redis.set(FORMAT_KEY, FORMAT_WITH_RETENTION)
+
     def update(self, job_id: str, change: Callable[[Job], Job]) -> Job:
         key = job_key(job_id)
 
@@ -179,6 +197,26 @@ class RedisJobRepository:
         pipe.zadd(EXPIRING_KEY, {job.id: at_ms})
         if job.results_id:  # shared with other jobs: kept as long as the longest kept of them
             self._results.keep_in(pipe, self._db, job.results_id, at_ms)
+        elif job.status is JobStatus.COMPLETE:  # completed before results were shared: its own, under its id
+            self._results.expire_in(pipe, self._db, job.id, at_ms)
+
+
+def _walk(client: redis.Redis, listing: str, batch_size: int) -> Iterator[list[str]]:
+    """The ids of a listing in batches, by score: every id listed throughout is met once at least, while
+    others come and go (ranks would shift under the walk). Ids of one score come in order: those met
+    at the last score are skipped."""
+    score: float | str = "-inf"
+    met_at_score: set[bytes] = set()
+    while True:
+        # (id, score) pairs with WITHSCORES, which redis-py's annotations do not tell apart
+        found: list[tuple[bytes, float]] = client.zrangebyscore(  # type: ignore[assignment]
+            listing, score, "+inf", start=0, num=batch_size + len(met_at_score), withscores=True)
+        fresh = [(job_id, at) for job_id, at in found if job_id not in met_at_score]
+        if not fresh:
+            return
+        yield [as_text(job_id) for job_id, _ in fresh]
+        score = fresh[-1][1]
+        met_at_score = {job_id for job_id, at in found if at == score}
 
 
 def _database(client: redis.Redis) -> int:

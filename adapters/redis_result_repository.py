@@ -56,12 +56,17 @@ keep(KEYS, from_now(ARGV[1]))
 return 1
 """
 
-# KEYS: results, plot.  ARGV: their database, the caller's database, kept until (ms).
+# KEYS: results, plot.  ARGV: their database, the caller's database, kept until (ms), then 'exactly'
+# to expire them at that time even if kept longer or for ever.
 # For a transaction on another database: a script's SELECT is its own (selecting the caller's back
 # keeps it so in fakeredis too, which leaks it).
 _KEEP_ELSEWHERE = _KEEP + """
 redis.call('SELECT', ARGV[1])
-keep(KEYS, ARGV[3])
+if ARGV[4] == 'exactly' then
+  for _, key in ipairs(KEYS) do redis.call('PEXPIREAT', key, ARGV[3]) end
+else
+  keep(KEYS, ARGV[3])
+end
 redis.call('SELECT', ARGV[2])
 """
 
@@ -98,7 +103,13 @@ class RedisResultRepository:
 
     def keep_in(self, transaction: Pipeline, transaction_db: int, results_id: str, until_ms: int) -> None:
         """Add to `transaction` (a MULTI on database `transaction_db`): keep the results at least until `until_ms`."""
-        self._keep_elsewhere(keys=_keys(results_id), args=[self._db, transaction_db, until_ms], client=transaction)
+        self._keep_elsewhere(keys=_keys(results_id), args=[self._db, transaction_db, until_ms, ""], client=transaction)
+
+    def expire_in(self, transaction: Pipeline, transaction_db: int, results_id: str, at_ms: int) -> None:
+        """Add to `transaction`: the results expire at `at_ms`, however long they were kept. Only for the
+        results of one job alone: those of a job completed before results were shared, kept for ever."""
+        self._keep_elsewhere(keys=_keys(results_id), args=[self._db, transaction_db, at_ms, "exactly"],
+                             client=transaction)
 
 
 def _keys(results_id: str) -> list[str]:

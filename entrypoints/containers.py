@@ -29,6 +29,7 @@ from genes.job_runner import JobRunner
 from genes.job_service import JobService
 from genes.monitoring_service import MonitoringService
 from genes.ports import PlotRenderer
+from genes.retention_upgrade import RetentionUpgrade
 
 OFFICIAL_HGNC_JSON_URL = "https://storage.googleapis.com/public-download-files/hgnc/json/json/hgnc_complete_set.json"
 
@@ -155,9 +156,9 @@ class Container(containers.DeclarativeContainer):
     job_queue = providers.Singleton(HotQueueJobQueue, queue_redis)
     job_repository = providers.Singleton(RedisJobRepository, jobs_redis, job_queue, result_repository)
     plot_renderer = providers.Singleton(_plot_renderer)
-    job_service = providers.Factory(
-        JobService, job_repository, result_repository, providers.Callable(_keep_for, config.job_ttl_seconds)
-    )
+    keep_for = providers.Callable(_keep_for, config.job_ttl_seconds)
+    job_service = providers.Factory(JobService, job_repository, result_repository, keep_for)
+    retention_upgrade = providers.Factory(RetentionUpgrade, job_repository, keep_for)
     queue_monitor = providers.Singleton(HotQueueMonitor, queue_redis)
     monitoring_service = providers.Factory(MonitoringService, job_repository, queue_monitor)
     worker_file = providers.Object(WORKER_FILE)

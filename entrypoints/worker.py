@@ -20,6 +20,7 @@ from entrypoints.log_config import bind_worker_id, configure_logging, job_contex
 from entrypoints.worker_metrics import JobMetrics, NoMetrics, WorkerMetrics
 from genes.errors import StoreAccessDenied, StoreUnavailable
 from genes.job_runner import JobRunner
+from genes.retention_upgrade import RetentionUpgrade
 
 TAKE_TIMEOUT_SECONDS = 1  # how long a take waits for an id: a stop is seen within it
 MAX_BACKOFF_SECONDS = 10.0
@@ -30,10 +31,13 @@ log = logging.getLogger("worker")
 class Worker:
     """Runs queued jobs until asked to stop: a stop lets the current job finish, then gives back the rest."""
 
-    def __init__(self, consumer: HotQueueJobConsumer, runner: JobRunner, metrics: JobMetrics | None = None) -> None:
+    def __init__(self, consumer: HotQueueJobConsumer, runner: JobRunner, metrics: JobMetrics | None = None,
+                 upgrade: RetentionUpgrade | None = None) -> None:
+        """`upgrade`: the store's one-time upgrade, run before the first job."""
         self._consumer = consumer
         self._runner = runner
         self._metrics = metrics or NoMetrics()
+        self._upgrade = upgrade
 
     def stop(self, *_: object) -> None:
         """The SIGTERM / SIGINT handler. It runs on the main thread, so that thread never waits on
@@ -63,6 +67,7 @@ class Worker:
                     if backoff:
                         log.info("Redis is back")
                         backoff = 0.0
+                    self._upgrade_store()
                     run_and_acknowledge()  # returns when a take gets nothing: the queue is empty, or a stop
                 except StoreUnavailable as error:  # a job cut short stays in flight: the next take gives it back
                     self._metrics.redis_error()
@@ -73,6 +78,12 @@ class Worker:
                 if burst:
                     break
         log.info("worker %s stopped", queue.worker_id)
+
+    def _upgrade_store(self) -> None:
+        """Run the upgrade until it has run once: in the loop, so that an outage meets the same backoff."""
+        if self._upgrade is not None:
+            self._upgrade.run(stopping=self._consumer.stopping.is_set)
+            self._upgrade = None
 
     def _pause(self, seconds: float) -> None:
         """Sleep `seconds`, or less once a stop is asked (see `stop`: no Event.wait on this thread)."""
@@ -87,6 +98,7 @@ def main(
     runner: JobRunner = Provide[Container.job_runner],
     metrics_port: int | None = Provide[Container.config.worker_metrics_port],
     worker_file: Path = Provide[Container.worker_file],
+    upgrade: RetentionUpgrade = Provide[Container.retention_upgrade],
 ) -> None:
     bind_worker_id(consumer.worker_id)
     metrics: JobMetrics = NoMetrics()
@@ -94,7 +106,7 @@ def main(
         served = WorkerMetrics()
         served.serve(metrics_port)
         metrics = served
-    worker = Worker(consumer, runner, metrics)
+    worker = Worker(consumer, runner, metrics, upgrade)
     signal.signal(signal.SIGTERM, worker.stop)
     signal.signal(signal.SIGINT, worker.stop)
     log.info("worker %s watching %s (lease %s s%s)", consumer.worker_id, consumer.key, consumer.lease.seconds,

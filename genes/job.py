@@ -65,6 +65,13 @@ class Job:
             return None
         return self.finished_at + self.keep_for
 
+    def with_retention(self, keep_for: timedelta) -> Job:
+        """A job that ended before jobs had a retention, kept as it would have been since: it expires
+        `keep_for` after it ended (at once when that is past). Any other job is answered unchanged."""
+        if not self.status.is_final or self.keep_for is not None:
+            return self
+        return replace(self, keep_for=keep_for)
+
     def start(self, at: datetime | None = None) -> Job:
         """Taken by a worker; a job whose previous worker died is started again."""
         self._require(JobStatus.SUBMITTED, JobStatus.IN_PROGRESS, to=JobStatus.IN_PROGRESS)

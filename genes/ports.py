@@ -135,6 +135,18 @@ class JobRepository(Protocol):
     def count_by_status(self) -> dict[JobStatus, int]:
         """How many jobs are in each status (every status, zeros included), without reading any job."""
 
+    def stored_before_retention(self, status: JobStatus, batch_size: int) -> Iterator[list[Job]]:
+        """The jobs of `status` stored before jobs had a retention (they hold none, whatever the
+        retention then), in batches of at most `batch_size` (maybe none) read together.
+
+        Every such job listed throughout the walk is met, while other jobs come, change and expire.
+        """
+
+    def is_retention_upgraded(self) -> bool:
+        """Whether the jobs stored before retention have been given theirs (`mark_retention_upgraded`)."""
+
+    def mark_retention_upgraded(self) -> None: ...
+
 
 class QueueMonitor(Protocol):
     """The queue and its workers as an operator sees them."""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, timedelta
-from typing import Callable
+from typing import Callable, Iterator
 
 from genes.analysis import JobResults
 from genes.errors import IdempotencyKeyReused, JobNotFound
@@ -27,6 +27,14 @@ class FakeJobRepository:
         self.jobs: dict[str, Job] = {}
         self.queued: list[str] = []
         self.by_idempotency_key: dict[str, str] = {}
+        self.before_retention: set[str] = set()  # ids of the jobs stored as before retention: see store_as_before_retention
+        self.retention_upgraded = False
+
+    def store_as_before_retention(self, job: Job) -> Job:
+        """Store `job` as the service did before jobs had a retention (kept for ever)."""
+        self.jobs[job.id] = job
+        self.before_retention.add(job.id)
+        return job
 
     def submit(self, job: Job) -> Job:
         first = self.jobs.get(self.by_idempotency_key.get(job.idempotency_key or "", ""))
@@ -55,7 +63,19 @@ class FakeJobRepository:
         if job_id not in self.jobs:
             raise JobNotFound(job_id)
         self.jobs[job_id] = change(self.jobs[job_id])
+        self.before_retention.discard(job_id)  # saved anew, in today's format
         return self.jobs[job_id]
+
+    def stored_before_retention(self, status: JobStatus, batch_size: int) -> Iterator[list[Job]]:
+        listed = [job_id for job_id in self.ids(status) if job_id in self.before_retention]
+        for first in range(0, len(listed), batch_size):
+            yield [self.jobs[job_id] for job_id in listed[first:first + batch_size] if job_id in self.before_retention]
+
+    def is_retention_upgraded(self) -> bool:
+        return self.retention_upgraded
+
+    def mark_retention_upgraded(self) -> None:
+        self.retention_upgraded = True
 
 
 class FakeResultRepository:

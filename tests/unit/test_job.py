@@ -1,7 +1,8 @@
 """A job's status only moves forward: every allowed transition, and every refused one."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from dataclasses import replace
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -107,3 +108,22 @@ def test_only_complete_failed_and_cancelled_are_final() -> None:
 def test_statuses_are_the_strings_users_see() -> None:
     assert [status.value for status in JobStatus] == ["submitted", "in progress", "complete", "failed", "cancelled"]
     assert JobStatus("in progress") == "in progress"
+
+
+def test_an_ended_job_given_a_retention_expires_that_long_after_it_ended() -> None:
+    ended = job_in(JobStatus.IN_PROGRESS).complete(at=LATER)
+
+    kept = ended.with_retention(timedelta(days=7))
+
+    assert kept.expires_at == LATER + timedelta(days=7) and kept.keep_for == timedelta(days=7)
+
+
+@pytest.mark.parametrize("status", [JobStatus.SUBMITTED, JobStatus.IN_PROGRESS])
+def test_an_unfinished_job_is_not_given_a_retention(status: JobStatus) -> None:
+    assert job_in(status).with_retention(timedelta(days=7)) == job_in(status)
+
+
+def test_a_job_that_has_a_retention_keeps_it() -> None:
+    ended = replace(job_in(JobStatus.SUBMITTED), keep_for=timedelta(hours=1)).cancel(at=LATER)
+
+    assert ended.with_retention(timedelta(days=7)) == ended

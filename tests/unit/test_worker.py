@@ -6,7 +6,7 @@ import signal
 import threading
 import time
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -19,6 +19,8 @@ from tests.unit.test_job_routes import queued
 from genes.errors import StoreUnavailable
 from genes.job import Job, JobParameters, JobStatus
 from genes.job_runner import JobRunner
+from genes.retention_upgrade import RetentionUpgrade
+from tests.jobs_before_retention import ended_days_ago, store_as_021f1ac
 
 SAMPLE = Path(__file__).parent.parent / "fixtures" / "hgnc_sample.tsv"
 # Of the 13 sample genes, 7 were approved from 1986 to 1991: 4 protein-coding, one each of the others.
@@ -148,6 +150,34 @@ def test_a_burst_runs_what_is_queued_then_returns_holding_nothing(container: Con
     queue_redis = container.queue_redis()
     assert queue_redis.keys("*") == [], "nothing queued or in flight, and the lease is gone"
 
+
+
+class UpgradeCutShortOnce:
+    """The store's upgrade, whose store goes away the first time it runs."""
+
+    def __init__(self, upgrade: RetentionUpgrade) -> None:
+        self._upgrade = upgrade
+        self.calls = 0
+
+    def run(self, stopping: Callable[[], bool]) -> int:
+        self.calls += 1
+        if self.calls == 1:
+            raise StoreUnavailable("the data store is unavailable; retry shortly")
+        return self._upgrade.run(stopping)
+
+
+def test_a_starting_worker_gives_jobs_ended_before_retention_their_expiry_an_outage_waited_out(
+        container: Container) -> None:
+    load_sample(container)
+    old = store_as_021f1ac(container.jobs_redis(), container.results_redis(), ended_days_ago(1))
+    job = container.job_service().submit(LATE_EIGHTIES)
+    upgrade = UpgradeCutShortOnce(container.retention_upgrade())
+
+    Worker(container.job_consumer(), container.job_runner(), upgrade=upgrade).work(burst=True)  # type: ignore[arg-type]
+
+    assert upgrade.calls == 2
+    assert container.job_service().get(old.id).expires_at == old.finished_at + timedelta(days=7)  # type: ignore[operator]
+    assert container.job_service().get(job.id).status is JobStatus.COMPLETE
 
 
 class StoreAlwaysDown:
