@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import multiprocessing
 import os
 import sys
 from typing import Sequence
@@ -42,9 +43,19 @@ def load(container: Container, location: str | None = None) -> int:
 
 
 def upgrade_stored_set(container: Container, log: logging.Logger) -> None:
-    """Once as the API starts: a gene set that an earlier version stored, without the lookup indexes
-    this one reads, is loaded again from its own records. Redis away is only warned of: the next
-    start tries again."""
+    """Once as the API starts, before it serves: a gene set that an earlier version stored, without
+    the lookup indexes this one reads, is loaded again from its own records.
+
+    In a child process: the load's objects (about 120 MB for the full set) leave with it, rather
+    than stay in gunicorn's master and in every worker it forks. Redis away is only warned of:
+    the next start tries again."""
+    child = multiprocessing.get_context("fork").Process(
+        target=_upgrade_stored_set, args=(container, log), name="gene-set-upgrade")
+    child.start()
+    child.join()
+
+
+def _upgrade_stored_set(container: Container, log: logging.Logger) -> None:
     try:
         summary = container.gene_service().upgrade_stored_set()
     except (DomainError, redis.RedisError) as error:
