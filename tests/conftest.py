@@ -154,6 +154,12 @@ def fake_redis_server() -> fakeredis.FakeServer:
 
 
 @pytest.fixture
+def queue_redis(fake_redis_server: fakeredis.FakeServer) -> fakeredis.FakeRedis:
+    """A fakeredis client on the queue's database, for the queue adapters alone (no container)."""
+    return fakeredis.FakeRedis(server=fake_redis_server, db=containers.QUEUE_DB)
+
+
+@pytest.fixture
 def container(fake_redis_server: fakeredis.FakeServer, tmp_path: Path) -> Iterator[Container]:
     """The real composition root, every Redis client a fakeredis one; no network source by default."""
     container = Container()

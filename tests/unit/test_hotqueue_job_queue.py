@@ -31,11 +31,6 @@ class Exploit:
 
 
 @pytest.fixture
-def queue_redis() -> fakeredis.FakeRedis:
-    return fakeredis.FakeRedis(server=fakeredis.FakeServer(), db=1)
-
-
-@pytest.fixture
 def queue(queue_redis: fakeredis.FakeRedis) -> HotQueueJobQueue:
     return HotQueueJobQueue(queue_redis)
 

@@ -18,11 +18,6 @@ LEASE_SECONDS = 0.2  # the key lives 0.15 s after a beat
 
 
 @pytest.fixture
-def queue_redis() -> fakeredis.FakeRedis:
-    return fakeredis.FakeRedis(server=fakeredis.FakeServer(), db=1)
-
-
-@pytest.fixture
 def monitor(queue_redis: fakeredis.FakeRedis) -> HotQueueMonitor:
     return HotQueueMonitor(queue_redis)
 
