@@ -59,8 +59,8 @@ def _upgrade_stored_set(container: Container, log: logging.Logger) -> None:
     try:
         summary = container.gene_service().upgrade_stored_set()
     except (DomainError, redis.RedisError) as error:
-        log.warning("could not check whether the stored gene set needs its indexes rebuilt (%s); "
-                    "the next start tries again", " ".join(str(error).split()))
+        log.warning("the stored gene set could not be checked or re-indexed (%s); the next start tries again",
+                    " ".join(str(error).split()))
         return
     if summary is not None:
         log.info("the gene set stored by an earlier version was loaded again from its own records, with the "
