@@ -11,7 +11,8 @@ from redis.client import Pipeline
 
 from adapters.hgnc_format import tsv_lines
 from adapters.redis_client import as_bytes
-from adapters.redis_gene_index import queue_find
+from adapters.redis_gene_index import HeldIndexes, find_held, index_keys, queue_find
+from adapters.redis_generation_watch import GenerationWatch
 from adapters.redis_gene_keys import CURRENT_KEY, current_generation, set_key
 from genes.gene import RECORD_FIELDS
 from genes.ports import FromSet, SetInfo
@@ -23,8 +24,13 @@ Queue = Callable[[Pipeline, str], Callable[[list[Any]], Value]]
 
 
 class RedisGeneCatalog:
-    def __init__(self, client: redis.Redis) -> None:
+    """The views' reads. While the watch vouches for the live generation, none reads `genes:current`,
+    and lookups answer from the index hashes this process holds, with no round trip at all."""
+
+    def __init__(self, client: redis.Redis, watch: GenerationWatch | None = None) -> None:
         self._redis = client
+        self._watch = watch or GenerationWatch(client)
+        self._held = HeldIndexes(client)
         self._last_generation: str | None = None  # a guess that saves each read a round trip
 
     def record_json(self, hgnc_id: str) -> FromSet[str | None]:
@@ -44,7 +50,10 @@ class RedisGeneCatalog:
         return self._read(queue, [])
 
     def find(self, keys: Sequence[tuple[str, str]]) -> FromSet[list[list[str]]]:
-        return self._read(lambda pipe, generation: queue_find(pipe, generation, keys), [[] for _ in keys])
+        generation = self._watch.generation()
+        if generation is None or any(field == "hgnc_id" for field, _ in keys):  # (an hgnc_id asks Redis anyway)
+            return self._read(lambda pipe, generation: queue_find(pipe, generation, keys), [[] for _ in keys])
+        return FromSet(generation, find_held(generation, keys, self._held.hashes(generation, index_keys(generation, keys))))
 
     def records(self, set_id: str, hgnc_ids: Sequence[str]) -> list[dict[str, Any] | None]:
         if not hgnc_ids:
@@ -77,11 +86,15 @@ class RedisGeneCatalog:
     def _read(self, queue: Queue[Value], nothing: Value) -> FromSet[Value]:
         """What `queue` reads from the live set, in one round trip; `nothing` when no set is loaded.
 
-        The generation is read together with the reads queued on the generation this process saw
-        last; only after a reload does that guess miss and cost a second trip. A reload between
-        the two reads is harmless: the guessed set stays readable for its grace period, as it
-        would for a reader that had resolved it just before.
+        Without the watch's word, the generation is read together with the reads queued on the
+        generation this process saw last; only after a reload does that guess miss and cost a
+        second trip. A reload between the two reads is harmless: the guessed set stays readable
+        for its grace period, as it would for a reader that had resolved it just before.
         """
+        known = self._watch.generation()
+        if known is not None:
+            return self._read_from(known, queue)
+        mark = self._watch.mark()
         guess = self._last_generation
         pipe = self._redis.pipeline(transaction=False)
         pipe.get(CURRENT_KEY)
@@ -90,12 +103,17 @@ class RedisGeneCatalog:
         if current is None:
             return FromSet(None, nothing)
         generation = current.decode()
+        self._watch.learn(generation, mark)
         if generation != guess or read is None:
             self._last_generation = generation
-            pipe = self._redis.pipeline(transaction=False)
-            read = queue(pipe, generation)
-            answers = pipe.execute()
+            return self._read_from(generation, queue)
         return FromSet(generation, read(answers))
+
+    def _read_from(self, generation: str, queue: Queue[Value]) -> FromSet[Value]:
+        """What `queue` reads from `generation`, in one round trip."""
+        pipe = self._redis.pipeline(transaction=False)
+        read = queue(pipe, generation)
+        return FromSet(generation, read(pipe.execute()))
 
 
 def stored_records(client: redis.Redis, generation: str) -> Iterator[list[bytes]]:

@@ -116,6 +116,8 @@ def _keep_for(ttl_seconds: int) -> timedelta | None:
 
 
 class Container(containers.DeclarativeContainer):
+    # ThreadSafeSingleton, not Singleton: gunicorn's threads would otherwise each build their own at a
+    # process's first burst of requests (a second catalog holds its indexes and watch twice).
     config = providers.Configuration()
     config.redis.host.from_env("REDIS_HOST", default="localhost")
     config.redis.port.from_env("REDIS_PORT", as_=int, default=6379)
@@ -135,31 +137,31 @@ class Container(containers.DeclarativeContainer):
 
     admin_token = providers.Callable(configuration.admin_token, config.admin_token)
 
-    redis_settings = providers.Singleton(
+    redis_settings = providers.ThreadSafeSingleton(
         configuration.RedisSettings.from_environment,
         url=config.redis.url, host=config.redis.host, port=config.redis.port,
         username=config.redis.username, password=config.redis.password, ca_cert=config.redis.ca_cert,
     )
-    genes_redis = providers.Singleton(_redis_client, redis_settings, GENES_DB)
-    queue_redis = providers.Singleton(_redis_client, redis_settings, QUEUE_DB)
-    jobs_redis = providers.Singleton(_redis_client, redis_settings, JOBS_DB)
-    results_redis = providers.Singleton(_redis_client, redis_settings, RESULTS_DB)
+    genes_redis = providers.ThreadSafeSingleton(_redis_client, redis_settings, GENES_DB)
+    queue_redis = providers.ThreadSafeSingleton(_redis_client, redis_settings, QUEUE_DB)
+    jobs_redis = providers.ThreadSafeSingleton(_redis_client, redis_settings, JOBS_DB)
+    results_redis = providers.ThreadSafeSingleton(_redis_client, redis_settings, RESULTS_DB)
 
-    gene_repository = providers.Singleton(RedisGeneRepository, genes_redis)
+    gene_repository = providers.ThreadSafeSingleton(RedisGeneRepository, genes_redis)
     default_gene_source = providers.Factory(source_for, config.hgnc_source)
     uploaded_gene_source = providers.Factory(HgncBytesSource)
     gene_service = providers.Factory(GeneService, gene_repository, default_gene_source)
-    gene_catalog = providers.Singleton(RedisGeneCatalog, genes_redis)
+    gene_catalog = providers.ThreadSafeSingleton(RedisGeneCatalog, genes_redis)
     gene_lookup = providers.Factory(GeneLookup, gene_catalog)
 
-    result_repository = providers.Singleton(RedisResultRepository, results_redis)
-    job_queue = providers.Singleton(HotQueueJobQueue, queue_redis)
-    job_repository = providers.Singleton(RedisJobRepository, jobs_redis, job_queue, result_repository)
-    plot_renderer = providers.Singleton(_plot_renderer)
+    result_repository = providers.ThreadSafeSingleton(RedisResultRepository, results_redis)
+    job_queue = providers.ThreadSafeSingleton(HotQueueJobQueue, queue_redis)
+    job_repository = providers.ThreadSafeSingleton(RedisJobRepository, jobs_redis, job_queue, result_repository)
+    plot_renderer = providers.ThreadSafeSingleton(_plot_renderer)
     keep_for = providers.Callable(_keep_for, config.job_ttl_seconds)
     job_service = providers.Factory(JobService, job_repository, result_repository, keep_for)
     retention_upgrade = providers.Factory(RetentionUpgrade, job_repository, keep_for)
-    queue_monitor = providers.Singleton(HotQueueMonitor, queue_redis)
+    queue_monitor = providers.ThreadSafeSingleton(HotQueueMonitor, queue_redis)
     monitoring_service = providers.Factory(MonitoringService, job_repository, queue_monitor)
     worker_file = providers.Object(WORKER_FILE)
     job_consumer = providers.Factory(

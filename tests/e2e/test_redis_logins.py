@@ -41,7 +41,9 @@ SERVICE_COMMANDS = (
     "scan",                                           # the sweep for dead workers' in-flight ids
     "multi", "exec", "watch", "unwatch",              # transactions and compare-and-set of a job
     "evalsha", "script|load", "script|exists", "time",  # the submit and expiry scripts
+    "client|id", "client|tracking", "subscribe",      # the API's watch on genes:current (below: its channel)
 )
+SERVICE_CHANNELS = ("__redis__:invalidate",)  # where Redis sends the watch its notices
 # Counted in Redis's command statistics, yet no grant: the handshake, and the test's own administration.
 NOT_GRANTED = {"hello", "config|resetstat", "info", "acl|log"}
 
@@ -68,8 +70,8 @@ def with_acl_user(binary: str, directory: Path) -> Login:
     server = RedisServer(binary, directory, extra_args=["--requirepass", ADMINS_PASSWORD],
                          client_options={"password": ADMINS_PASSWORD}).start()
     server.client().execute_command(
-        "ACL", "SETUSER", USER, "reset", "on", f">{PASSWORD}", "~*", "resetchannels", "-@all",
-        *(f"+{command}" for command in SERVICE_COMMANDS))
+        "ACL", "SETUSER", USER, "reset", "on", f">{PASSWORD}", "~*", "resetchannels",
+        *(f"&{channel}" for channel in SERVICE_CHANNELS), "-@all", *(f"+{command}" for command in SERVICE_COMMANDS))
     url = f"redis://{USER}:{{password}}@{server.host}:{server.port}"
     return Login(server, {"REDIS_URL": url.format(password=PASSWORD)},
                  [{"REDIS_URL": url.format(password=WRONG_PASSWORD)},

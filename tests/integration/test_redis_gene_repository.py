@@ -1,4 +1,5 @@
-"""RedisGeneRepository and RedisGeneCatalog on a real Redis: the whole contract, then the full HGNC set."""
+"""RedisGeneRepository and RedisGeneCatalog on a real Redis: the whole contract, the full HGNC set, and lookups
+from the indexes a catalog holds."""
 from __future__ import annotations
 
 import json
@@ -10,6 +11,11 @@ import pytest
 import redis
 
 from adapters.hgnc_source import HgncFileSource
+from adapters.redis_gene_catalog import RedisGeneCatalog
+from adapters.redis_gene_repository import RedisGeneRepository
+from adapters.redis_generation_watch import GenerationWatch
+from genes.lookup import SEARCHABLE_FIELDS, query_term
+from tests.conftest import FIXTURES
 from tests.gene_repository_contract import GeneStore, RedisGeneRepositoryContract
 from tests.hgnc_reference import expected_records, names_of
 
@@ -41,3 +47,46 @@ def test_the_full_hgnc_set_loads_and_reads_back_exactly(
     for name in ("BRCA1", "rnf53", "ncrna00181", "amn"):
         named = {i for i, r in reference.items() if name.lower() in (n.lower() for n in names_of(r))}
         assert set(repository.ids_named(name)) == named
+
+
+def commands_run(client: redis.Redis) -> int:
+    """Commands Redis has run so far, but INFO (what asks)."""
+    stats = client.info("commandstats")
+    return sum(int(entry["calls"]) for name, entry in stats.items() if name != "cmdstat_info")
+
+
+def every_lookup_of(records: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(field, term) for each value of each searchable field in `records`, as users write them and
+    otherwise: in other case, without a version, a band that holds the location; and terms found by none."""
+    keys = []
+    for record in records:
+        for field in SEARCHABLE_FIELDS:
+            values = names_of(record) if field == "symbol" else record.get(field)
+            for value in values if isinstance(values, list) else [values] if values is not None else []:
+                text = str(value)
+                keys += [(field, text), (field, text.lower()), (field, text.split(".")[0]), (field, text[:3])]
+    keys += [(field, "nosuch") for field in SEARCHABLE_FIELDS]
+    return [(field, query_term(field, text)) for field, text in keys]
+
+
+def test_lookups_answered_from_held_indexes_are_redis_own_answers_with_no_command_sent(
+        real_redis_client: redis.Redis) -> None:
+    source = HgncFileSource(FIXTURES / "hgnc_sample.tsv")
+    RedisGeneRepository(real_redis_client).replace_all(source.read(), source.describe())
+    keys = every_lookup_of(list(expected_records(FIXTURES / "hgnc_sample.tsv").values()))
+    asking = RedisGeneCatalog(real_redis_client, GenerationWatch(real_redis_client, recheck_seconds=0))  # never vouches
+    holding = RedisGeneCatalog(real_redis_client)
+    expected = asking.find(keys).value
+    assert sum(map(bool, expected)) > len(keys) / 2  # most find something
+
+    holding.find(keys[:1])  # learns the generation
+    assert holding.find(keys).value == expected  # reads every index whole
+    before = commands_run(real_redis_client)
+    assert holding.find(keys).value == expected
+    assert [holding.find([key]).value[0] for key in keys] == expected
+    assert commands_run(real_redis_client) == before
+
+    source_again = HgncFileSource(FIXTURES / "hgnc_sample.tsv")
+    RedisGeneRepository(real_redis_client).replace_all(
+        (gene for gene in source_again.read() if gene.hgnc_id != "HGNC:5"), "without A1BG")
+    assert holding.find([("symbol", "a1bg")]).value == [[]]  # the reload seen at once, not the held index

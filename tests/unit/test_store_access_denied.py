@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, Callable, NoReturn
 
 import pytest
+import redis
 from flask import Flask
 
 from entrypoints.api import create_app
@@ -14,8 +15,15 @@ from tests.problem_details import assert_problem
 REFUSAL = "authentication failed: Redis refuses the service's user name or password"
 
 
+class RefusingConnection(redis.Connection):
+    def connect(self) -> None:
+        raise redis.AuthenticationError("invalid username-password pair or user is disabled.")
+
+
 class RefusingRedis:
-    """Every command refused, as StoreRedis reports a wrong password."""
+    """Every command refused, as StoreRedis reports a wrong password; so is a connection of its pool's."""
+
+    connection_pool = redis.ConnectionPool(connection_class=RefusingConnection)
 
     def __getattr__(self, command: str) -> Callable[..., NoReturn]:
         def refuse(*args: Any, **kwargs: Any) -> NoReturn:

@@ -1,0 +1,129 @@
+"""The live generation of the gene set, known in this process without a read of `genes:current` per request.
+
+Redis says when the key changes: the watch's own connection turns on client-side caching's
+tracking for it in broadcasting mode (`CLIENT TRACKING ON BCAST PREFIX genes:current`), the
+notices redirected to that same connection (pub/sub messages of `__redis__:invalidate`, pushed
+in RESP3). Nothing else is ever sent on it, so whatever arrives there is a notice. A generation
+read from Redis stays known until a notice, the loss of that connection, or RECHECK_SECONDS,
+should a notice be lost on a connection that died without a word (a dropped NAT entry, say).
+
+Redis writes a notice before it reads the writer's next command. So a process that changes the
+key sees the notice before its change returns: a load and a clear both retire the old set after
+the change, one round trip more. Any other process is told within a round trip of the change.
+
+redis-py's own client-side cache does the same, but only against Redis 7.4 or newer; tracking
+itself dates from 6.0. Where it is refused (a user without the grants, a server without the
+command), the watch knows nothing and every read asks Redis, as it did before.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from typing import Any, Protocol, cast
+
+import redis
+
+from adapters.redis_gene_keys import CURRENT_KEY
+
+log = logging.getLogger(__name__)
+
+INVALIDATIONS = "__redis__:invalidate"  # the channel of redirected notices
+RECHECK_SECONDS = 1.0
+RETRY_SECONDS = 5.0  # after a failed attempt to listen: the requests in between ask Redis
+
+
+class _Connection(Protocol):
+    """What the watch uses of a redis-py connection (untyped there)."""
+
+    def connect(self) -> None: ...
+    def send_command(self, *args: Any) -> None: ...
+    def read_response(self, *, push_request: bool = False) -> Any: ...
+    def can_read(self, timeout: float = 0) -> bool: ...
+    def disconnect(self) -> None: ...
+
+
+class GenerationWatch:
+    """What `genes:current` holds, as last read, for as long as Redis has not said it changed."""
+
+    def __init__(self, client: redis.Redis, key: str = CURRENT_KEY, recheck_seconds: float = RECHECK_SECONDS) -> None:
+        self._pool = client.connection_pool
+        self._key = key
+        self._recheck_seconds = recheck_seconds
+        self._lock = threading.Lock()  # the threads of a gunicorn worker share the watch
+        self._pid = os.getpid()
+        self._connection: _Connection | None = None
+        self._notices = 0  # notices and lost connections so far: a read made before one may be stale
+        self._known: str | None = None
+        self._known_at = 0.0
+        self._next_attempt = 0.0
+        self._refused = False
+
+    def generation(self) -> str | None:
+        """The live generation; None when the watch cannot vouch for one: read it from Redis, then
+        `learn` what was read."""
+        with self._lock:
+            if self._listening() and time.monotonic() - self._known_at < self._recheck_seconds:
+                return self._known
+            return None
+
+    def mark(self) -> int | None:
+        """Taken just before reading the key, for `learn`: None when the watch is not listening."""
+        with self._lock:
+            return self._notices if self._listening() else None
+
+    def learn(self, generation: str, mark: int | None) -> None:
+        """What a read begun at `mark` found: known from now on, unless a notice came in between."""
+        with self._lock:
+            if mark is not None and self._listening() and self._notices == mark:
+                self._known, self._known_at = generation, time.monotonic()
+
+    def _listening(self) -> bool:
+        """Whether notices reach this process, once those waiting have been taken."""
+        if self._pid != os.getpid():  # a forked child: the parent's connection is not its own
+            self._pid, self._connection, self._known = os.getpid(), None, None
+        connection = self._connection or self._listen()
+        if connection is None:
+            return False
+        try:
+            while connection.can_read(timeout=0):
+                connection.read_response(push_request=True)
+                self._changed()
+        except (redis.RedisError, OSError):
+            connection.disconnect()
+            self._connection = None
+            self._changed()
+            return False
+        return True
+
+    def _listen(self) -> _Connection | None:
+        if self._refused or time.monotonic() < self._next_attempt:
+            return None
+        # A connection of its own, outside the pool, as the pool's own are made: same login, TLS, db.
+        connection = cast(_Connection, self._pool.connection_class(**self._pool.connection_kwargs))
+        try:
+            connection.connect()
+            connection.send_command("CLIENT", "ID")
+            own_id = connection.read_response()
+            connection.send_command("CLIENT", "TRACKING", "ON", "REDIRECT", own_id, "BCAST", "PREFIX", self._key)
+            connection.read_response()
+            connection.send_command("SUBSCRIBE", INVALIDATIONS)
+            connection.read_response(push_request=True)
+        except redis.ResponseError as error:  # NOPERM, or a server without tracking: waiting mends neither
+            connection.disconnect()
+            self._refused = True
+            log.warning("Gene lookups read the live set's generation from Redis on every request: "
+                        "Redis does not notify its changes (%s)", error)
+            return None
+        except (redis.RedisError, OSError):
+            connection.disconnect()
+            self._next_attempt = time.monotonic() + RETRY_SECONDS
+            return None
+        self._connection = connection
+        self._changed()  # whatever was known before may have changed while nobody listened
+        return connection
+
+    def _changed(self) -> None:
+        self._notices += 1
+        self._known = None
