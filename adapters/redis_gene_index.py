@@ -96,21 +96,26 @@ class HeldIndexes:
     def __init__(self, client: redis.Redis) -> None:
         self._redis = client
         self._lock = threading.Lock()  # one read of a hash, whichever thread asks first
-        self._generation: str | None = None
-        self._hashes: dict[str, dict[bytes, bytes]] = {}
+        # Replaced whole, never changed in place: a reader without the lock sees one generation's hashes.
+        self._held: tuple[str | None, dict[str, dict[bytes, bytes]]] = (None, {})
 
     def hashes(self, generation: str, keys: Iterable[str]) -> dict[str, dict[bytes, bytes]]:
         """The hashes `keys` of `generation`, whole; those not held yet are read now, in one round trip."""
-        with self._lock:
-            if generation != self._generation:
-                self._generation, self._hashes = generation, {}
-            missing = [key for key in keys if key not in self._hashes]
-            if missing:
-                pipe = self._redis.pipeline(transaction=False)
-                for key in missing:
-                    pipe.hgetall(key)
-                self._hashes.update(zip(missing, pipe.execute()))
-            return {key: self._hashes[key] for key in keys}
+        keys = list(keys)
+        held_generation, held = self._held
+        if held_generation != generation or not all(key in held for key in keys):
+            with self._lock:
+                held_generation, held = self._held
+                if held_generation != generation:
+                    held = {}
+                missing = [key for key in keys if key not in held]
+                if missing:
+                    pipe = self._redis.pipeline(transaction=False)
+                    for key in missing:
+                        pipe.hgetall(key)
+                    held = {**held, **dict(zip(missing, pipe.execute()))}
+                self._held = (generation, held)
+        return {key: held[key] for key in keys}
 
 
 def decode_ids(entry: bytes | None) -> list[str]:

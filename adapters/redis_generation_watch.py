@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import logging
 import os
+import select
+import socket
 import threading
 import time
 from typing import Any, Protocol, cast
@@ -54,18 +56,28 @@ class GenerationWatch:
         self._lock = threading.Lock()  # the threads of a gunicorn worker share the watch
         self._pid = os.getpid()
         self._connection: _Connection | None = None
+        self._socket: socket.socket | None = None  # the connection's, polled by `generation` without the lock
         self._notices = 0  # notices and lost connections so far: a read made before one may be stale
-        self._known: str | None = None
-        self._known_at = 0.0
+        self._vouched: tuple[str, float] | None = None  # the live generation as read, and when (monotonic)
         self._next_attempt = 0.0
         self._refused = False
 
     def generation(self) -> str | None:
         """The live generation; None when the watch cannot vouch for one: read it from Redis, then
-        `learn` what was read."""
+        `learn` what was read.
+
+        Without the lock while no notice waits (a request's usual case): one poll of the socket, then
+        what is vouched for. In that order: a notice taken off the socket meanwhile, by a thread
+        holding the lock, was preceded by the end of what it vouched for (`_take_notices`).
+        """
+        if self._socket is not None and self._pid == os.getpid() and not _readable(self._socket):
+            vouched = self._vouched
+            if vouched is not None and time.monotonic() - vouched[1] < self._recheck_seconds:
+                return vouched[0]
         with self._lock:
-            if self._listening() and time.monotonic() - self._known_at < self._recheck_seconds:
-                return self._known
+            vouched = self._vouched if self._listening() else None
+            if vouched is not None and time.monotonic() - vouched[1] < self._recheck_seconds:
+                return vouched[0]
             return None
 
     def mark(self) -> int | None:
@@ -77,23 +89,23 @@ class GenerationWatch:
         """What a read begun at `mark` found: known from now on, unless a notice came in between."""
         with self._lock:
             if mark is not None and self._listening() and self._notices == mark:
-                self._known, self._known_at = generation, time.monotonic()
+                self._vouched = (generation, time.monotonic())
 
     def _listening(self) -> bool:
         """Whether notices reach this process, once those waiting have been taken."""
         if self._pid != os.getpid():  # a forked child: the parent's connection is not its own
-            self._pid, self._connection, self._known = os.getpid(), None, None
+            self._pid, self._connection, self._socket, self._vouched = os.getpid(), None, None, None
         connection = self._connection or self._listen()
         if connection is None:
             return False
         try:
             while connection.can_read(timeout=0):
+                self._changed()  # before the notice leaves the socket: see `generation`
                 connection.read_response(push_request=True)
-                self._changed()
         except (redis.RedisError, OSError):
-            connection.disconnect()
-            self._connection = None
             self._changed()
+            self._connection = self._socket = None
+            connection.disconnect()
             return False
         return True
 
@@ -120,10 +132,19 @@ class GenerationWatch:
             connection.disconnect()
             self._next_attempt = time.monotonic() + RETRY_SECONDS
             return None
-        self._connection = connection
         self._changed()  # whatever was known before may have changed while nobody listened
+        self._connection = connection
+        self._socket = getattr(connection, "_sock", None)  # redis-py has no public accessor; None: always lock
         return connection
 
     def _changed(self) -> None:
+        self._vouched = None
         self._notices += 1
-        self._known = None
+
+
+def _readable(sock: socket.socket) -> bool:
+    """Whether anything waits on the socket: a notice, or its end; a closed socket counts as readable."""
+    try:
+        return bool(select.select([sock], [], [], 0)[0])
+    except (OSError, ValueError):  # closed meanwhile (fileno -1), by a thread holding the lock
+        return True

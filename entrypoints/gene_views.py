@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterator
 
+import orjson
 from dependency_injector.wiring import Provide, inject
 from flask import Blueprint, Response, jsonify, request
 from flask.blueprints import BlueprintSetupState
@@ -90,7 +91,8 @@ def list_genes(lookup: GeneLookup = Provide[Container.gene_lookup]) -> Response:
     query, fields = gene_query_schema(frozenset(request.args)).load(request.args)
     if fields is None:
         ids = lookup.find_ids(query)
-        return conditional(ids.set_id, lambda: jsonify(ids.value))
+        # What jsonify writes for a list of ids, for about a tenth of a lookup's CPU less.
+        return conditional(ids.set_id, lambda: Response(orjson.dumps(ids.value) + b"\n", mimetype=JSON))
     records = lookup.find_records(query, fields)
     return conditional(records.set_id, lambda: jsonify(records.value))
 
