@@ -8,8 +8,8 @@ set, then, in rounds:
   the set) against the same 1,000 symbols asked one after another with `GET /genes?symbol=` on one
   keep-alive connection: the ratio of their times (target >= 20x);
 - (2) wrk against `GET /genes?entrez_id=<a random Entrez id of the set>` and against `GET /help`:
-  the ratio of their requests/s (target >= 0.7); and, as the floor of any route that reads Redis
-  once, against `GET /genes/<a random hgnc_id>`.
+  the median of the rounds' ratios of their requests/s (target >= 0.7); and, as the floor of any
+  route that reads Redis once, against `GET /genes/<a random hgnc_id>`.
 
 And once: `GET /data` plain against gzip (`Accept-Encoding: gzip`, streamed): bytes and seconds.
 Compare ratios measured in the same run, not absolute figures: the machine is shared.
@@ -114,18 +114,23 @@ def main() -> None:
                 cpu[route].append(workers_cpu + redis_cpu)
             print(f"round {round_number + 1}: POST /genes/query of {BATCH_TERMS} symbols {batch_seconds:.3f} s, "
                   f"{BATCH_TERMS} GET /genes?symbol= {singles_seconds:.3f} s: {batch_ratios[-1]:.1f}x   "
-                  + "   ".join(f"{LABELS[route]} {rates[route][-1]:.0f} req/s" for route in ROUTES))
+                  + "   ".join(f"{LABELS[route]} {rates[route][-1]:.0f} req/s" for route in ROUTES)
+                  + f"   lookup/{TRIVIAL_ROUTE} {rates['lookup'][-1] / rates['trivial'][-1]:.2f}")
         sizes = export_sizes(api.url)
 
     batch = median(batch_ratios)
-    lookup_ratio = median(rates["lookup"]) / median(rates["trivial"])
+    # Each round's own ratio, its two routes measured within seconds of each other: a spell of a
+    # slower machine (these are shared; a run often has one round at a third of the speed) then
+    # weighs on both sides of one ratio, not on one side of the ratio of two medians.
+    lookup_ratio = median([lookup / trivial for lookup, trivial in zip(rates["lookup"], rates["trivial"])])
     trivial_cpu, lookup_cpu, record_cpu = (median(cpu[route]) for route in ("trivial", "lookup", "record"))
     print()
     print(f"(1) batch of {BATCH_TERMS} against {BATCH_TERMS} single requests: median {batch:.1f}x   "
           f"target >= {BATCH_TARGET:.0f}x: {'met' if batch >= BATCH_TARGET else 'NOT met'}")
-    print(f"(2) GET /genes?entrez_id= median {median(rates['lookup']):.0f} req/s against GET {TRIVIAL_ROUTE} "
-          f"{median(rates['trivial']):.0f} req/s: {lookup_ratio:.2f}   target >= {LOOKUP_TARGET:.2f}: "
-          f"{'met' if lookup_ratio >= LOOKUP_TARGET else 'NOT met'}")
+    print(f"(2) GET /genes?entrez_id= against GET {TRIVIAL_ROUTE}, req/s: median of the rounds' ratios "
+          f"{lookup_ratio:.2f}   target >= {LOOKUP_TARGET:.2f}: {'met' if lookup_ratio >= LOOKUP_TARGET else 'NOT met'}")
+    print(f"    (medians {median(rates['lookup']):.0f} and {median(rates['trivial']):.0f} req/s: ratio "
+          f"{median(rates['lookup']) / median(rates['trivial']):.2f})")
     print(f"    CPU a request (gunicorn workers + Redis): lookup {lookup_cpu:.0f} µs, {TRIVIAL_ROUTE} "
           f"{trivial_cpu:.0f} µs: {trivial_cpu / lookup_cpu:.2f} (the ratio to expect where the cores are the "
           f"limit, steadier than requests/s on a busy machine)")
