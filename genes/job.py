@@ -66,9 +66,9 @@ class Job:
         return self.finished_at + self.keep_for
 
     def with_retention(self, keep_for: timedelta) -> Job:
-        """A job that ended before jobs had a retention, kept as it would have been since: it expires
-        `keep_for` after it ended (at once when that is past). Any other job is answered unchanged."""
-        if not self.status.is_final or self.keep_for is not None:
+        """A job stored before jobs had a retention, kept as it would have been since: once ended, it
+        expires `keep_for` after it ended (at once when that is past). A job with one is answered unchanged."""
+        if self.keep_for is not None:
             return self
         return replace(self, keep_for=keep_for)
 

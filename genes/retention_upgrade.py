@@ -1,4 +1,4 @@
-"""The one-time upgrade of a store written before jobs had a retention: the jobs that ended then expire too."""
+"""The one-time upgrade of a store written before jobs had a retention: its jobs expire too, as they end."""
 from __future__ import annotations
 
 import logging
@@ -10,7 +10,8 @@ from genes.job import JobStatus
 from genes.ports import JobRepository
 
 BATCH_SIZE = 500  # jobs read in one round trip
-ENDED = tuple(status for status in JobStatus if status.is_final)
+# Those not ended first: one that ends during the walk is met again among the ended, with its retention.
+WALKED = tuple(sorted(JobStatus, key=lambda status: status.is_final))
 log = logging.getLogger(__name__)
 
 
@@ -26,8 +27,9 @@ class RetentionUpgrade:
         self._batch_size = batch_size
 
     def run(self, stopping: Callable[[], bool] = _never) -> int:
-        """Give every job that ended before retention the expiry it would have had, `keep_for` after it
-        ended (at once when that is past), then note the store as upgraded; how many jobs it met.
+        """Give every job stored before retention the one it would have had: an ended job expires
+        `keep_for` after it ended (at once when that is past), a queued or running one `keep_for` after
+        it ends. Then note the store as upgraded; how many jobs it met.
 
         Done once per store. Without a retention nothing changes, and the upgrade waits for a run with
         one. Safe to repeat, and to run in several workers at once: a job is changed by compare-and-set,
@@ -38,10 +40,10 @@ class RetentionUpgrade:
         if keep_for is None or self._jobs.is_retention_upgraded():
             return 0
         met = 0
-        for status in ENDED:
+        for status in WALKED:
             for batch in self._jobs.stored_before_retention(status, self._batch_size):
                 if stopping():
-                    log.info("upgrade stopped after %d jobs ended before retention; the next start goes on", met)
+                    log.info("upgrade stopped after %d jobs stored before retention; the next start goes on", met)
                     return met
                 for job in batch:
                     try:
@@ -51,5 +53,5 @@ class RetentionUpgrade:
                 met += len(batch)
         self._jobs.count_by_status()  # the listings forget the jobs whose expiry is past, now rather than at a read
         self._jobs.mark_retention_upgraded()
-        log.info("%d jobs ended before retention now expire %.0f s after they ended", met, keep_for.total_seconds())
+        log.info("%d jobs stored before retention now expire %.0f s after they end", met, keep_for.total_seconds())
         return met

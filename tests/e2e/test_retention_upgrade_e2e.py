@@ -38,6 +38,7 @@ def test_workers_started_together_give_the_jobs_ended_before_retention_their_exp
     complete = kept[0] if kept[0].status.value == "complete" else kept[2]
     assert results_redis.pexpiretime(f"results:{complete.id}:plot") == ms(complete.finished_at + timedelta(days=30))  # type: ignore[operator]
     assert jobs_redis.exists(f"job:{past.id}", f"job:{waiting.id}") == 1 and jobs_redis.pttl(f"job:{waiting.id}") == -1
+    assert jobs_redis.hget(f"job:{waiting.id}", "keep_seconds") == str(30.0 * A_DAY_IN_SECONDS).encode()  # once it ends
     assert jobs_redis.zscore("jobs", past.id) is None and jobs_redis.zcard("jobs") == len(kept) + 1
     for worker in workers:
         worker.stop()

@@ -119,8 +119,12 @@ def test_an_ended_job_given_a_retention_expires_that_long_after_it_ended() -> No
 
 
 @pytest.mark.parametrize("status", [JobStatus.SUBMITTED, JobStatus.IN_PROGRESS])
-def test_an_unfinished_job_is_not_given_a_retention(status: JobStatus) -> None:
-    assert job_in(status).with_retention(timedelta(days=7)) == job_in(status)
+def test_an_unfinished_job_given_a_retention_expires_that_long_after_it_ends(status: JobStatus) -> None:
+    kept = job_in(status).with_retention(timedelta(days=7))
+
+    assert kept.keep_for == timedelta(days=7) and kept.expires_at is None
+    ended = kept.cancel(at=LATER) if status is JobStatus.SUBMITTED else kept.complete(at=LATER)
+    assert ended.expires_at == LATER + timedelta(days=7)
 
 
 def test_a_job_that_has_a_retention_keeps_it() -> None:

@@ -21,17 +21,18 @@ A_WEEK_IN_SECONDS = 7 * 24 * 3600
 # -- the use case, on the fake -----------------------------------------------------------------
 
 
-def test_each_old_ended_job_is_kept_a_week_from_its_end_and_the_store_is_marked_upgraded() -> None:
+def test_each_old_job_is_kept_a_week_from_its_end_and_the_store_is_marked_upgraded() -> None:
     jobs = FakeJobRepository()
     olds = [jobs.store_as_before_retention(ended_days_ago(days, how))
             for days, how in ((1, "complete"), (2, "failed"), (3, "cancelled"))]
     running = jobs.store_as_before_retention(unfinished(started=True))
 
-    assert RetentionUpgrade(jobs, A_WEEK, batch_size=2).run() == 3
+    assert RetentionUpgrade(jobs, A_WEEK, batch_size=2).run() == 4
 
     for old in olds:
         assert jobs.jobs[old.id].expires_at == old.finished_at + A_WEEK  # type: ignore[operator]
-    assert jobs.jobs[running.id] == running and jobs.retention_upgraded
+    assert jobs.jobs[running.id].keep_for == A_WEEK and jobs.jobs[running.id].expires_at is None
+    assert jobs.retention_upgraded
 
 
 def test_without_a_retention_nothing_changes_and_a_later_start_with_one_still_upgrades() -> None:
@@ -127,16 +128,19 @@ def test_old_jobs_ended_more_than_a_week_ago_are_gone_at_once_from_every_listing
     assert jobs_redis.zrange("jobs:expiring", 0, -1) == [recent.id.encode()]
 
 
-def test_old_unfinished_jobs_are_left_as_they_were(container: Container, jobs_redis: redis.Redis) -> None:
+def test_old_unfinished_jobs_expire_a_week_after_they_end(container: Container, jobs_redis: redis.Redis) -> None:
     submitted, running = old(container, unfinished(started=False)), old(container, unfinished(started=True))
-    before = {job.id: jobs_redis.hgetall(f"job:{job.id}") for job in (submitted, running)}
 
-    container.retention_upgrade().run()
+    assert container.retention_upgrade().run() == 2
 
     for job in (submitted, running):
-        assert jobs_redis.hgetall(f"job:{job.id}") == before[job.id]
         assert jobs_redis.pttl(f"job:{job.id}") == -1 and len(listed_anywhere(jobs_redis, job.id)) == 2
+        assert jobs_redis.hget(f"job:{job.id}", "keep_seconds") == str(float(A_WEEK_IN_SECONDS)).encode()
     assert container.job_service().ids(JobStatus.IN_PROGRESS) == [running.id]
+
+    ended = container.job_repository().update(running.id, lambda job: job.complete())
+    assert ended.expires_at == ended.finished_at + A_WEEK  # type: ignore[operator]
+    assert jobs_redis.pexpiretime(f"job:{running.id}") == ms(ended.expires_at)  # type: ignore[arg-type]
 
 
 def test_a_second_run_changes_nothing(container: Container, jobs_redis: redis.Redis, results_redis: redis.Redis,
