@@ -52,7 +52,11 @@ class RedisGeneCatalog:
     def find(self, keys: Sequence[tuple[str, str]]) -> FromSet[list[list[str]]]:
         generation = self._watch.generation()
         if generation is None or any(field == "hgnc_id" for field, _ in keys):  # (an hgnc_id asks Redis anyway)
-            return self._read(lambda pipe, generation: queue_find(pipe, generation, keys), [[] for _ in keys])
+            nothing: list[list[str]] = [[] for _ in keys]
+            found = self._read(lambda pipe, generation: queue_find(pipe, generation, keys), nothing)
+            if found.set_id is None:
+                self._held.release()  # no set is live: nothing to hold
+            return found
         return FromSet(generation, find_held(generation, keys, self._held.hashes(generation, index_keys(generation, keys))))
 
     def records(self, set_id: str, hgnc_ids: Sequence[str]) -> list[dict[str, Any] | None]:

@@ -117,6 +117,9 @@ class HeldIndexes:
                 self._held = (generation, held)
         return {key: held[key] for key in keys}
 
+    def release(self) -> None:
+        self._held = (None, {})
+
 
 def decode_ids(entry: bytes | None) -> list[str]:
     return entry.decode().split(",") if entry else []

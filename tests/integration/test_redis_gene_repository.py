@@ -90,3 +90,6 @@ def test_lookups_answered_from_held_indexes_are_redis_own_answers_with_no_comman
     RedisGeneRepository(real_redis_client).replace_all(
         (gene for gene in source_again.read() if gene.hgnc_id != "HGNC:5"), "without A1BG")
     assert holding.find([("symbol", "a1bg")]).value == [[]]  # the reload seen at once, not the held index
+
+    RedisGeneRepository(real_redis_client).clear()
+    assert holding.find([("symbol", "a2m")]).value == [[]]

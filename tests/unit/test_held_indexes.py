@@ -76,3 +76,11 @@ def test_threads_asking_at_once_share_one_read(client: CountingRedis) -> None:
         answers = list(threads.map(ask, range(8)))
     assert all(answer == [["HGNC:7"], [], ["HGNC:5", "HGNC:7"], []] for answer in answers)
     assert client.hgetalls == 2
+
+
+def test_release_lets_go_of_what_is_held(client: CountingRedis) -> None:
+    held = HeldIndexes(client)
+    held.hashes("g1", index_keys("g1", KEYS))
+    held.release()
+    held.hashes("g1", index_keys("g1", KEYS))
+    assert client.hgetalls == 4
