@@ -12,8 +12,8 @@ from redis.client import Pipeline
 from adapters.hgnc_format import tsv_lines
 from adapters.redis_client import as_bytes
 from adapters.redis_gene_index import HeldIndexes, find_held, index_keys, queue_find
-from adapters.redis_generation_watch import GenerationWatch
 from adapters.redis_gene_keys import CURRENT_KEY, current_generation, set_key
+from adapters.redis_generation_watch import GenerationWatch
 from genes.gene import RECORD_FIELDS
 from genes.ports import FromSet, SetInfo
 
@@ -57,7 +57,8 @@ class RedisGeneCatalog:
             if found.set_id is None:
                 self._held.release()  # no set is live: nothing to hold
             return found
-        return FromSet(generation, find_held(generation, keys, self._held.hashes(generation, index_keys(generation, keys))))
+        held = self._held.hashes(generation, index_keys(generation, keys))
+        return FromSet(generation, find_held(generation, keys, held))
 
     def records(self, set_id: str, hgnc_ids: Sequence[str]) -> list[dict[str, Any] | None]:
         if not hgnc_ids:

@@ -1,4 +1,5 @@
-"""The indexes of a set in Redis: names (lower case) and each lookup field (canonical terms) to ids, comma-joined."""
+"""The indexes of a set in Redis: names (lower case) and each lookup field (canonical terms) to ids, comma-joined;
+and those an API process holds in memory (HeldIndexes)."""
 from __future__ import annotations
 
 import threading
