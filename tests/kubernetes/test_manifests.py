@@ -301,6 +301,53 @@ def test_nothing_exposes_redis_outside_the_cluster(name: str) -> None:
             assert backends == {API}
 
 
+def selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
+    """Whether a label selector (matchLabels, matchExpressions) selects a pod with these labels."""
+    operators = {"In": lambda key, values: labels.get(key) in values,
+                 "NotIn": lambda key, values: labels.get(key) not in values,
+                 "Exists": lambda key, values: key in labels,
+                 "DoesNotExist": lambda key, values: key not in labels}
+    return (all(labels.get(key) == value for key, value in selector.get("matchLabels", {}).items())
+            and all(operators[rule["operator"]](rule["key"], rule.get("values", []))
+                    for rule in selector.get("matchExpressions", [])))
+
+
+def test_the_selector_reading_matches_kubernetes_rules() -> None:
+    labels = {"app.kubernetes.io/name": "hgnc-api", "tier": "web"}
+    assert selects({}, labels)
+    assert selects({"matchLabels": {"tier": "web"}}, labels) and not selects({"matchLabels": {"tier": "db"}}, labels)
+    assert selects({"matchExpressions": [{"key": "app.kubernetes.io/name", "operator": "In",
+                                          "values": ["hgnc-api", "hgnc-worker"]}]}, labels)
+    assert not selects({"matchExpressions": [{"key": "tier", "operator": "NotIn", "values": ["web"]}]}, labels)
+    assert not selects({"matchExpressions": [{"key": "zone", "operator": "Exists"}]}, labels)
+
+
+@pytest.mark.parametrize("name", ["test", "prod"])
+def test_only_the_services_own_pods_may_reach_redis(name: str) -> None:
+    manifests = render(name)
+    policy = the(manifests, "NetworkPolicy", REDIS)
+    redis_pod = the(manifests, "StatefulSet", REDIS)["spec"]["template"]
+    [rule] = policy["spec"]["ingress"]
+    in_namespace = [peer["podSelector"] for peer in rule["from"] if "namespaceSelector" not in peer]
+    elsewhere = [peer for peer in rule["from"] if "namespaceSelector" in peer]
+
+    assert selects(policy["spec"]["podSelector"], redis_pod["metadata"]["labels"])
+    assert policy["spec"]["policyTypes"] == ["Ingress"] and "ipBlock" not in str(rule["from"])
+    [port] = redis_pod["spec"]["containers"][0]["ports"]
+    assert rule["ports"] == [{"port": port["name"], "protocol": "TCP"}] and port["containerPort"] == 6379
+    clients = [m for m in (*manifests, *render("load")) if m["kind"] in WORKLOAD_KINDS and m["metadata"]["name"] != REDIS]
+    assert {m["metadata"]["name"] for m in clients} == {API, WORKER, LOADER}
+    for client in clients:  # every pod of the service's image, and nothing else of the namespace
+        assert any(selects(peer, client["spec"]["template"]["metadata"]["labels"]) for peer in in_namespace), \
+            describe(client)
+    assert not any(selects(peer, {"app.kubernetes.io/name": "anything-else"}) for peer in in_namespace)
+    if name == "prod":  # KEDA's operator reads the queue's length (worker-scaledobject.yaml)
+        assert elsewhere == [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "keda"}},
+                              "podSelector": {"matchLabels": {"app": "keda-operator"}}}]
+    else:
+        assert elsewhere == []
+
+
 @pytest.mark.parametrize(("name", "api_replicas", "worker_replicas", "exposed_by"),
                          [("test", 1, 1, "Service"), ("prod", 2, 3, "Ingress")])
 def test_each_environment_runs_its_replicas_and_its_way_in(
