@@ -68,7 +68,7 @@ class GenerationWatch:
 
         Without the lock while no notice waits (a request's usual case): one poll of the socket, then
         what is vouched for. In that order: a notice taken off the socket meanwhile, by a thread
-        holding the lock, was preceded by the end of what it vouched for (`_take_notices`).
+        holding the lock, was preceded by the end of what it vouched for (`_listening`).
         """
         if self._socket is not None and self._pid == os.getpid() and not _readable(self._socket):
             vouched = self._vouched
@@ -143,8 +143,12 @@ class GenerationWatch:
 
 
 def _readable(sock: socket.socket) -> bool:
-    """Whether anything waits on the socket: a notice, or its end; a closed socket counts as readable."""
+    """Whether anything waits on the socket: a notice, or its end; a closed socket counts as readable.
+
+    select, not poll: it asks the socket object for its descriptor each time, so a socket closed
+    meanwhile by a thread holding the lock fails here (-1) instead of polling a reused number.
+    """
     try:
         return bool(select.select([sock], [], [], 0)[0])
-    except (OSError, ValueError):  # closed meanwhile (fileno -1), by a thread holding the lock
+    except (OSError, ValueError):  # closed meanwhile; or a descriptor past select's 1024: the locked way
         return True
