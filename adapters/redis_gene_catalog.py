@@ -11,9 +11,10 @@ from redis.client import Pipeline
 
 from adapters.hgnc_format import tsv_lines
 from adapters.redis_client import as_bytes
-from adapters.redis_gene_index import HeldIndexes, find_held, index_keys, queue_find
+from adapters.redis_gene_index import find_held, index_keys, queue_find
 from adapters.redis_gene_keys import CURRENT_KEY, current_generation, set_key
 from adapters.redis_generation_watch import GenerationWatch
+from adapters.redis_held_hashes import HeldHashes
 from genes.gene import RECORD_FIELDS
 from genes.ports import FromSet, SetInfo
 
@@ -25,15 +26,20 @@ Queue = Callable[[Pipeline, str], Callable[[list[Any]], Value]]
 
 class RedisGeneCatalog:
     """The views' reads. While the watch vouches for the live generation, none reads `genes:current`,
-    and lookups answer from the index hashes this process holds, with no round trip at all."""
+    and records and lookups answer from the hashes this process holds, with no round trip at all."""
 
     def __init__(self, client: redis.Redis, watch: GenerationWatch | None = None) -> None:
         self._redis = client
         self._watch = watch or GenerationWatch(client)
-        self._held = HeldIndexes(client)
+        self._held = HeldHashes(client)
         self._last_generation: str | None = None  # a guess that saves each read a round trip
 
     def record_json(self, hgnc_id: str) -> FromSet[str | None]:
+        generation = self._watch.generation()
+        if generation is not None:
+            found = self._held_records(generation).get(hgnc_id.encode())
+            return FromSet(generation, found.decode() if found is not None else None)
+
         def queue(pipe: Pipeline, generation: str) -> Callable[[list[Any]], str | None]:
             pipe.hget(set_key(generation, "records"), hgnc_id)
             return lambda answers: answers[0].decode() if answers[0] is not None else None
@@ -51,7 +57,7 @@ class RedisGeneCatalog:
 
     def find(self, keys: Sequence[tuple[str, str]]) -> FromSet[list[list[str]]]:
         generation = self._watch.generation()
-        if generation is None or any(field == "hgnc_id" for field, _ in keys):  # (an hgnc_id asks Redis anyway)
+        if generation is None:
             nothing: list[list[str]] = [[] for _ in keys]
             found = self._read(lambda pipe, generation: queue_find(pipe, generation, keys), nothing)
             if found.set_id is None:
@@ -63,7 +69,12 @@ class RedisGeneCatalog:
     def records(self, set_id: str, hgnc_ids: Sequence[str]) -> list[dict[str, Any] | None]:
         if not hgnc_ids:
             return []
-        encoded = self._redis.hmget(set_key(set_id, "records"), list(hgnc_ids))
+        encoded: list[bytes | str | None]
+        if self._watch.generation() == set_id:
+            held = self._held_records(set_id)
+            encoded = [held.get(hgnc_id.encode()) for hgnc_id in hgnc_ids]
+        else:
+            encoded = self._redis.hmget(set_key(set_id, "records"), list(hgnc_ids))
         return [orjson.loads(text) if text is not None else None for text in encoded]
 
     def export_json(self) -> FromSet[Iterator[str]]:
@@ -87,6 +98,10 @@ class RedisGeneCatalog:
             pipe.hgetall(set_key(generation, "meta"))
             return lambda answers: _set_info(answers[0])
         return self._read(queue, None)
+
+    def _held_records(self, generation: str) -> dict[bytes, bytes]:
+        key = set_key(generation, "records")
+        return self._held.hashes(generation, [key])[key]
 
     def _read(self, queue: Queue[Value], nothing: Value) -> FromSet[Value]:
         """What `queue` reads from the live set, in one round trip; `nothing` when no set is loaded.

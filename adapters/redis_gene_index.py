@@ -1,11 +1,9 @@
 """The indexes of a set in Redis: names (lower case) and each lookup field (canonical terms) to ids, comma-joined;
-and those an API process holds in memory (HeldIndexes)."""
+and finding terms in them, in Redis or in their copies an API process holds (HeldHashes)."""
 from __future__ import annotations
 
-import threading
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-import redis
 from redis.client import Pipeline
 
 from adapters.redis_gene_keys import lookup_key, set_key
@@ -37,13 +35,15 @@ def write_lookups(pipe: Pipeline, generation: str, entries: dict[str, Any]) -> N
 
 
 def index_key(generation: str, field: str) -> str:
-    """The hash a field other than `hgnc_id` is found by: the names for `symbol`, else its lookup hash."""
+    """The hash a field is found by: the records for `hgnc_id`, the names for `symbol`, else its lookup hash."""
+    if field == "hgnc_id":
+        return set_key(generation, "records")
     return set_key(generation, NAMES_PART) if field == "symbol" else lookup_key(generation, field)
 
 
 def index_keys(generation: str, keys: Sequence[tuple[str, str]]) -> set[str]:
-    """The index hashes that finding `keys` reads."""
-    return {index_key(generation, field) for field, _ in keys if field != "hgnc_id"}
+    """The hashes that finding `keys` reads."""
+    return {index_key(generation, field) for field, _ in keys}
 
 
 def queue_find(pipe: Pipeline, generation: str, keys: Sequence[tuple[str, str]]) -> Answers:
@@ -81,45 +81,9 @@ def queue_find(pipe: Pipeline, generation: str, keys: Sequence[tuple[str, str]])
 
 def find_held(generation: str, keys: Sequence[tuple[str, str]],
               held: Mapping[str, Mapping[bytes, bytes]]) -> list[list[str]]:
-    """What `queue_find` finds, from the whole index hashes of `generation` (`HeldIndexes`); no "hgnc_id"."""
-    return [decode_ids(held[index_key(generation, field)].get(term.encode())) for field, term in keys]
-
-
-class HeldIndexes:
-    """Index hashes of one generation, each read whole on its first use, then answered from this
-    process's memory: a generation never changes once loaded, so what is held is exact for as long
-    as it is live. Those of another generation are dropped when one is asked for.
-
-    The full set's indexes take ~90 MB in all, the largest ~15 MB (`names`, 100,881 entries), and
-    ~50-90 ms to read (bench/README.md); a process holds only those its lookups have used.
-    """
-
-    def __init__(self, client: redis.Redis) -> None:
-        self._redis = client
-        self._lock = threading.Lock()  # one read of a hash, whichever thread asks first
-        # Replaced whole, never changed in place: a reader without the lock sees one generation's hashes.
-        self._held: tuple[str | None, dict[str, dict[bytes, bytes]]] = (None, {})
-
-    def hashes(self, generation: str, keys: Iterable[str]) -> dict[str, dict[bytes, bytes]]:
-        """The hashes `keys` of `generation`, whole; those not held yet are read now, in one round trip."""
-        keys = list(keys)
-        held_generation, held = self._held
-        if held_generation != generation or not all(key in held for key in keys):
-            with self._lock:
-                held_generation, held = self._held
-                if held_generation != generation:
-                    held = {}
-                missing = [key for key in keys if key not in held]
-                if missing:
-                    pipe = self._redis.pipeline(transaction=False)
-                    for key in missing:
-                        pipe.hgetall(key)
-                    held = {**held, **dict(zip(missing, pipe.execute()))}
-                self._held = (generation, held)
-        return {key: held[key] for key in keys}
-
-    def release(self) -> None:
-        self._held = (None, {})
+    """What `queue_find` finds, from the whole hashes of `generation` (`index_keys`, held by HeldHashes)."""
+    return [([term] if term.encode() in held[index_key(generation, field)] else []) if field == "hgnc_id"
+            else decode_ids(held[index_key(generation, field)].get(term.encode())) for field, term in keys]
 
 
 def decode_ids(entry: bytes | None) -> list[str]:

@@ -69,21 +69,32 @@ def every_lookup_of(records: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return [(field, query_term(field, text)) for field, text in keys]
 
 
-def test_lookups_answered_from_held_indexes_are_redis_own_answers_with_no_command_sent(
+def test_records_and_lookups_answered_from_held_hashes_are_redis_own_answers_with_no_command_sent(
         real_redis_client: redis.Redis) -> None:
     source = HgncFileSource(FIXTURES / "hgnc_sample.tsv")
     RedisGeneRepository(real_redis_client).replace_all(source.read(), source.describe())
-    keys = every_lookup_of(list(expected_records(FIXTURES / "hgnc_sample.tsv").values()))
+    ids = [*expected_records(FIXTURES / "hgnc_sample.tsv"), "HGNC:999999"]
+    keys = [*every_lookup_of(list(expected_records(FIXTURES / "hgnc_sample.tsv").values())),
+            *(("hgnc_id", hgnc_id) for hgnc_id in ids)]
     asking = RedisGeneCatalog(real_redis_client, GenerationWatch(real_redis_client, recheck_seconds=0))  # never vouches
     holding = RedisGeneCatalog(real_redis_client)
     expected = asking.find(keys).value
     assert sum(map(bool, expected)) > len(keys) / 2  # most find something
 
+    records = [asking.record_json(hgnc_id).value for hgnc_id in ids]
+    assert records[0] is not None and records[-1] is None
+    generation = asking.find(keys[:1]).set_id
+    assert generation is not None
+    decoded = asking.records(generation, ids)
+    assert decoded == [json.loads(text) if text else None for text in records]
+
     holding.find(keys[:1])  # learns the generation
-    assert holding.find(keys).value == expected  # reads every index whole
+    assert holding.find(keys).value == expected  # reads every index, and the records, whole
     before = commands_run(real_redis_client)
     assert holding.find(keys).value == expected
     assert [holding.find([key]).value[0] for key in keys] == expected
+    assert [holding.record_json(hgnc_id).value for hgnc_id in ids] == records
+    assert holding.records(generation, ids) == decoded
     assert commands_run(real_redis_client) == before
 
     source_again = HgncFileSource(FIXTURES / "hgnc_sample.tsv")

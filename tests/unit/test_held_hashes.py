@@ -1,4 +1,4 @@
-"""HeldIndexes on fakeredis: each hash read once per generation, another generation's dropped, and
+"""HeldHashes on fakeredis: each hash read once per generation, another generation's dropped, and
 threads asking at once share one read."""
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from typing import Any
 import fakeredis
 import pytest
 
-from adapters.redis_gene_index import HeldIndexes, find_held, index_key, index_keys
+from adapters.redis_gene_index import find_held, index_key, index_keys
+from adapters.redis_held_hashes import HeldHashes
 
 
 class CountingRedis(fakeredis.FakeRedis):
-    """fakeredis that counts the HGETALLs queued on its pipelines (HeldIndexes reads through one)."""
+    """fakeredis that counts the HGETALLs queued on its pipelines (HeldHashes reads through one)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -45,7 +46,7 @@ KEYS = [("entrez_id", "2"), ("entrez_id", "999"), ("symbol", "shared"), ("symbol
 
 
 def test_each_hash_is_read_once_for_its_generation_and_answers_as_redis_holds_it(client: CountingRedis) -> None:
-    held = HeldIndexes(client)
+    held = HeldHashes(client)
     hashes = held.hashes("g1", index_keys("g1", KEYS))
     assert find_held("g1", KEYS, hashes) == [["HGNC:7"], [], ["HGNC:5", "HGNC:7"], []]
     assert client.hgetalls == 2
@@ -56,7 +57,7 @@ def test_each_hash_is_read_once_for_its_generation_and_answers_as_redis_holds_it
 
 
 def test_another_generation_is_read_afresh_and_the_old_one_dropped(client: CountingRedis) -> None:
-    held = HeldIndexes(client)
+    held = HeldHashes(client)
     held.hashes("g1", index_keys("g1", KEYS))
     g2 = held.hashes("g2", index_keys("g2", KEYS))
     assert find_held("g2", KEYS, g2) == [[], ["HGNC:7"], ["HGNC:5", "HGNC:7"], []]
@@ -65,7 +66,7 @@ def test_another_generation_is_read_afresh_and_the_old_one_dropped(client: Count
 
 
 def test_threads_asking_at_once_share_one_read(client: CountingRedis) -> None:
-    held = HeldIndexes(client)
+    held = HeldHashes(client)
     start = threading.Barrier(8)
 
     def ask(_: int) -> list[list[str]]:
@@ -79,8 +80,15 @@ def test_threads_asking_at_once_share_one_read(client: CountingRedis) -> None:
 
 
 def test_release_lets_go_of_what_is_held(client: CountingRedis) -> None:
-    held = HeldIndexes(client)
+    held = HeldHashes(client)
     held.hashes("g1", index_keys("g1", KEYS))
     held.release()
     held.hashes("g1", index_keys("g1", KEYS))
     assert client.hgetalls == 4
+
+
+def test_an_hgnc_id_is_found_in_the_held_records(client: CountingRedis) -> None:
+    client.hset(index_key("g1", "hgnc_id"), mapping={"HGNC:7": '{"hgnc_id": "HGNC:7"}'})
+    keys = [("hgnc_id", "HGNC:7"), ("hgnc_id", "HGNC:8"), ("entrez_id", "2")]
+    held = HeldHashes(client)
+    assert find_held("g1", keys, held.hashes("g1", index_keys("g1", keys))) == [["HGNC:7"], [], ["HGNC:7"]]
