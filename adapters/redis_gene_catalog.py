@@ -59,10 +59,7 @@ class RedisGeneCatalog:
         generation = self._watch.generation()
         if generation is None:
             nothing: list[list[str]] = [[] for _ in keys]
-            found = self._read(lambda pipe, generation: queue_find(pipe, generation, keys), nothing)
-            if found.set_id is None:
-                self._held.release()  # no set is live: nothing to hold
-            return found
+            return self._read(lambda pipe, generation: queue_find(pipe, generation, keys), nothing)
         held = self._held.hashes(generation, index_keys(generation, keys))
         return FromSet(generation, find_held(generation, keys, held))
 
@@ -121,6 +118,7 @@ class RedisGeneCatalog:
         read = queue(pipe, guess) if guess is not None else None
         current, *answers = pipe.execute()
         if current is None:
+            self._held.release()  # no set is live: nothing to hold
             return FromSet(None, nothing)
         generation = current.decode()
         self._watch.learn(generation, mark)
