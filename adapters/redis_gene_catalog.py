@@ -35,15 +35,13 @@ class RedisGeneCatalog:
         self._last_generation: str | None = None  # a guess that saves each read a round trip
 
     def record_json(self, hgnc_id: str) -> FromSet[str | None]:
-        generation = self._watch.generation()
-        if generation is not None:
-            found = self._held_records(generation).get(hgnc_id.encode())
-            return FromSet(generation, found.decode() if found is not None else None)
-
         def queue(pipe: Pipeline, generation: str) -> Callable[[list[Any]], str | None]:
             pipe.hget(set_key(generation, "records"), hgnc_id)
-            return lambda answers: answers[0].decode() if answers[0] is not None else None
-        return self._read(queue, None)
+            return lambda answers: _text(answers[0])
+
+        def from_held(generation: str) -> str | None:
+            return _text(self._held_records(generation).get(hgnc_id.encode()))
+        return self._read(queue, None, held=from_held)
 
     def ids(self, offset: int = 0, limit: int | None = None) -> FromSet[list[str]]:
         end = -1 if limit is None else offset + limit - 1
@@ -56,12 +54,11 @@ class RedisGeneCatalog:
         return self._read(queue, [])
 
     def find(self, keys: Sequence[tuple[str, str]]) -> FromSet[list[list[str]]]:
-        generation = self._watch.generation()
-        if generation is None:
-            nothing: list[list[str]] = [[] for _ in keys]
-            return self._read(lambda pipe, generation: queue_find(pipe, generation, keys), nothing)
-        held = self._held.hashes(generation, index_keys(generation, keys))
-        return FromSet(generation, find_held(generation, keys, held))
+        def from_held(generation: str) -> list[list[str]]:
+            return find_held(generation, keys, self._held.hashes(generation, index_keys(generation, keys)))
+
+        nothing: list[list[str]] = [[] for _ in keys]
+        return self._read(lambda pipe, generation: queue_find(pipe, generation, keys), nothing, held=from_held)
 
     def records(self, set_id: str, hgnc_ids: Sequence[str]) -> list[dict[str, Any] | None]:
         if not hgnc_ids:
@@ -100,8 +97,11 @@ class RedisGeneCatalog:
         key = set_key(generation, "records")
         return self._held.hashes(generation, [key])[key]
 
-    def _read(self, queue: Queue[Value], nothing: Value) -> FromSet[Value]:
+    def _read(self, queue: Queue[Value], nothing: Value,
+              held: Callable[[str], Value] | None = None) -> FromSet[Value]:
         """What `queue` reads from the live set, in one round trip; `nothing` when no set is loaded.
+        While the watch vouches for the generation, what `held` answers from the hashes this process
+        holds instead, if given: no round trip.
 
         Without the watch's word, the generation is read together with the reads queued on the
         generation this process saw last; only after a reload does that guess miss and cost a
@@ -110,7 +110,7 @@ class RedisGeneCatalog:
         """
         known = self._watch.generation()
         if known is not None:
-            return self._read_from(known, queue)
+            return FromSet(known, held(known)) if held is not None else self._read_from(known, queue)
         mark = self._watch.mark()
         guess = self._last_generation
         pipe = self._redis.pipeline(transaction=False)
@@ -140,6 +140,10 @@ def stored_records(client: redis.Redis, generation: str) -> Iterator[list[bytes]
     for start in range(0, client.llen(ids_key), READ_BATCH):
         ids = client.lrange(ids_key, start, start + READ_BATCH - 1)
         yield [as_bytes(encoded) for encoded in client.hmget(records_key, ids) if encoded is not None]
+
+
+def _text(encoded: bytes | None) -> str | None:
+    return encoded.decode() if encoded is not None else None
 
 
 def _set_info(meta: dict[bytes, bytes]) -> SetInfo | None:
