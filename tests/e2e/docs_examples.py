@@ -250,3 +250,37 @@ def problem_status(expected: list[str]) -> int | None:
     if isinstance(shown, dict) and "type" in shown and isinstance(shown.get("status"), int):
         return int(shown["status"])
     return None
+
+
+# -- links --------------------------------------------------------------------------------------
+
+
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def heading_anchors(path: Path) -> set[str]:
+    """The anchors GitHub gives the headings of a markdown file (lower case, punctuation dropped)."""
+    anchors: set[str] = set()
+    inside_fence = False
+    for text in path.read_text().splitlines():
+        if FENCE.match(text):
+            inside_fence = not inside_fence
+        elif not inside_fence and text.startswith("#"):
+            title = text.lstrip("#").strip().lower()
+            anchors.add(re.sub(r"[^\w\- ]", "", title).replace(" ", "-"))
+    return anchors
+
+
+def broken_links(path: Path, repo: Path) -> list[str]:
+    """Links of a markdown file to a file of the repository, or a heading in one, that lead nowhere."""
+    broken = []
+    for target in LINK.findall(path.read_text()):
+        if re.match(r"^[a-z]+:", target):  # http:, https:, mailto:
+            continue
+        file_part, _, anchor = target.partition("#")
+        linked = (path.parent / file_part).resolve() if file_part else path
+        if not linked.exists() or repo.resolve() not in linked.parents:
+            broken.append(f"{path.name}: {target} (no such file)")
+        elif anchor and linked.suffix == ".md" and anchor not in heading_anchors(linked):
+            broken.append(f"{path.name}: {target} (no such heading)")
+    return broken

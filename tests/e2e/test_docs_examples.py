@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from tests.e2e.docs_examples import (
-    RETRY_SECONDS, SERVICE_ADDRESS, Directive, Example, documents_in_order, expand, output_matches,
+    RETRY_SECONDS, SERVICE_ADDRESS, Directive, Example, broken_links, documents_in_order, expand, output_matches,
     problem_status, service_calls_outside_blocks, steps,
 )
 from tests.processes import REPO_ROOT, ApiProcess, RedisServer, ServiceProcess, service_environment
@@ -158,3 +158,33 @@ def test_every_page_is_in_the_index_and_every_call_of_the_service_is_marked() ->
     assert not unlisted, f"docs/README.md links no {unlisted}: their examples would never run"
     ambiguous = [where for path in pages for where in service_calls_outside_blocks(path)]
     assert not ambiguous, f"blocks that call the service, tagged neither console (run) nor sh (not run): {ambiguous}"
+
+
+def test_every_link_between_the_documents_leads_to_a_file_and_heading() -> None:
+    pages = documents_in_order(REPO_ROOT)
+    assert not [broken for path in pages for broken in broken_links(path, REPO_ROOT)]
+
+
+@pytest.mark.parametrize("shown, printed", [
+    ('{"count": 43882, "seconds": …}', '{"count": 43882, "source": "request body", "seconds": 0.9}'),
+    ('{"id": "4c1d…", "error": null, …}', '{"id": "4c1d5a0e", "error": null, "status": "complete"}'),
+    ('["HGNC:1", …]', '["HGNC:1", "HGNC:2"]'),
+    ('ETag: W/"…"', 'ETag: W/"1795984916-93c7307a.1.0.0"'),
+])
+def test_an_answer_matches_what_its_document_shows(shown: str, printed: str) -> None:
+    assert output_matches(shown.splitlines(), printed)
+
+
+@pytest.mark.parametrize("shown, printed", [
+    ('{"count": 43882, "seconds": …}', '{"count": 43881, "seconds": 0.9}'),  # a changed value
+    ('{"count": 43882, "seconds": …}', '{"count": 43882}'),  # a member gone
+    ('["HGNC:1"]', '["HGNC:1", "HGNC:2"]'),  # an array is whole unless it ends in …
+    ('{"error": null}', '{"error": false}'),
+    ('{"total": 1}', '{"total": true}'),
+    ('{"id": "4c1d…"}', '{"id": "5c1d"}'),
+    ('["HGNC:1"]', 'not JSON'),
+    ('HTTP/1.… 304 …', 'HTTP/1.1 200 OK'),
+    ('one line', 'one line\nand another'),
+])
+def test_a_changed_answer_does_not_match(shown: str, printed: str) -> None:
+    assert not output_matches(shown.splitlines(), printed)
