@@ -26,6 +26,7 @@ pytestmark = pytest.mark.e2e
 # What the examples' `POST /data` without a body loads: the release the documents show loaded.
 PINNED_RELEASE = "tests/data/hgnc_complete_set_2024-10-18.txt.gz"
 COMMAND_TIMEOUT_SECONDS = 120.0
+TOOLS = ("bash", "curl", "jq", "file")  # what the examples call beside the repository's own commands
 
 
 class Service:
@@ -79,9 +80,11 @@ def service(redis_binary: str, tmp_path: Path) -> Iterator[Service]:
 
 def curl_that_reports_statuses(folder: Path) -> Path:
     """A `curl` first on the PATH that runs the real one and writes each answer's status on stderr."""
+    missing = [tool for tool in TOOLS if shutil.which(tool) is None]
+    if missing:
+        pytest.fail(f"the documents' examples need {', '.join(missing)} on the PATH (apt-get install {' '.join(missing)})",
+                    pytrace=False)
     real = shutil.which("curl")
-    if real is None:
-        pytest.fail("the documents' examples need curl on the PATH", pytrace=False)
     folder.mkdir()
     wrapper = folder / "curl"
     wrapper.write_text(f"#!/bin/sh\nexec '{real}' --write-out '%{{stderr}}HTTP-STATUS %{{http_code}}\\n' \"$@\"\n")
