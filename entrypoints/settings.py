@@ -30,9 +30,10 @@ class ConfigurationError(Exception):
 
 def variable(name: str, default: T, parser: fields.Field[Any], *, secret: bool = False, config: str = "") -> T:
     """A setting read from the environment variable `name`: `default` when it is unset or empty, else its
-    text as `parser` reads and checks it. A `secret` one is never shown; `config` is its key in the
-    container's `config` (dotted), the field's name unless given."""
-    return field(default=default, metadata={"variable": name, "parser": parser, "secret": secret, "config": config})
+    text as `parser` reads and checks it. A `secret` one is never shown, in an error or a repr; `config`
+    is its key in the container's `config` (dotted), the field's name unless given."""
+    return field(default=default, repr=not secret,
+                 metadata={"variable": name, "parser": parser, "secret": secret, "config": config})
 
 
 def _whole(minimum: int, maximum: int | None = None) -> fields.Integer:

@@ -1,4 +1,4 @@
-"""The settings: each variable with its default and its check; the Redis from REDIS_URL or REDIS_HOST and the credentials."""
+"""The settings: each variable with its default and its check; Redis from REDIS_URL or REDIS_HOST and a login."""
 from __future__ import annotations
 
 import ast
@@ -153,6 +153,12 @@ def test_every_wrong_variable_is_named_at_once_and_a_secret_never_shown() -> Non
     assert "PORT='http'" in text and "LOG_FORMAT='xml'" in text
     assert "ADMIN_TOKEN: must be visible ASCII characters without spaces" in text
     assert SECRET not in text
+
+
+def test_the_settings_shown_show_no_secret() -> None:
+    settings = Settings.from_environment({"REDIS_URL": f"redis://:{SECRET}@cache", "REDIS_PASSWORD": "s3cr3t-p@ss",
+                                          "ADMIN_TOKEN": "s3cr3t-token"})
+    assert "s3cr3t" not in repr(settings)
 
 
 def test_a_wrong_redis_url_is_refused_with_the_settings() -> None:
