@@ -1,8 +1,9 @@
 # `make test` on a fresh machine: a virtualenv in .venv, the test requirements, then the whole suite.
 # `make check`: mypy --strict (mypy.ini: genes/, adapters/, entrypoints/, and the fakes against the ports).
 # PYTEST_ARGS passes options through, e.g. `make test PYTEST_ARGS="-m unit -x"`.
-# `make run`: the whole service without Docker (Redis, the API, the job workers; see local/run.py).
-# PORT, WORKERS, REDIS_PORT and REDIS_HOST come from the environment or the command line.
+# `make run`: the whole service without Docker (Redis, the API, the job workers; see local/run.py), on
+# 127.0.0.1 unless HOST says otherwise. HOST, PORT, WORKERS, REDIS_PORT, REDIS_HOST and every other
+# setting (entrypoints/settings.py) come from the environment or the command line.
 
 PYTHON ?= python3
 VENV ?= .venv

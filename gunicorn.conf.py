@@ -1,6 +1,7 @@
 """gunicorn's settings for the API: `gunicorn -c gunicorn.conf.py 'entrypoints.api:create_app()'`.
 
-Every setting can be changed from the environment (or overridden on gunicorn's command line).
+Every setting comes from the service's settings (entrypoints/settings.py: PORT, HOST, WEB_CONCURRENCY,
+GUNICORN_THREADS, GUNICORN_TIMEOUT, LOG_LEVEL, LOG_FORMAT), or gunicorn's command line.
 The defaults suit a 2-core machine that also runs Redis. bench/bench_serve.py found 2 gthread
 workers of 4 threads, 3 sync workers, 2x2 and 3x2 within the noise of a shared machine of each
 other for GET /genes/<id> and /help; threads win where it matters beyond that: slow clients.
@@ -9,21 +10,23 @@ import gc
 import os
 import shutil
 
-from entrypoints.configuration import check_configuration
-from entrypoints.containers import Container, prepare_metrics_folder
+from entrypoints.containers import build_container, prepare_metrics_folder
 from entrypoints.load import upgrade_stored_set
 from entrypoints.log_config import configure_logging, gunicorn_logconfig
+from entrypoints.settings import announce, settings_or_exit
 
-bind = f"0.0.0.0:{Container.config.port()}"
+# A wrong setting stops gunicorn here, in the master, with one line: not a traceback per worker, respawned.
+settings = settings_or_exit()
+bind = settings.bind_address()
 
 # A worker process runs Python on one core at a time (the GIL); its threads overlap the waits on
 # Redis and keep a slow client that streams GET /data (32 MB) from holding a whole process.
 worker_class = "gthread"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+workers = settings.web_concurrency
+threads = settings.gunicorn_threads
 
 # POST /data downloads and loads the whole HGNC set: seconds here, far more on a slow link.
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "180"))
+timeout = settings.gunicorn_timeout
 graceful_timeout = 30
 keepalive = 5
 # No control socket (gunicorn 25's `gunicornc`, unused here): its path is one per user
@@ -33,8 +36,8 @@ control_socket_disable = True
 accesslog = "-"  # stdout, one line per request, with its duration in ms
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 errorlog = "-"  # stderr
-loglevel = Container.config.log.level().lower()
-log_format = Container.config.log.format()
+loglevel = settings.log_level.lower()
+log_format = settings.log_format
 logconfig_dict = gunicorn_logconfig(loglevel, log_format)  # LOG_FORMAT=json: both logs as JSON lines
 
 # Heartbeat files in memory: on a container's overlay disk a slow fsync can get workers killed.
@@ -45,12 +48,12 @@ _made_metrics_folder: list[str] = []
 
 
 def on_starting(server: object) -> None:
-    """Once, in the master before any worker: a wrong setting stops gunicorn with one line (not a
-    traceback per worker, respawned), and open data routes are warned about once, not once per worker.
-    Then the metrics folder, before any worker imports prometheus_client (which picks its mode then).
-    Last, before serving: a gene set stored by an earlier version gets the indexes lookups read."""
-    container = Container()
-    check_configuration(container, server.log)  # type: ignore[attr-defined]
+    """Once, in the master before any worker: where Redis is, and open data routes warned about once,
+    not once per worker. Then the metrics folder, before any worker imports prometheus_client (which
+    picks its mode then). Last, before serving: a gene set stored by an earlier version gets the
+    indexes lookups read."""
+    container = build_container(settings)
+    announce(settings, server.log)  # type: ignore[attr-defined]
     folder, made_here = prepare_metrics_folder()
     if made_here:
         _made_metrics_folder.append(folder)

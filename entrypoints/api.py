@@ -13,13 +13,13 @@ from werkzeug.serving import WSGIRequestHandler
 
 from entrypoints import admin_token, gene_views, job_views, monitoring_views, page_views
 from entrypoints.api_metrics import instrument
-from entrypoints.configuration import check_configuration
-from entrypoints.containers import Container
+from entrypoints.containers import Container, build_container
 from entrypoints.http_caching import register_compression
 from entrypoints.load import upgrade_stored_set
 from entrypoints.log_config import configure_logging, job_context
 from entrypoints.openapi import help_answer, register_openapi
 from entrypoints.problems import problem, register_problem_handlers
+from entrypoints.settings import Settings, announce, settings_or_exit
 from genes.errors import StoreUnavailable
 
 MAX_REQUEST_BYTES = 64 * 1024  # every body but an uploaded data set (gene_views raises its own limit)
@@ -30,7 +30,7 @@ class _JsonInFieldOrder(DefaultJSONProvider):
 
 
 def create_app(container: Container | None = None) -> Flask:
-    container = container or Container()
+    container = container or build_container(Settings.from_environment())
     container.wire(modules=[gene_views, job_views, monitoring_views, __name__])
     app = Flask(__name__)
     app.container = container  # type: ignore[attr-defined]
@@ -98,12 +98,12 @@ class _VersionlessRequestHandler(WSGIRequestHandler):
 
 
 def main() -> None:
-    configure_logging(Container.config.log.level(), Container.config.log.format())
-    container = Container()
-    check_configuration(container, logging.getLogger(__name__))
+    settings = settings_or_exit()
+    configure_logging(settings.log_level, settings.log_format)
+    container = build_container(settings)
+    announce(settings, logging.getLogger(__name__))
     upgrade_stored_set(container, logging.getLogger(__name__))
-    create_app(container).run(host="0.0.0.0", port=container.config.port(),
-                              request_handler=_VersionlessRequestHandler)
+    create_app(container).run(host=settings.host, port=settings.port, request_handler=_VersionlessRequestHandler)
 
 
 if __name__ == "__main__":

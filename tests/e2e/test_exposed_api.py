@@ -11,7 +11,7 @@ from typing import Iterator
 import pytest
 import requests
 
-from entrypoints.configuration import OPEN_DATA_ROUTES_WARNING
+from entrypoints.settings import OPEN_DATA_ROUTES_WARNING
 from entrypoints.gene_views import MAX_UPLOAD_BYTES
 from tests.conftest import FIXTURES, StartProcess
 from tests.e2e.conftest import Api

@@ -155,7 +155,12 @@ def test_make_run_serves_keeps_its_data_in_data_and_stops_everything_it_started(
     assert sum("redis-server" in c for c in commands) == 1, commands
     assert sum("gunicorn" in c for c in commands) >= 2, commands  # the master and its workers
     assert sum("entrypoints.worker" in c for c in commands) == 1, commands  # WORKERS defaults to 1
-    assert f"The HGNC gene service is running at http://localhost:{first.port}" in first.output()
+    assert f"The HGNC gene service is running at http://localhost:{first.port}, listening on 127.0.0.1 only" \
+        in first.output()
+    listening = {connection.laddr.ip for process in first.started if _alive(process)
+                 for connection in process.net_connections("tcp")
+                 if connection.status == psutil.CONN_LISTEN and connection.laddr.port == first.port}
+    assert listening == {"127.0.0.1"}  # HOST unset: not the network's
     assert f"curl -X POST --data-binary @{PINNED_RELEASE} http://localhost:{first.port}/data" in first.output()
 
     loaded = requests.post(f"{first.url}/data", data=(clone / PINNED_RELEASE).read_bytes(), timeout=120)

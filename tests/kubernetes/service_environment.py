@@ -1,6 +1,7 @@
 """The environment variables the service reads, found in the code the image holds, not listed by hand.
 
 The image's Python files are those its Dockerfile COPYs; in them, a variable is read by
+`variable("NAME", ...)` (a field of entrypoints/settings.py's Settings),
 `<configuration>.from_env("NAME", ...)` (dependency-injector), `os.environ.get("NAME")`,
 `os.getenv("NAME")`, `os.environ["NAME"]` or `"NAME" in os.environ`, the name written out or
 held in a module's constant.
@@ -78,7 +79,10 @@ def _reads(tree: ast.Module) -> Iterator[tuple[str, int]]:
     constants = _module_constants(tree)  # `os.environ.get(METRICS_DIR_VARIABLE)` names one too
     for node in ast.walk(tree):
         name: ast.expr | None = None
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args:
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "variable" \
+                and node.args:
+            name = node.args[0]
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args:
             method, owner = node.func.attr, node.func.value
             if method == "from_env" or (method == "get" and _is_environ(owner)) or (
                     method == "getenv" and isinstance(owner, ast.Name) and owner.id == "os"):

@@ -14,7 +14,7 @@ from typing import Any, Callable, ContextManager
 
 import pytest
 
-from entrypoints.containers import OFFICIAL_HGNC_JSON_URL
+from entrypoints.settings import OFFICIAL_HGNC_JSON_URL
 from tests.hgnc_reference import hgnc_test_data_path
 from tests.smoke.compose import ADMIN, DATA_DIR, KEEP_IN_DATA, REPO_ROOT, SECRETS, Api, ComposeStack, snapshot_files
 

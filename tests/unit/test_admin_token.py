@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 
 from entrypoints import admin_token
 from entrypoints.api import create_app
-from entrypoints.configuration import ConfigurationError
+from entrypoints.settings import ConfigurationError
 from entrypoints.containers import Container
 from tests.conftest import FIXTURES
 from tests.problem_details import assert_problem

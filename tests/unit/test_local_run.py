@@ -1,32 +1,48 @@
-"""`make run`'s settings and its port check: one clear line for the user, never a traceback."""
+"""`make run`'s settings and its port checks: one clear line for the user, never a traceback."""
 from __future__ import annotations
 
 import socket
 
 import pytest
 
-from local.run import CannotStart, Settings, Supervisor, ensure_free
+from entrypoints.settings import ConfigurationError
+from local.run import CannotStart, Supervisor, ensure_free, runs_own_redis, settings_from
 from tests.processes import closed_port
 
 
-def test_the_defaults_are_port_5000_one_job_worker_and_a_redis_of_our_own_on_6379() -> None:
-    assert Settings.from_env({}) == Settings(port=5000, workers=1, own_redis=True, redis_port=6379)
+def test_the_defaults_are_127_0_0_1_port_5000_one_job_worker_and_a_redis_of_our_own_on_6379() -> None:
+    settings = settings_from({})
+    assert (settings.host, settings.port, settings.workers, settings.redis_port) == ("127.0.0.1", 5000, 1, 6379)
+    assert runs_own_redis(settings)
 
 
 def test_settings_come_from_the_environment() -> None:
-    env = {"PORT": "8080", "WORKERS": "3", "REDIS_PORT": "6380"}
-    assert Settings.from_env(env) == Settings(port=8080, workers=3, own_redis=True, redis_port=6380)
+    settings = settings_from({"HOST": "0.0.0.0", "PORT": "8080", "WORKERS": "3", "REDIS_PORT": "6380"})
+    assert (settings.host, settings.port, settings.workers, settings.redis_port) == ("0.0.0.0", 8080, 3, 6380)
+
+
+def test_an_empty_host_is_127_0_0_1_too() -> None:
+    assert settings_from({"HOST": ""}).host == "127.0.0.1"
+
+
+def test_no_job_worker_at_all_is_allowed_so_that_jobs_can_be_seen_waiting() -> None:
+    assert settings_from({"WORKERS": "0"}).workers == 0
 
 
 @pytest.mark.parametrize("variable, value", [("REDIS_HOST", "redis.internal"), ("REDIS_URL", "redis://redis.internal")])
 def test_a_redis_named_by_redis_host_or_redis_url_is_used_and_none_started(variable: str, value: str) -> None:
-    assert not Settings.from_env({variable: value}).own_redis
+    assert not runs_own_redis(settings_from({variable: value}))
 
 
-@pytest.mark.parametrize("name, value", [("PORT", "http"), ("WORKERS", "0"), ("WORKERS", "-1"), ("REDIS_PORT", "6379.5")])
+@pytest.mark.parametrize("name, value", [("PORT", "http"), ("WORKERS", "-1"), ("REDIS_PORT", "6379.5")])
 def test_a_setting_that_is_not_a_whole_number_is_refused_by_name(name: str, value: str) -> None:
-    with pytest.raises(CannotStart, match=f"^{name} must be a whole number of at least 1, not '{value}'$"):
-        Settings.from_env({name: value})
+    with pytest.raises(ConfigurationError, match=f"^{name}='{value}': "):
+        settings_from({name: value})
+
+
+def test_a_wrong_redis_url_is_one_line_that_says_what_is_wrong() -> None:
+    with pytest.raises(ConfigurationError, match="^REDIS_URL must start with redis:// or rediss://, not http:$"):
+        settings_from({"REDIS_URL": "http://redis.internal"})
 
 
 def test_a_port_in_use_is_named_with_what_to_do() -> None:
@@ -38,21 +54,26 @@ def test_a_port_in_use_is_named_with_what_to_do() -> None:
             ensure_free("127.0.0.1", port, "set PORT to another port")
 
 
-def given_redis_url(url: str) -> Supervisor:
-    """A supervisor whose environment has REDIS_URL=url (the container read the real one at import)."""
-    supervisor = Supervisor(Settings.from_env({"REDIS_URL": url}), {"REDIS_URL": url})
-    supervisor.container.config.redis.url.from_value(url)
-    return supervisor
-
-
-def test_a_wrong_redis_url_is_one_line_that_says_what_is_wrong() -> None:
-    supervisor = given_redis_url("http://redis.internal")
-    with pytest.raises(CannotStart, match="^configuration error: REDIS_URL must start with redis:// or rediss://, not http:$"):
-        supervisor.check_redis_given()
+def test_a_taken_redis_port_suggests_a_free_one_and_says_what_the_redis_on_it_would_get() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        supervisor = Supervisor(settings_from({"REDIS_PORT": str(port), "PORT": str(closed_port())}), {})
+        with pytest.raises(CannotStart) as refused:
+            supervisor.start()
+    advice = str(refused.value)
+    assert advice.startswith(f"port {port} is already in use: e.g. REDIS_PORT=")
+    suggested = int(advice.split("REDIS_PORT=")[1].split()[0])
+    assert suggested != port
+    ensure_free("127.0.0.1", suggested, "")  # free indeed
+    assert "REDIS_HOST=localhost" in advice and "databases 0 to 3" in advice
+    assert advice.index("REDIS_PORT=") < advice.index("REDIS_HOST=localhost")  # another port first
 
 
 def test_a_redis_given_that_does_not_answer_is_one_line_that_names_it() -> None:
     port = closed_port()
-    supervisor = given_redis_url(f"redis://127.0.0.1:{port}")
+    url = f"redis://127.0.0.1:{port}"
+    supervisor = Supervisor(settings_from({"REDIS_URL": url}), {"REDIS_URL": url})
     with pytest.raises(CannotStart, match=f"^no Redis answers at redis://127.0.0.1:{port} \\(REDIS_URL or REDIS_HOST\\)$"):
         supervisor.check_redis_given()
