@@ -30,27 +30,27 @@ def decode_summaries(encoded: bytes) -> list[GeneSummary]:
 
 
 class SummariesCache:
-    """The summaries of the last generation read, in memory: a generation never changes once live,
+    """The summaries of the last set read, in memory: a set never changes once live,
     so a worker reads and decodes them once per load, not once per job."""
 
     def __init__(self, client: redis.Redis) -> None:
         self._redis = client
         self._cached: CachedSummaries | None = None
 
-    def of(self, generation: str) -> CachedSummaries:
+    def of(self, set_id: str) -> CachedSummaries:
         cached = self._cached
-        if cached is None or cached.generation != generation:
-            encoded = self._redis.get(set_key(generation, "summaries"))
-            cached = CachedSummaries(generation, decode_summaries(as_bytes(encoded)) if encoded else [])
+        if cached is None or cached.set_id != set_id:
+            encoded = self._redis.get(set_key(set_id, "summaries"))
+            cached = CachedSummaries(set_id, decode_summaries(as_bytes(encoded)) if encoded else [])
             self._cached = cached  # one assignment: a reader on another thread sees the old or the new
         return cached
 
 
 class CachedSummaries:
-    """The summaries of one generation, also sorted by approval date for range reads (bisect)."""
+    """The summaries of one set, also sorted by approval date for range reads (bisect)."""
 
-    def __init__(self, generation: str, summaries: list[GeneSummary]) -> None:
-        self.generation = generation
+    def __init__(self, set_id: str, summaries: list[GeneSummary]) -> None:
+        self.set_id = set_id
         self.in_load_order = summaries
         dated = sorted((s for s in summaries if s.date_approved), key=attrgetter("date_approved"))
         self._dates = [s.date_approved for s in dated if s.date_approved]  # all of them: typed str, not str | None

@@ -8,9 +8,9 @@ import redis
 
 
 class HeldHashes:
-    """Hashes of one generation (its records, its indexes), each read whole on its first use, then
-    answered from this process's memory: a generation never changes once loaded, so what is held is
-    exact for as long as it is live. Those of another generation are dropped when one is asked for.
+    """Hashes of one set (its records, its indexes), each read whole on its first use, then
+    answered from this process's memory: a set never changes once loaded, so what is held is
+    exact for as long as it is live. Those of another set are dropped when one is asked for.
 
     The full set's records take ~36 MB of a process and ~120 ms to read; its indexes ~93 MB in all,
     the largest `names` (15 MB, 100,881 entries). A process holds only what its requests have used.
@@ -19,17 +19,17 @@ class HeldHashes:
     def __init__(self, client: redis.Redis) -> None:
         self._redis = client
         self._lock = threading.Lock()  # one read of a hash, whichever thread asks first
-        # Replaced whole, never changed in place: a reader without the lock sees one generation's hashes.
+        # Replaced whole, never changed in place: a reader without the lock sees one set's hashes.
         self._held: tuple[str | None, dict[str, dict[bytes, bytes]]] = (None, {})
 
-    def hashes(self, generation: str, keys: Iterable[str]) -> dict[str, dict[bytes, bytes]]:
-        """The hashes `keys` of `generation`, whole; those not held yet are read now, in one round trip."""
+    def hashes(self, set_id: str, keys: Iterable[str]) -> dict[str, dict[bytes, bytes]]:
+        """The hashes `keys` of `set_id`, whole; those not held yet are read now, in one round trip."""
         keys = list(keys)
-        held_generation, held = self._held
-        if held_generation != generation or not all(key in held for key in keys):
+        held_set_id, held = self._held
+        if held_set_id != set_id or not all(key in held for key in keys):
             with self._lock:
-                held_generation, held = self._held
-                if held_generation != generation:
+                held_set_id, held = self._held
+                if held_set_id != set_id:
                     held = {}
                 missing = [key for key in keys if key not in held]
                 if missing:
@@ -37,7 +37,7 @@ class HeldHashes:
                     for key in missing:
                         pipe.hgetall(key)
                     held = {**held, **dict(zip(missing, pipe.execute()))}
-                self._held = (generation, held)
+                self._held = (set_id, held)
         return {key: held[key] for key in keys}
 
     def release(self) -> None:

@@ -1,9 +1,9 @@
-"""The live generation of the gene set, known in this process without a read of `genes:current` per request.
+"""The live set's id of the gene set, known in this process without a read of `genes:current` per request.
 
 Redis says when the key changes: the watch's own connection turns on client-side caching's
 tracking for it in broadcasting mode (`CLIENT TRACKING ON BCAST PREFIX genes:current`), the
 notices redirected to that same connection (pub/sub messages of `__redis__:invalidate`, pushed
-in RESP3). Nothing else is ever sent on it, so whatever arrives there is a notice. A generation
+in RESP3). Nothing else is ever sent on it, so whatever arrives there is a notice. A set_id
 read from Redis stays known until a notice, the loss of that connection, or RECHECK_SECONDS,
 should a notice be lost on a connection that died without a word (a dropped NAT entry, say).
 
@@ -46,7 +46,7 @@ class _Connection(Protocol):
     def disconnect(self) -> None: ...
 
 
-class GenerationWatch:
+class LiveSetWatch:
     """What `genes:current` holds, as last read, for as long as Redis has not said it changed."""
 
     def __init__(self, client: redis.Redis, key: str = CURRENT_KEY, recheck_seconds: float = RECHECK_SECONDS) -> None:
@@ -56,14 +56,14 @@ class GenerationWatch:
         self._lock = threading.Lock()  # the threads of a gunicorn worker share the watch
         self._pid = os.getpid()
         self._connection: _Connection | None = None
-        self._socket: socket.socket | None = None  # the connection's, polled by `generation` without the lock
+        self._socket: socket.socket | None = None  # the connection's, polled by `set_id` without the lock
         self._notices = 0  # notices and lost connections so far: a read made before one may be stale
-        self._vouched: tuple[str, float] | None = None  # the live generation as read, and when (monotonic)
+        self._vouched: tuple[str, float] | None = None  # the live set's id as read, and when (monotonic)
         self._next_attempt = 0.0
         self._refused = False
 
-    def generation(self) -> str | None:
-        """The live generation; None when the watch cannot vouch for one: read it from Redis, then
+    def set_id(self) -> str | None:
+        """The live set's id; None when the watch cannot vouch for one: read it from Redis, then
         `learn` what was read.
 
         Without the lock while no notice waits (a request's usual case): one poll of the socket, then
@@ -85,11 +85,11 @@ class GenerationWatch:
         with self._lock:
             return self._notices if self._listening() else None
 
-    def learn(self, generation: str, mark: int | None) -> None:
+    def learn(self, set_id: str, mark: int | None) -> None:
         """What a read begun at `mark` found: known from now on, unless a notice came in between."""
         with self._lock:
             if mark is not None and self._listening() and self._notices == mark:
-                self._vouched = (generation, time.monotonic())
+                self._vouched = (set_id, time.monotonic())
 
     def _listening(self) -> bool:
         """Whether notices reach this process, once those waiting have been taken."""
@@ -100,7 +100,7 @@ class GenerationWatch:
             return False
         try:
             while connection.can_read(timeout=0):
-                self._changed()  # before the notice leaves the socket: see `generation`
+                self._changed()  # before the notice leaves the socket: see `set_id`
                 connection.read_response(push_request=True)
         except (redis.RedisError, OSError):
             self._changed()
@@ -125,7 +125,7 @@ class GenerationWatch:
         except redis.ResponseError as error:  # NOPERM, or a server without tracking: waiting mends neither
             connection.disconnect()
             self._refused = True
-            log.warning("Gene lookups read the live set's generation from Redis on every request: "
+            log.warning("Gene lookups read the live set's set_id from Redis on every request: "
                         "Redis does not notify its changes (%s)", error)
             return None
         except (redis.RedisError, OSError):
