@@ -10,11 +10,11 @@ import redis
 from redis.client import Pipeline
 
 from adapters.hgnc_format import tsv_lines
-from adapters.redis_client import as_bytes
+from adapters.gene_cache import GeneCache
+from adapters.redis_client import UNAVAILABLE, as_bytes
 from adapters.redis_gene_index import find_held, index_keys, queue_find
 from adapters.redis_gene_keys import CURRENT_KEY, current_set_id, set_key
-from adapters.gene_cache.live_set_watch import LiveSetWatch
-from adapters.gene_cache.held_hashes import HeldHashes
+from genes.errors import StoreUnavailable
 from genes.gene import RECORD_FIELDS
 from genes.ports import FromSet, SetInfo
 
@@ -25,14 +25,13 @@ Queue = Callable[[Pipeline, str], Callable[[list[Any]], Value]]
 
 
 class RedisGeneCatalog:
-    """The views' reads. While the watch vouches for the live set's id, none reads `genes:current`,
-    and records and lookups answer from the hashes this process holds, with no round trip at all."""
+    """The views' reads. While the gene cache vouches for the live set's id, none reads `genes:current`,
+    and records and lookups answer from the hashes this process holds, with no round trip at all;
+    through a Redis outage too (adapters.gene_cache)."""
 
-    def __init__(self, client: redis.Redis, watch: LiveSetWatch | None = None) -> None:
+    def __init__(self, client: redis.Redis, cache: GeneCache | None = None) -> None:
         self._redis = client
-        self._watch = watch or LiveSetWatch(client)
-        self._held = HeldHashes(client)
-        self._last_set_id: str | None = None  # a guess that saves each read a round trip
+        self._cache = cache or GeneCache(client)
 
     def record_json(self, hgnc_id: str) -> FromSet[str | None]:
         def queue(pipe: Pipeline, set_id: str) -> Callable[[list[Any]], str | None]:
@@ -55,7 +54,7 @@ class RedisGeneCatalog:
 
     def find(self, keys: Sequence[tuple[str, str]]) -> FromSet[list[list[str]]]:
         def from_held(set_id: str) -> list[list[str]]:
-            return find_held(set_id, keys, self._held.hashes(set_id, index_keys(set_id, keys)))
+            return find_held(set_id, keys, self._cache.hashes(set_id, index_keys(set_id, keys)))
 
         nothing: list[list[str]] = [[] for _ in keys]
         return self._read(lambda pipe, set_id: queue_find(pipe, set_id, keys), nothing, held=from_held)
@@ -64,7 +63,7 @@ class RedisGeneCatalog:
         if not hgnc_ids:
             return []
         encoded: list[bytes | str | None]
-        if self._watch.set_id() == set_id:
+        if self._cache.answers_from_memory(set_id):
             held = self._held_records(set_id)
             encoded = [held.get(hgnc_id.encode()) for hgnc_id in hgnc_ids]
         else:
@@ -95,35 +94,48 @@ class RedisGeneCatalog:
 
     def _held_records(self, set_id: str) -> dict[bytes, bytes]:
         key = set_key(set_id, "records")
-        return self._held.hashes(set_id, [key])[key]
+        return self._cache.hashes(set_id, [key])[key]
 
     def _read(self, queue: Queue[Value], nothing: Value,
               held: Callable[[str], Value] | None = None) -> FromSet[Value]:
         """What `queue` reads from the live set, in one round trip; `nothing` when no set is loaded.
-        While the watch vouches for the set's id, what `held` answers from the hashes this process
-        holds instead, if given: no round trip.
+        While the cache vouches for the set's id, or Redis is down, what `held` answers from the
+        hashes this process holds instead, if given: no round trip. Without `held`, Redis down:
+        StoreUnavailable at once.
 
         Without the watch's word, the set's id is read together with the reads queued on the
         set_id this process saw last; only after a reload does that guess miss and cost a
         second trip. A reload between the two reads is harmless: the guessed set stays readable
         for its grace period, as it would for a reader that had resolved it just before.
         """
-        known = self._watch.set_id()
+        held_through = self._cache.through_outage()
+        if held_through is not None:
+            if held is None:
+                raise StoreUnavailable(UNAVAILABLE)
+            return FromSet(held_through, held(held_through))
+        try:
+            return self._read_live(queue, nothing, held)
+        except StoreUnavailable:
+            held_through = self._cache.redis_lost()
+            if held is None or held_through is None:
+                raise
+            return FromSet(held_through, held(held_through))
+
+    def _read_live(self, queue: Queue[Value], nothing: Value, held: Callable[[str], Value] | None) -> FromSet[Value]:
+        known = self._cache.live_set_id()
         if known is not None:
             return FromSet(known, held(known)) if held is not None else self._read_from(known, queue)
-        mark = self._watch.mark()
-        guess = self._last_set_id
+        mark = self._cache.mark()
+        guess = self._cache.guess
         pipe = self._redis.pipeline(transaction=False)
         pipe.get(CURRENT_KEY)
         read = queue(pipe, guess) if guess is not None else None
         current, *answers = pipe.execute()
-        if current is None:
-            self._held.release()  # no set is live: nothing to hold
+        set_id = current.decode() if current is not None else None
+        self._cache.learn(set_id, mark)
+        if set_id is None:
             return FromSet(None, nothing)
-        set_id = current.decode()
-        self._watch.learn(set_id, mark)
         if set_id != guess or read is None:
-            self._last_set_id = set_id
             return self._read_from(set_id, queue)
         return FromSet(set_id, read(answers))
 

@@ -7,6 +7,7 @@ from typing import Iterable, Iterator
 import orjson
 import redis
 
+from adapters.gene_cache import GeneCache
 from adapters.hgnc_format import genes_of_records
 from adapters.redis_client import as_text
 from adapters.redis_gene_catalog import stored_records
@@ -14,14 +15,13 @@ from adapters.redis_gene_keys import (
     CURRENT_KEY, SET_FORMAT, current_set_id, new_set_id, retire, set_key, set_keys,
 )
 from adapters.redis_gene_load import write_set
-from adapters.redis_gene_summaries import SummariesCache
 from genes.gene import Gene, GeneSummary
 
 
 class RedisGeneRepository:
-    def __init__(self, client: redis.Redis) -> None:
+    def __init__(self, client: redis.Redis, cache: GeneCache | None = None) -> None:
         self._redis = client
-        self._summaries = SummariesCache(client)
+        self._cache = cache or GeneCache(client)
 
     def replace_all(self, genes: Iterable[Gene], source: str) -> int:
         set_id = new_set_id()
@@ -57,14 +57,14 @@ class RedisGeneRepository:
 
     def summaries(self) -> list[GeneSummary]:
         set_id = current_set_id(self._redis)
-        return list(self._summaries.of(set_id).in_load_order) if set_id else []
+        return list(self._cache.summaries(set_id).in_load_order) if set_id else []
 
     def loaded_set_id(self) -> str | None:
         return current_set_id(self._redis)
 
     def summaries_approved_between(self, first: date, last: date, set_id: str | None = None) -> list[GeneSummary]:
         set_id = set_id or current_set_id(self._redis)
-        return self._summaries.of(set_id).approved_between(first, last) if set_id else []
+        return self._cache.summaries(set_id).approved_between(first, last) if set_id else []
 
 
 class StoredGeneSource:

@@ -14,6 +14,7 @@ from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 from dependency_injector import containers, providers
 
+from adapters.gene_cache import GeneCache
 from adapters.hgnc_source import HgncBytesSource, source_for
 from adapters.hotqueue_job_queue import HotQueueJobConsumer, HotQueueJobQueue
 from adapters.hotqueue_monitor import HotQueueMonitor
@@ -108,6 +109,13 @@ def _optional_port(text: str) -> int | None:
     return int(text)
 
 
+def _on_or_off(text: str) -> bool:
+    """GENE_CACHE: on (the default) or off."""
+    if text not in ("on", "off"):
+        raise ValueError(f"GENE_CACHE must be on or off, not {text!r}")
+    return text == "on"
+
+
 def _keep_for(ttl_seconds: int) -> timedelta | None:
     """JOB_TTL_SECONDS as the jobs' retention: 0 keeps them for ever."""
     if ttl_seconds < 0:
@@ -134,6 +142,7 @@ class Container(containers.DeclarativeContainer):
     config.worker_metrics_port.from_env("WORKER_METRICS_PORT", as_=_optional_port, default="")
     config.job_ttl_seconds.from_env("JOB_TTL_SECONDS", as_=int, default=7 * 24 * 3600)
     config.admin_token.from_env("ADMIN_TOKEN", default="")
+    config.gene_cache.from_env("GENE_CACHE", as_=_on_or_off, default="on")
 
     admin_token = providers.Callable(configuration.admin_token, config.admin_token)
 
@@ -147,11 +156,12 @@ class Container(containers.DeclarativeContainer):
     jobs_redis = providers.ThreadSafeSingleton(_redis_client, redis_settings, JOBS_DB)
     results_redis = providers.ThreadSafeSingleton(_redis_client, redis_settings, RESULTS_DB)
 
-    gene_repository = providers.ThreadSafeSingleton(RedisGeneRepository, genes_redis)
+    gene_cache = providers.ThreadSafeSingleton(GeneCache, genes_redis, enabled=config.gene_cache)
+    gene_repository = providers.ThreadSafeSingleton(RedisGeneRepository, genes_redis, gene_cache)
     default_gene_source = providers.Factory(source_for, config.hgnc_source)
     uploaded_gene_source = providers.Factory(HgncBytesSource)
     gene_service = providers.Factory(GeneService, gene_repository, default_gene_source)
-    gene_catalog = providers.ThreadSafeSingleton(RedisGeneCatalog, genes_redis)
+    gene_catalog = providers.ThreadSafeSingleton(RedisGeneCatalog, genes_redis, gene_cache)
     gene_lookup = providers.Factory(GeneLookup, gene_catalog)
 
     result_repository = providers.ThreadSafeSingleton(RedisResultRepository, results_redis)

@@ -6,6 +6,9 @@ from typing import Iterable
 
 import redis
 
+from adapters.redis_client import UNAVAILABLE
+from genes.errors import StoreUnavailable
+
 
 class HeldHashes:
     """Hashes of one set (its records, its indexes), each read whole on its first use, then
@@ -22,11 +25,14 @@ class HeldHashes:
         # Replaced whole, never changed in place: a reader without the lock sees one set's hashes.
         self._held: tuple[str | None, dict[str, dict[bytes, bytes]]] = (None, {})
 
-    def hashes(self, set_id: str, keys: Iterable[str]) -> dict[str, dict[bytes, bytes]]:
-        """The hashes `keys` of `set_id`, whole; those not held yet are read now, in one round trip."""
+    def hashes(self, set_id: str, keys: Iterable[str], read_missing: bool = True) -> dict[str, dict[bytes, bytes]]:
+        """The hashes `keys` of `set_id`, whole; those not held yet are read now, in one round trip,
+        or, without `read_missing` (Redis is down), StoreUnavailable raised at once."""
         keys = list(keys)
         held_set_id, held = self._held
         if held_set_id != set_id or not all(key in held for key in keys):
+            if not read_missing:
+                raise StoreUnavailable(UNAVAILABLE)
             with self._lock:
                 held_set_id, held = self._held
                 if held_set_id != set_id:
@@ -39,6 +45,11 @@ class HeldHashes:
                     held = {**held, **dict(zip(missing, pipe.execute()))}
                 self._held = (set_id, held)
         return {key: held[key] for key in keys}
+
+    def set_id(self) -> str | None:
+        """The set whose hashes are held, if any is."""
+        set_id, held = self._held
+        return set_id if held else None
 
     def release(self) -> None:
         self._held = (None, {})

@@ -49,16 +49,16 @@ def soon(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
 def test_a_set_id_read_is_vouched_for_until_the_key_changes(
         watch: LiveSetWatch, real_redis_client: redis.Redis, key: str) -> None:
     real_redis_client.set(key, "g1")
-    assert watch.set_id() is None  # nothing read yet
+    assert watch.live_set_id() is None  # nothing read yet
     assert read_into(watch, real_redis_client, key) == "g1"
     real_redis_client.set(key.replace(":current", ":g1:meta"), "x")  # other keys: no notice
     real_redis_client.set("test:unrelated", "x")
-    assert watch.set_id() == "g1"
+    assert watch.live_set_id() == "g1"
 
     real_redis_client.set(key, "g2")
-    assert soon(lambda: watch.set_id() is None)
+    assert soon(lambda: watch.live_set_id() is None)
     assert read_into(watch, real_redis_client, key) == "g2"
-    assert watch.set_id() == "g2"
+    assert watch.live_set_id() == "g2"
 
 
 @pytest.mark.parametrize("change", ["delete", "expire", "flushall-of-another-db"])
@@ -75,7 +75,7 @@ def test_every_way_the_key_goes_is_noticed(
         other = real_redis.client(15)
         other.flushdb()
         other.close()
-    assert soon(lambda: watch.set_id() is None)
+    assert soon(lambda: watch.live_set_id() is None)
 
 
 def test_a_change_between_the_mark_and_the_read_is_not_learned(
@@ -86,7 +86,7 @@ def test_a_change_between_the_mark_and_the_read_is_not_learned(
     real_redis_client.set(key, "g2")  # while the reader holds what it read
     real_redis_client.ping()  # a round trip behind the change: its notice has been sent (see the watch's docstring)
     watch.learn(stale, mark)
-    assert watch.set_id() is None
+    assert watch.live_set_id() is None
 
 
 def test_a_writer_that_makes_one_more_round_trip_finds_the_notice_already_there(
@@ -95,10 +95,10 @@ def test_a_writer_that_makes_one_more_round_trip_finds_the_notice_already_there(
     for set_id in range(200):
         real_redis_client.set(key, f"g{set_id}")
         read_into(watch, real_redis_client, key)
-        assert watch.set_id() == f"g{set_id}"
+        assert watch.live_set_id() == f"g{set_id}"
         real_redis_client.set(key, f"g{set_id}-next")
         real_redis_client.ping()
-        assert watch.set_id() is None
+        assert watch.live_set_id() is None
 
 
 def test_a_lost_connection_ends_what_is_known_and_the_watch_listens_again(
@@ -107,12 +107,12 @@ def test_a_lost_connection_ends_what_is_known_and_the_watch_listens_again(
     read_into(watch, real_redis_client, key)
     assert real_redis_client.client_kill_filter(_type="pubsub") >= 1  # the watch's own connection
     real_redis_client.set(key, "g2")  # unseen: nobody listens
-    assert soon(lambda: watch.set_id() is None)
+    assert soon(lambda: watch.live_set_id() is None)
 
     assert read_into(watch, real_redis_client, key) == "g2"  # listening again, on a new connection
-    assert watch.set_id() == "g2"
+    assert watch.live_set_id() == "g2"
     real_redis_client.set(key, "g3")
-    assert soon(lambda: watch.set_id() is None)
+    assert soon(lambda: watch.live_set_id() is None)
 
 
 def test_what_is_known_is_checked_again_after_the_recheck_interval(
@@ -120,9 +120,9 @@ def test_what_is_known_is_checked_again_after_the_recheck_interval(
     watch = LiveSetWatch(real_redis_client, key=key, recheck_seconds=0.2)
     real_redis_client.set(key, "g1")
     read_into(watch, real_redis_client, key)
-    assert watch.set_id() == "g1"
+    assert watch.live_set_id() == "g1"
     time.sleep(0.3)
-    assert watch.set_id() is None
+    assert watch.live_set_id() is None
 
 
 @pytest.fixture
@@ -148,7 +148,7 @@ def test_refused_tracking_leaves_every_read_to_redis_and_says_so_once(
         for _ in range(3):
             assert watch.mark() is None
             watch.learn("g1", watch.mark())
-            assert watch.set_id() is None
+            assert watch.live_set_id() is None
     warnings = [record.getMessage() for record in caplog.records]
     assert len(warnings) == 1 and "permission" in warnings[0], warnings
     user_without_tracking.delete(key)
@@ -157,4 +157,4 @@ def test_refused_tracking_leaves_every_read_to_redis_and_says_so_once(
 def test_a_redis_that_does_not_answer_is_no_error_only_nothing_known() -> None:
     watch = LiveSetWatch(redis.Redis(port=closed_port(), socket_connect_timeout=1))
     assert watch.mark() is None
-    assert watch.set_id() is None
+    assert watch.live_set_id() is None
