@@ -71,6 +71,7 @@ class GeneCache:
         self._probe_seconds = probe_seconds
         self._lock = threading.Lock()
         self._next_probe: float | None = None  # while Redis is down: when a read may ask it again
+        self._through: str | None = None  # while Redis is down: the set answered from, as held when it went
         self.guess: str | None = None  # the set id the last read found
 
     # -- the live set's id ---------------------------------------------------------------------
@@ -93,7 +94,7 @@ class GeneCache:
             self._hashes.release()  # nothing live: nothing to hold
         if self._next_probe is not None:
             with self._lock:
-                self._next_probe = None
+                self._next_probe, self._through = None, None
             log.warning("Redis answers again: gene reads follow its live set (%s)", set_id)
 
     # -- through an outage ---------------------------------------------------------------------
@@ -113,7 +114,7 @@ class GeneCache:
                 if self._watch is not None:
                     self._watch.listen_now()
                 return None
-        held = self.held_set_id()
+            held = self._through
         if held is None:
             raise StoreUnavailable(UNAVAILABLE)
         return held
@@ -125,15 +126,24 @@ class GeneCache:
             return None
         with self._lock:
             starting = self._next_probe is None
+            if starting:
+                self._through = self._held_live_set_id()
             self._next_probe = time.monotonic() + self._probe_seconds
-        held = self.held_set_id()
+            held = self._through
         if starting:
             log.warning("Redis does not answer: gene reads answer from the set held in memory (%s) until it does",
                         held or "none held")
         return held
 
     def held_set_id(self) -> str | None:
-        """The set whose hashes this process holds, when it is the live one as last learned."""
+        """The set whose hashes this process holds, when it is the live one as last learned (while
+        Redis is down: as it was when Redis went)."""
+        with self._lock:
+            if self._next_probe is not None:
+                return self._through
+        return self._held_live_set_id()
+
+    def _held_live_set_id(self) -> str | None:
         if self._watch is None:
             return None
         held = self._hashes.set_id()
