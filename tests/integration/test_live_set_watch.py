@@ -158,3 +158,28 @@ def test_a_redis_that_does_not_answer_is_no_error_only_nothing_known() -> None:
     watch = LiveSetWatch(redis.Redis(port=closed_port(), socket_connect_timeout=1))
     assert watch.mark() is None
     assert watch.live_set_id() is None
+
+
+def test_what_was_learned_outlives_a_lost_connection_but_not_a_notice(
+        watch: LiveSetWatch, real_redis_client: redis.Redis, key: str) -> None:
+    """What a Redis outage is answered from: the id learned last, unless Redis said the key changed."""
+    real_redis_client.set(key, "g1")
+    read_into(watch, real_redis_client, key)
+    assert real_redis_client.client_kill_filter(_type="pubsub") >= 1  # as an outage cuts it
+    assert soon(lambda: watch.live_set_id() is None)
+    assert watch.last_learned() == "g1"
+
+    assert read_into(watch, real_redis_client, key) == "g1"  # listening again
+    real_redis_client.set(key, "g2")
+    real_redis_client.ping()  # a round trip behind the change: its notice is on the watch's socket
+    assert watch.last_learned() is None  # taken off the socket by last_learned itself
+
+
+def test_a_notice_just_before_the_connection_ends_is_still_read(
+        watch: LiveSetWatch, real_redis_client: redis.Redis, key: str) -> None:
+    real_redis_client.set(key, "g1")
+    read_into(watch, real_redis_client, key)
+    real_redis_client.set(key, "g2")  # the notice, then the end of the connection, both unread
+    real_redis_client.ping()
+    assert real_redis_client.client_kill_filter(_type="pubsub") >= 1
+    assert watch.last_learned() is None
