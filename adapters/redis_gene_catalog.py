@@ -11,7 +11,7 @@ from redis.client import Pipeline
 
 from adapters.hgnc_format import tsv_lines
 from adapters.gene_cache import GeneCache
-from adapters.redis_client import UNAVAILABLE, as_bytes
+from adapters.redis_client import as_bytes
 from adapters.redis_gene_index import find_held, index_keys, queue_find
 from adapters.redis_gene_keys import CURRENT_KEY, current_set_id, set_key
 from genes.errors import StoreUnavailable
@@ -100,18 +100,15 @@ class RedisGeneCatalog:
               held: Callable[[str], Value] | None = None) -> FromSet[Value]:
         """What `queue` reads from the live set, in one round trip; `nothing` when no set is loaded.
         While the cache vouches for the set's id, or Redis is down, what `held` answers from the
-        hashes this process holds instead, if given: no round trip. Without `held`, Redis down:
-        StoreUnavailable at once.
+        hashes this process holds instead, if given: no round trip.
 
         Without the watch's word, the set's id is read together with the reads queued on the
         set_id this process saw last; only after a reload does that guess miss and cost a
         second trip. A reload between the two reads is harmless: the guessed set stays readable
         for its grace period, as it would for a reader that had resolved it just before.
         """
-        held_through = self._cache.through_outage()
-        if held_through is not None:
-            if held is None:
-                raise StoreUnavailable(UNAVAILABLE)
+        held_through = self._cache.through_outage() if held is not None else None  # the others ask Redis
+        if held is not None and held_through is not None:
             return FromSet(held_through, held(held_through))
         try:
             return self._read_live(queue, nothing, held)

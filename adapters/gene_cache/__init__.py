@@ -27,11 +27,11 @@ it, byte for byte, for as long as the outage lasts. The set is the one held when
 found Redis down, if the watch had learned it live and no notice of a change came since (a lost
 connection says nothing of the key; a change made before Redis went is in the notices read
 before the connection's end: `LiveSetWatch.last_learned`). Nobody can change the key while Redis
-is down. Reads that need Redis answer StoreUnavailable at once, without asking it; one read every
-PROBE_SECONDS asks, and the first that gets an answer ends the outage: it has re-read
-`genes:current`, so a set loaded meanwhile (by a process on the other side of a partition, say)
-is what it and every later read answer. The outage ends for a process when its probe gets an
-answer: at most PROBE_SECONDS after Redis is back, under a steady load.
+is down. Of the reads it could answer from memory, one every PROBE_SECONDS asks Redis; the
+others do not wait on it. Reads that need Redis ask it, and answer StoreUnavailable while it is
+down. The first read that gets an answer ends the outage: it has re-read `genes:current`, so a
+set loaded meanwhile (by a process on the other side of a partition, say) is what it and every
+later read answer; under a steady load, at most PROBE_SECONDS after Redis is back.
 
 Memory, with the full HGNC set (43,882 genes): the records ~36 MB in an API process that has
 served one, the indexes ~93 MB once lookups used every field (`names` alone 15 MB); each process

@@ -126,7 +126,7 @@ def test_with_the_cache_off_every_read_asks_redis(client: CountingStoreRedis) ->
     assert client.commands >= before + 5
 
 
-def test_through_an_outage_the_held_set_answers_as_before_and_reads_needing_redis_fail_at_once(
+def test_through_an_outage_the_held_set_answers_as_before_without_asking_redis(
         client: CountingStoreRedis, server: fakeredis.FakeServer, watch: ToldWatch) -> None:
     cache = GeneCache(client, watch=watch, probe_seconds=3600)  # a test's whole outage between two probes
     lookup = lookup_with(client, cache)
@@ -137,11 +137,11 @@ def test_through_an_outage_the_held_set_answers_as_before_and_reads_needing_redi
     assert every_read(lookup) == before  # the first finds Redis down; the rest do not ask
     asked = client.commands
     assert every_read(lookup) == before
+    assert client.commands == asked
     with pytest.raises(StoreUnavailable):
         lookup.find_ids()  # the ids in load order: not held
     with pytest.raises(StoreUnavailable):
         lookup.info()
-    assert client.commands == asked
     assert cache.redis_down() and cache.held_set_id() == before[0].set_id
 
 
