@@ -36,7 +36,7 @@ later read answer; under a steady load, at most PROBE_SECONDS after Redis is bac
 Memory, with the full HGNC set (43,882 genes): the records ~36 MB in an API process that has
 served one, the indexes ~93 MB once lookups used every field (`names` alone 15 MB); each process
 holds only what its requests used, and lets it all go when a new set is live. A worker holds the
-summaries, a few MB.
+summaries, ~5 MB.
 
 Turning it off: `GENE_CACHE=off` (default `on`). Then every read goes to Redis: the set's id
 with each request, the records and indexes at every read, the summaries at every job. Nothing is
