@@ -103,7 +103,7 @@ class RedisGeneCatalog:
         hashes this process holds instead, if given: no round trip.
 
         Without the watch's word, the set's id is read together with the reads queued on the
-        set_id this process saw last; only after a reload does that guess miss and cost a
+        id this process saw last; only after a reload does that guess miss and cost a
         second trip. A reload between the two reads is harmless: the guessed set stays readable
         for its grace period, as it would for a reader that had resolved it just before.
         """
