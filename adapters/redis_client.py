@@ -83,5 +83,5 @@ def as_bytes(reply: bytes | str) -> bytes:
 
 
 def as_text(reply: bytes | str) -> str:
-    """A reply of UTF-8 text (a key, an id, a generation) as str."""
+    """A reply of UTF-8 text (a key, an id, a set id) as str."""
     return reply.decode() if isinstance(reply, bytes) else reply

@@ -10,61 +10,60 @@ import redis
 from redis.client import Pipeline
 
 from adapters.hgnc_format import tsv_lines
+from adapters.gene_cache import GeneCache
 from adapters.redis_client import as_bytes
 from adapters.redis_gene_index import find_held, index_keys, queue_find
-from adapters.redis_gene_keys import CURRENT_KEY, current_generation, set_key
-from adapters.redis_generation_watch import GenerationWatch
-from adapters.redis_held_hashes import HeldHashes
+from adapters.redis_gene_keys import CURRENT_KEY, current_set_id, set_key
+from genes.errors import StoreUnavailable
 from genes.gene import RECORD_FIELDS
 from genes.ports import FromSet, SetInfo
 
 READ_BATCH = 1_000
 Value = TypeVar("Value")
-# Queues the reads of one request on the pipeline of a generation; gives what reads their answers.
+# Queues the reads of one request on the pipeline of a set; gives what reads their answers.
 Queue = Callable[[Pipeline, str], Callable[[list[Any]], Value]]
 
 
 class RedisGeneCatalog:
-    """The views' reads. While the watch vouches for the live generation, none reads `genes:current`,
-    and records and lookups answer from the hashes this process holds, with no round trip at all."""
+    """The views' reads. While the gene cache vouches for the live set's id, none reads `genes:current`,
+    and records and lookups answer from the hashes this process holds, with no round trip at all;
+    through a Redis outage too (adapters.gene_cache)."""
 
-    def __init__(self, client: redis.Redis, watch: GenerationWatch | None = None) -> None:
+    def __init__(self, client: redis.Redis, cache: GeneCache | None = None) -> None:
         self._redis = client
-        self._watch = watch or GenerationWatch(client)
-        self._held = HeldHashes(client)
-        self._last_generation: str | None = None  # a guess that saves each read a round trip
+        self._cache = cache or GeneCache(client)
 
     def record_json(self, hgnc_id: str) -> FromSet[str | None]:
-        def queue(pipe: Pipeline, generation: str) -> Callable[[list[Any]], str | None]:
-            pipe.hget(set_key(generation, "records"), hgnc_id)
+        def queue(pipe: Pipeline, set_id: str) -> Callable[[list[Any]], str | None]:
+            pipe.hget(set_key(set_id, "records"), hgnc_id)
             return lambda answers: _text(answers[0])
 
-        def from_held(generation: str) -> str | None:
-            return _text(self._held_records(generation).get(hgnc_id.encode()))
+        def from_held(set_id: str) -> str | None:
+            return _text(self._held_records(set_id).get(hgnc_id.encode()))
         return self._read(queue, None, held=from_held)
 
     def ids(self, offset: int = 0, limit: int | None = None) -> FromSet[list[str]]:
         end = -1 if limit is None else offset + limit - 1
 
-        def queue(pipe: Pipeline, generation: str) -> Callable[[list[Any]], list[str]]:
+        def queue(pipe: Pipeline, set_id: str) -> Callable[[list[Any]], list[str]]:
             if limit is not None and limit <= 0:
                 return lambda answers: []
-            pipe.lrange(set_key(generation, "ids"), offset, end)
+            pipe.lrange(set_key(set_id, "ids"), offset, end)
             return lambda answers: [i.decode() for i in answers[0]]
         return self._read(queue, [])
 
     def find(self, keys: Sequence[tuple[str, str]]) -> FromSet[list[list[str]]]:
-        def from_held(generation: str) -> list[list[str]]:
-            return find_held(generation, keys, self._held.hashes(generation, index_keys(generation, keys)))
+        def from_held(set_id: str) -> list[list[str]]:
+            return find_held(set_id, keys, self._cache.hashes(set_id, index_keys(set_id, keys)))
 
         nothing: list[list[str]] = [[] for _ in keys]
-        return self._read(lambda pipe, generation: queue_find(pipe, generation, keys), nothing, held=from_held)
+        return self._read(lambda pipe, set_id: queue_find(pipe, set_id, keys), nothing, held=from_held)
 
     def records(self, set_id: str, hgnc_ids: Sequence[str]) -> list[dict[str, Any] | None]:
         if not hgnc_ids:
             return []
         encoded: list[bytes | str | None]
-        if self._watch.generation() == set_id:
+        if self._cache.answers_from_memory(set_id):
             held = self._held_records(set_id)
             encoded = [held.get(hgnc_id.encode()) for hgnc_id in hgnc_ids]
         else:
@@ -72,11 +71,11 @@ class RedisGeneCatalog:
         return [orjson.loads(text) if text is not None else None for text in encoded]
 
     def export_json(self) -> FromSet[Iterator[str]]:
-        generation = current_generation(self._redis)
-        if generation is None:
+        set_id = current_set_id(self._redis)
+        if set_id is None:
             return FromSet(None, iter(()))
-        texts = (text.decode() for batch in stored_records(self._redis, generation) for text in batch)
-        return FromSet(generation, texts)
+        texts = (text.decode() for batch in stored_records(self._redis, set_id) for text in batch)
+        return FromSet(set_id, texts)
 
     def export_tsv(self) -> FromSet[Iterator[str]]:
         info = self.info()
@@ -88,55 +87,65 @@ class RedisGeneCatalog:
         return FromSet(info.set_id, chain([tsv_lines(columns, [])], lines))
 
     def info(self) -> FromSet[SetInfo | None]:
-        def queue(pipe: Pipeline, generation: str) -> Callable[[list[Any]], SetInfo | None]:
-            pipe.hgetall(set_key(generation, "meta"))
+        def queue(pipe: Pipeline, set_id: str) -> Callable[[list[Any]], SetInfo | None]:
+            pipe.hgetall(set_key(set_id, "meta"))
             return lambda answers: _set_info(answers[0])
         return self._read(queue, None)
 
-    def _held_records(self, generation: str) -> dict[bytes, bytes]:
-        key = set_key(generation, "records")
-        return self._held.hashes(generation, [key])[key]
+    def _held_records(self, set_id: str) -> dict[bytes, bytes]:
+        key = set_key(set_id, "records")
+        return self._cache.hashes(set_id, [key])[key]
 
     def _read(self, queue: Queue[Value], nothing: Value,
               held: Callable[[str], Value] | None = None) -> FromSet[Value]:
         """What `queue` reads from the live set, in one round trip; `nothing` when no set is loaded.
-        While the watch vouches for the generation, what `held` answers from the hashes this process
-        holds instead, if given: no round trip.
+        While the cache vouches for the set's id, or Redis is down, what `held` answers from the
+        hashes this process holds instead, if given: no round trip.
 
-        Without the watch's word, the generation is read together with the reads queued on the
-        generation this process saw last; only after a reload does that guess miss and cost a
+        Without the watch's word, the set's id is read together with the reads queued on the
+        id this process saw last; only after a reload does that guess miss and cost a
         second trip. A reload between the two reads is harmless: the guessed set stays readable
         for its grace period, as it would for a reader that had resolved it just before.
         """
-        known = self._watch.generation()
+        held_through = self._cache.through_outage() if held is not None else None  # the others ask Redis
+        if held is not None and held_through is not None:
+            return FromSet(held_through, held(held_through))
+        try:
+            return self._read_live(queue, nothing, held)
+        except StoreUnavailable:
+            held_through = self._cache.redis_lost()
+            if held is None or held_through is None:
+                raise
+            return FromSet(held_through, held(held_through))
+
+    def _read_live(self, queue: Queue[Value], nothing: Value, held: Callable[[str], Value] | None) -> FromSet[Value]:
+        known = self._cache.live_set_id()
         if known is not None:
             return FromSet(known, held(known)) if held is not None else self._read_from(known, queue)
-        mark = self._watch.mark()
-        guess = self._last_generation
+        mark = self._cache.mark()
+        guess = self._cache.guess
         pipe = self._redis.pipeline(transaction=False)
         pipe.get(CURRENT_KEY)
         read = queue(pipe, guess) if guess is not None else None
         current, *answers = pipe.execute()
-        if current is None:
-            self._held.release()  # no set is live: nothing to hold
+        set_id = current.decode() if current is not None else None
+        self._cache.learn(set_id, mark)
+        if set_id is None:
             return FromSet(None, nothing)
-        generation = current.decode()
-        self._watch.learn(generation, mark)
-        if generation != guess or read is None:
-            self._last_generation = generation
-            return self._read_from(generation, queue)
-        return FromSet(generation, read(answers))
+        if set_id != guess or read is None:
+            return self._read_from(set_id, queue)
+        return FromSet(set_id, read(answers))
 
-    def _read_from(self, generation: str, queue: Queue[Value]) -> FromSet[Value]:
-        """What `queue` reads from `generation`, in one round trip."""
+    def _read_from(self, set_id: str, queue: Queue[Value]) -> FromSet[Value]:
+        """What `queue` reads from `set_id`, in one round trip."""
         pipe = self._redis.pipeline(transaction=False)
-        read = queue(pipe, generation)
-        return FromSet(generation, read(pipe.execute()))
+        read = queue(pipe, set_id)
+        return FromSet(set_id, read(pipe.execute()))
 
 
-def stored_records(client: redis.Redis, generation: str) -> Iterator[list[bytes]]:
-    """The stored records of a generation in load order, as JSON, a batch at a time."""
-    ids_key, records_key = set_key(generation, "ids"), set_key(generation, "records")
+def stored_records(client: redis.Redis, set_id: str) -> Iterator[list[bytes]]:
+    """The stored records of a set in load order, as JSON, a batch at a time."""
+    ids_key, records_key = set_key(set_id, "ids"), set_key(set_id, "records")
     for start in range(0, client.llen(ids_key), READ_BATCH):
         ids = client.lrange(ids_key, start, start + READ_BATCH - 1)
         yield [as_bytes(encoded) for encoded in client.hmget(records_key, ids) if encoded is not None]

@@ -18,35 +18,35 @@ def name_entries(index: NameIndex, names: Iterable[str]) -> dict[str, str]:
     return {name: ",".join(index.ids(name)) for name in names}
 
 
-def write_names(pipe: Pipeline, generation: str, entries: dict[str, str]) -> None:
+def write_names(pipe: Pipeline, set_id: str, entries: dict[str, str]) -> None:
     if entries:
-        pipe.hset(set_key(generation, NAMES_PART), mapping=entries)  # type: ignore[arg-type]  # see _to_hash
+        pipe.hset(set_key(set_id, NAMES_PART), mapping=entries)  # type: ignore[arg-type]  # see _to_hash
 
 
-def write_lookups(pipe: Pipeline, generation: str, entries: dict[str, Any]) -> None:
+def write_lookups(pipe: Pipeline, set_id: str, entries: dict[str, Any]) -> None:
     """Per field, entries as a mapping or flat (term, ids, term, ids, ...)."""
     for field, fields_entries in entries.items():
         if not fields_entries:
             continue
         if isinstance(fields_entries, dict):
-            pipe.hset(lookup_key(generation, field), mapping=fields_entries)
+            pipe.hset(lookup_key(set_id, field), mapping=fields_entries)
         else:
-            pipe.hset(lookup_key(generation, field), items=fields_entries)
+            pipe.hset(lookup_key(set_id, field), items=fields_entries)
 
 
-def index_key(generation: str, field: str) -> str:
+def index_key(set_id: str, field: str) -> str:
     """The hash a field is found by: the records for `hgnc_id`, the names for `symbol`, else its lookup hash."""
     if field == "hgnc_id":
-        return set_key(generation, "records")
-    return set_key(generation, NAMES_PART) if field == "symbol" else lookup_key(generation, field)
+        return set_key(set_id, "records")
+    return set_key(set_id, NAMES_PART) if field == "symbol" else lookup_key(set_id, field)
 
 
-def index_keys(generation: str, keys: Sequence[tuple[str, str]]) -> set[str]:
+def index_keys(set_id: str, keys: Sequence[tuple[str, str]]) -> set[str]:
     """The hashes that finding `keys` reads."""
-    return {index_key(generation, field) for field, _ in keys}
+    return {index_key(set_id, field) for field, _ in keys}
 
 
-def queue_find(pipe: Pipeline, generation: str, keys: Sequence[tuple[str, str]]) -> Answers:
+def queue_find(pipe: Pipeline, set_id: str, keys: Sequence[tuple[str, str]]) -> Answers:
     """Queue the reads of every (field, term) of `keys`, one command per field; the reader of their answers.
 
     A term of "hgnc_id" finds itself if the set holds its record.
@@ -59,9 +59,9 @@ def queue_find(pipe: Pipeline, generation: str, keys: Sequence[tuple[str, str]])
         terms = [keys[index][1] for index in indexes]
         if field == "hgnc_id":
             for term in terms:
-                pipe.hexists(set_key(generation, "records"), term)
+                pipe.hexists(set_key(set_id, "records"), term)
         else:
-            pipe.hmget(index_key(generation, field), terms)
+            pipe.hmget(index_key(set_id, field), terms)
         layout.append((field, indexes))
 
     def read(answers: list[Any]) -> list[list[str]]:
@@ -79,11 +79,11 @@ def queue_find(pipe: Pipeline, generation: str, keys: Sequence[tuple[str, str]])
     return read
 
 
-def find_held(generation: str, keys: Sequence[tuple[str, str]],
+def find_held(set_id: str, keys: Sequence[tuple[str, str]],
               held: Mapping[str, Mapping[bytes, bytes]]) -> list[list[str]]:
-    """What `queue_find` finds, from the whole hashes of `generation` (`index_keys`, held by HeldHashes)."""
-    return [([term] if term.encode() in held[index_key(generation, field)] else []) if field == "hgnc_id"
-            else decode_ids(held[index_key(generation, field)].get(term.encode())) for field, term in keys]
+    """What `queue_find` finds, from the whole hashes of `set_id` (`index_keys`, held by HeldHashes)."""
+    return [([term] if term.encode() in held[index_key(set_id, field)] else []) if field == "hgnc_id"
+            else decode_ids(held[index_key(set_id, field)].get(term.encode())) for field, term in keys]
 
 
 def decode_ids(entry: bytes | None) -> list[str]:

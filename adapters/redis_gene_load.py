@@ -1,4 +1,4 @@
-"""Writing a whole gene set into a new generation: the CPU work of encoding it, and a writer thread."""
+"""Writing a whole gene set into a new set: the CPU work of encoding it, and a writer thread."""
 from __future__ import annotations
 
 import json
@@ -98,23 +98,23 @@ class EncodedGeneSet:
                 "last_modified": self._last_modified, "fields": orjson.dumps(sorted(self._fields)).decode()}
 
 
-def write_generation(client: redis.Redis, generation: str, genes: Iterable[Gene], source: str) -> int:
-    """Store `genes` as the set `generation` (not yet live); how many. Raises what the source raises."""
+def write_set(client: redis.Redis, set_id: str, genes: Iterable[Gene], source: str) -> int:
+    """Store `genes` as the set `set_id` (not yet live); how many. Raises what the source raises."""
     encoded = EncodedGeneSet()
     with _BackgroundWriter(client) as writer:
         batch: dict[str, bytes] = {}
         for gene in genes:
             batch[gene.hgnc_id] = encoded.add(gene)
             if len(batch) >= WRITE_BATCH:
-                writer.submit(_batch_writes(generation, batch, *encoded.batch_indexes()))
+                writer.submit(_batch_writes(set_id, batch, *encoded.batch_indexes()))
                 batch = {}
         if batch:
-            writer.submit(_batch_writes(generation, batch, *encoded.batch_indexes()))
+            writer.submit(_batch_writes(set_id, batch, *encoded.batch_indexes()))
         if encoded.count:
-            writer.submit(_final_writes(generation, encoded, source))
+            writer.submit(_final_writes(set_id, encoded, source))
         writer.drain()
     # A pipeline that redis-py retried after a lost connection may have pushed its ids twice.
-    if encoded.count and client.llen(set_key(generation, "ids")) != encoded.count:
+    if encoded.count and client.llen(set_key(set_id, "ids")) != encoded.count:
         raise StoreUnavailable("the connection to Redis failed during the load and a write was repeated")
     return encoded.count
 
@@ -153,23 +153,23 @@ class _BackgroundWriter:
         pipe.execute()
 
 
-def _batch_writes(generation: str, batch: dict[str, bytes], names: dict[str, str],
+def _batch_writes(set_id: str, batch: dict[str, bytes], names: dict[str, str],
                   lookups: dict[str, list[str]]) -> Callable[[Pipeline], object]:
     def fill(pipe: Pipeline) -> None:
-        pipe.hset(set_key(generation, "records"), mapping=batch)  # type: ignore[arg-type]  # see redis_gene_index
-        pipe.rpush(set_key(generation, "ids"), *batch)
-        write_names(pipe, generation, names)
-        write_lookups(pipe, generation, lookups)
+        pipe.hset(set_key(set_id, "records"), mapping=batch)  # type: ignore[arg-type]  # see redis_gene_index
+        pipe.rpush(set_key(set_id, "ids"), *batch)
+        write_names(pipe, set_id, names)
+        write_lookups(pipe, set_id, lookups)
     return fill
 
 
-def _final_writes(generation: str, encoded: EncodedGeneSet, source: str) -> Callable[[Pipeline], object]:
+def _final_writes(set_id: str, encoded: EncodedGeneSet, source: str) -> Callable[[Pipeline], object]:
     """The index entries seen more than once (overwriting their first entry), the summaries, the meta."""
     (shared_names, lookups), summaries, meta = encoded.final_indexes(), encoded.summaries(), encoded.meta(source)
 
     def fill(pipe: Pipeline) -> None:
-        write_names(pipe, generation, shared_names)
-        write_lookups(pipe, generation, lookups)
-        pipe.set(set_key(generation, "summaries"), summaries)
-        pipe.hset(set_key(generation, "meta"), mapping=meta)  # type: ignore[arg-type]  # as above
+        write_names(pipe, set_id, shared_names)
+        write_lookups(pipe, set_id, lookups)
+        pipe.set(set_key(set_id, "summaries"), summaries)
+        pipe.hset(set_key(set_id, "meta"), mapping=meta)  # type: ignore[arg-type]  # as above
     return fill

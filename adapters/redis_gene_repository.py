@@ -7,31 +7,31 @@ from typing import Iterable, Iterator
 import orjson
 import redis
 
+from adapters.gene_cache import GeneCache
 from adapters.hgnc_format import genes_of_records
 from adapters.redis_client import as_text
 from adapters.redis_gene_catalog import stored_records
 from adapters.redis_gene_keys import (
-    CURRENT_KEY, SET_FORMAT, current_generation, new_generation, retire, set_key, set_keys,
+    CURRENT_KEY, SET_FORMAT, current_set_id, new_set_id, retire, set_key, set_keys,
 )
-from adapters.redis_gene_load import write_generation
-from adapters.redis_gene_summaries import SummariesCache
+from adapters.redis_gene_load import write_set
 from genes.gene import Gene, GeneSummary
 
 
 class RedisGeneRepository:
-    def __init__(self, client: redis.Redis) -> None:
+    def __init__(self, client: redis.Redis, cache: GeneCache | None = None) -> None:
         self._redis = client
-        self._summaries = SummariesCache(client)
+        self._cache = cache or GeneCache(client)
 
     def replace_all(self, genes: Iterable[Gene], source: str) -> int:
-        generation = new_generation()
+        set_id = new_set_id()
         try:
-            count = write_generation(self._redis, generation, genes, source)
+            count = write_set(self._redis, set_id, genes, source)
         except BaseException:
-            self._redis.unlink(*set_keys(generation))
+            self._redis.unlink(*set_keys(set_id))
             raise
         if count:
-            previous = self._redis.set(CURRENT_KEY, generation, get=True)
+            previous = self._redis.set(CURRENT_KEY, set_id, get=True)
             if isinstance(previous, (bytes, str)):  # SET with GET answers the value it replaced
                 retire(self._redis, as_text(previous))
         return count
@@ -44,35 +44,35 @@ class RedisGeneRepository:
         return True
 
     def outdated_set(self) -> StoredGeneSource | None:
-        generation = current_generation(self._redis)
-        if generation is None:
+        set_id = current_set_id(self._redis)
+        if set_id is None:
             return None
-        stored_format, source = self._redis.hmget(set_key(generation, "meta"), ["format", "source"])
+        stored_format, source = self._redis.hmget(set_key(set_id, "meta"), ["format", "source"])
         if stored_format is not None and as_text(stored_format) == SET_FORMAT:
             return None
-        return StoredGeneSource(self._redis, generation, as_text(source) if source else "the stored set")
+        return StoredGeneSource(self._redis, set_id, as_text(source) if source else "the stored set")
 
     def is_loaded(self) -> bool:
         return self._redis.exists(CURRENT_KEY) == 1
 
     def summaries(self) -> list[GeneSummary]:
-        generation = current_generation(self._redis)
-        return list(self._summaries.of(generation).in_load_order) if generation else []
+        set_id = current_set_id(self._redis)
+        return list(self._cache.summaries(set_id).in_load_order) if set_id else []
 
-    def loaded_set(self) -> str | None:
-        return current_generation(self._redis)
+    def loaded_set_id(self) -> str | None:
+        return current_set_id(self._redis)
 
-    def summaries_approved_between(self, first: date, last: date, gene_set: str | None = None) -> list[GeneSummary]:
-        generation = gene_set or current_generation(self._redis)
-        return self._summaries.of(generation).approved_between(first, last) if generation else []
+    def summaries_approved_between(self, first: date, last: date, set_id: str | None = None) -> list[GeneSummary]:
+        set_id = set_id or current_set_id(self._redis)
+        return self._cache.summaries(set_id).approved_between(first, last) if set_id else []
 
 
 class StoredGeneSource:
     """A set as Redis holds it, to be loaded again: by a version that stores more of it."""
 
-    def __init__(self, client: redis.Redis, generation: str, source: str) -> None:
+    def __init__(self, client: redis.Redis, set_id: str, source: str) -> None:
         self._redis = client
-        self._generation = generation
+        self._set_id = set_id
         self._source = source
 
     def describe(self) -> str:
@@ -80,5 +80,5 @@ class StoredGeneSource:
         return self._source
 
     def read(self) -> Iterator[Gene]:
-        batches = stored_records(self._redis, self._generation)
+        batches = stored_records(self._redis, self._set_id)
         return genes_of_records(orjson.loads(text) for batch in batches for text in batch)

@@ -64,7 +64,7 @@ def run(store: redis.Redis, runs: int, data: Path) -> None:
     service, runner = container.job_service(), container.job_runner()
     genes, results_store, plots = container.gene_repository(), container.result_repository(), container.plot_renderer()
     results_db: redis.Redis = container.results_redis()
-    gene_set = genes.loaded_set()
+    set_id = genes.loaded_set_id()
     timings: dict[str, list[float]] = {"JobRunner.run, first (end to end)": [], "read summaries": [], "analyse": [],
                                        "render plot": [], "save results + plot": [],
                                        "JobRunner.run, repeated": [], "read summaries, first after a load": []}
@@ -80,7 +80,7 @@ def run(store: redis.Redis, runs: int, data: Path) -> None:
         read, summaries = timed(lambda: genes.summaries_approved_between(FULL_RANGE.start_date, FULL_RANGE.end_date))
         analysed, analysis_cpu, results = cpu_timed(lambda: analyse(summaries, FULL_RANGE))
         rendered, png = timed(lambda: plots.render(results))
-        saved, _ = timed(lambda: results_store.save(FULL_RANGE.results_id(gene_set or ""), results, png, None))
+        saved, _ = timed(lambda: results_store.save(FULL_RANGE.results_id(set_id or ""), results, png, None))
         cold, _ = timed(RedisGeneRepository(container.genes_redis()).summaries)  # a fresh process's first read
         png_bytes = len(png)
         if attempt:

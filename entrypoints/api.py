@@ -11,6 +11,7 @@ from flask.json.provider import DefaultJSONProvider
 import redis
 from werkzeug.serving import WSGIRequestHandler
 
+from adapters.gene_cache import GeneCache
 from entrypoints import admin_token, gene_views, job_views, monitoring_views, page_views
 from entrypoints.api_metrics import instrument
 from entrypoints.containers import Container, build_container
@@ -20,7 +21,7 @@ from entrypoints.log_config import configure_logging, job_context
 from entrypoints.openapi import help_answer, register_openapi
 from entrypoints.problems import problem, register_problem_handlers
 from entrypoints.settings import Settings, announce, settings_or_exit
-from genes.errors import StoreUnavailable
+from genes.errors import StoreAccessDenied, StoreUnavailable
 
 MAX_REQUEST_BYTES = 64 * 1024  # every body but an uploaded data set (gene_views raises its own limit)
 
@@ -43,6 +44,8 @@ def create_app(container: Container | None = None) -> Flask:
     app.register_blueprint(page_views.blueprint)
     app.register_blueprint(page_views.swagger_ui)
     app.add_url_rule("/health", view_func=health)
+    app.add_url_rule("/health/live", view_func=health_live)
+    app.add_url_rule("/health/ready", view_func=health_ready)
     app.add_url_rule("/help", view_func=help_page)
     register_problem_handlers(app)
     instrument(app)
@@ -67,6 +70,26 @@ def health(genes_redis: redis.Redis = Provide[Container.genes_redis]) -> Respons
     except (StoreUnavailable, redis.RedisError) as error:
         return problem(503, f"Redis does not answer: {error.__cause__ or error}", "store-unavailable")
     return jsonify(status="ok")
+
+
+def health_live() -> Response:
+    """200 while the process answers at all (a liveness probe): it asks nothing of Redis."""
+    return jsonify(status="alive")
+
+
+@inject
+def health_ready(genes_redis: redis.Redis = Provide[Container.genes_redis],
+                 gene_cache: GeneCache = Provide[Container.gene_cache]) -> Response:
+    """200 while the process can serve its gene reads: Redis answers, or it holds a set (a readiness probe)."""
+    try:
+        redis_up = bool(genes_redis.ping())
+    except (StoreUnavailable, StoreAccessDenied, redis.RedisError):
+        redis_up = False
+    state = {"redis": "up" if redis_up else "down",
+             "genes": "held" if gene_cache.held_set_id() is not None else "not held"}
+    if not redis_up and state["genes"] != "held":
+        return problem(503, "Redis does not answer and no gene set is held in memory", "not-ready", **state)
+    return jsonify(status="ready", **state)
 
 
 def help_page() -> Response:

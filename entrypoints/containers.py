@@ -14,6 +14,7 @@ from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 from dependency_injector import containers, providers
 
+from adapters.gene_cache import GeneCache
 from adapters.hgnc_source import HgncBytesSource, source_for
 from adapters.hotqueue_job_queue import HotQueueJobConsumer, HotQueueJobQueue
 from adapters.hotqueue_monitor import HotQueueMonitor
@@ -122,11 +123,12 @@ class Container(containers.DeclarativeContainer):
     jobs_redis = providers.ThreadSafeSingleton(_redis_client, redis_settings, JOBS_DB)
     results_redis = providers.ThreadSafeSingleton(_redis_client, redis_settings, RESULTS_DB)
 
-    gene_repository = providers.ThreadSafeSingleton(RedisGeneRepository, genes_redis)
+    gene_cache = providers.ThreadSafeSingleton(GeneCache, genes_redis, enabled=config.gene_cache)
+    gene_repository = providers.ThreadSafeSingleton(RedisGeneRepository, genes_redis, gene_cache)
     default_gene_source = providers.Factory(source_for, config.hgnc_source)
     uploaded_gene_source = providers.Factory(HgncBytesSource)
     gene_service = providers.Factory(GeneService, gene_repository, default_gene_source)
-    gene_catalog = providers.ThreadSafeSingleton(RedisGeneCatalog, genes_redis)
+    gene_catalog = providers.ThreadSafeSingleton(RedisGeneCatalog, genes_redis, gene_cache)
     gene_lookup = providers.Factory(GeneLookup, gene_catalog)
 
     result_repository = providers.ThreadSafeSingleton(RedisResultRepository, results_redis)

@@ -66,6 +66,12 @@ _JOB_IDS = {"type": "array", "items": {"type": "string"}}
 _JOB_ID = _path_parameter("job_id", "the id `POST /jobs` answered")
 _STORE_DOWN = _problem("Redis does not answer; retry after the `Retry-After` seconds",
                        headers={"Retry-After": {"schema": {"type": "integer"}}})
+_STATUS_ONLY = {"type": "object", "properties": {"status": {"type": "string", "const": "alive"}}, "required": ["status"]}
+_READINESS = {"type": "object", "required": ["status", "redis", "genes"], "properties": {
+    "status": {"type": "string", "const": "ready"},
+    "redis": {"type": "string", "enum": ["up", "down"]},
+    "genes": {"type": "string", "enum": ["held", "not held"],
+              "description": "held: this process answers gene reads from memory, Redis or not"}}}
 _BAD_INPUT = _problem("invalid input: `errors` says which field is wrong and why")
 _TOO_LARGE = _problem("the body is larger than the limit")
 _NO_JOB = _problem("no job with this id")
@@ -243,6 +249,20 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("health", "get"): {
         "tags": ["service"],
         "responses": {"200": _json("Redis answers", "Health"), "503": _STORE_DOWN},
+    },
+    ("health_live", "get"): {
+        "tags": ["service"],
+        "description": "Liveness: 200 while the process answers; it asks nothing of Redis.",
+        "responses": {"200": _json("the process is alive", _STATUS_ONLY)},
+    },
+    ("health_ready", "get"): {
+        "tags": ["service"],
+        "description": "Readiness: 200 while the process can serve its gene reads: Redis answers, or it holds "
+                       "a gene set in memory (which it answers from through a Redis outage); says which.",
+        "responses": {"200": _json("ready, and why", _READINESS),
+                      "503": _problem("Redis does not answer and no gene set is held: not ready; "
+                                      "`redis` and `genes` say so too",
+                                      headers={"Retry-After": {"schema": {"type": "integer"}}})},
     },
     ("help_page", "get"): {
         "tags": ["service"],

@@ -74,6 +74,9 @@ class Settings:
     job_lease_seconds: float = variable("JOB_LEASE_SECONDS", 30.0, _seconds())
     job_max_attempts: int = variable("JOB_MAX_ATTEMPTS", 3, _whole(1))
     job_ttl_seconds: int = variable("JOB_TTL_SECONDS", 7 * 24 * 3600, _whole(0))  # 0: kept for ever
+    # The read cache (adapters/gene_cache): off sends every gene read to Redis.
+    gene_cache: bool = variable("GENE_CACHE", True, fields.Boolean(
+        truthy={"on"}, falsy={"off"}, error_messages={"invalid": "Must be on or off."}))
     admin_token: str = variable("ADMIN_TOKEN", "", _text(_TOKEN), secret=True)  # unset: the data routes are open
     # Logs.
     log_level: str = variable("LOG_LEVEL", "INFO", _text(_LOG_LEVEL), config="log.level")

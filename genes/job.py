@@ -29,9 +29,9 @@ class JobParameters:
     end_date: date
     locus_group: str | None = None
 
-    def results_id(self, gene_set: str) -> str:
+    def results_id(self, set_id: str) -> str:
         """The name of these parameters' results on one loaded gene set: jobs that share it share the results."""
-        return f"{gene_set}/{self.start_date.isoformat()}/{self.end_date.isoformat()}/{self.locus_group or 'all'}"
+        return f"{set_id}/{self.start_date.isoformat()}/{self.end_date.isoformat()}/{self.locus_group or 'all'}"
 
 
 def utc_now() -> datetime:

@@ -45,15 +45,15 @@ class JobRunner:
             return job
         started = time.perf_counter()
         try:
-            gene_set = self._genes.loaded_set()
-            if gene_set is None:
+            set_id = self._genes.loaded_set_id()
+            if set_id is None:
                 raise GeneDataNotLoaded()
             parameters = job.parameters
-            results_id = parameters.results_id(gene_set)
+            results_id = parameters.results_id(set_id)
             # Results of the same parameters on the same set, computed earlier, are answered again.
             reused = self._results.claim(results_id, job.keep_for)
             if not reused:
-                in_range = self._genes.summaries_approved_between(parameters.start_date, parameters.end_date, gene_set)
+                in_range = self._genes.summaries_approved_between(parameters.start_date, parameters.end_date, set_id)
                 results = analyse(in_range, parameters)
                 self._results.save(results_id, results, self._plots.render(results), job.keep_for)
         except (StoreUnavailable, StoreAccessDenied):  # never "this job is bad": it stays in progress, for a retry

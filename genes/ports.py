@@ -36,15 +36,15 @@ class GeneRepository(Protocol):
 
     def is_loaded(self) -> bool: ...
 
-    def loaded_set(self) -> str | None:
-        """The name of the set loaded now, new with every load; None when none is."""
+    def loaded_set_id(self) -> str | None:
+        """The id of the set loaded now, new with every load; None when none is."""
 
     def summaries(self) -> list[GeneSummary]:
         """One summary per gene, in load order."""
 
-    def summaries_approved_between(self, first: date, last: date, gene_set: str | None = None) -> list[GeneSummary]:
+    def summaries_approved_between(self, first: date, last: date, set_id: str | None = None) -> list[GeneSummary]:
         """The summaries of the genes approved from `first` to `last`, both included, in any order,
-        of the set named `gene_set` (by default the loaded one).
+        of the set `set_id` (by default the loaded one).
 
         What a job reads: a narrow range need not pass over all 43,882 genes.
         """

@@ -31,7 +31,7 @@ TIMEOUT_SECONDS = 30
 # (HELLO 3 with AUTH) needs no grant; commands a Lua script calls are checked like any other.
 SERVICE_COMMANDS = (
     "select", "ping",                                 # the databases 0-3 (in scripts too); health checks
-    "get", "set", "getdel", "del", "unlink", "exists",  # gene generations, heartbeats, results and plots
+    "get", "set", "getdel", "del", "unlink", "exists",  # gene sets, heartbeats, results and plots
     "expire", "pexpire", "pexpireat",                 # retired gene sets, worker records, ended jobs
     "hset", "hget", "hmget", "hgetall", "hincrby",    # gene records and names, jobs, workers' counts
     "rpush", "llen", "lrange", "lindex",              # gene ids, the queue (HotQueue's put), in-flight ids

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 import redis
 
+from adapters.gene_cache import GeneCache
 from adapters.hgnc_source import HgncFileSource
 from adapters.redis_gene_catalog import RedisGeneCatalog
 from adapters.redis_gene_repository import RedisGeneRepository
-from adapters.redis_generation_watch import GenerationWatch
 from genes.lookup import SEARCHABLE_FIELDS, query_term
 from tests.conftest import FIXTURES
 from tests.gene_repository_contract import GeneStore, RedisGeneRepositoryContract
@@ -76,26 +76,28 @@ def test_records_and_lookups_answered_from_held_hashes_are_redis_own_answers_wit
     ids = [*expected_records(FIXTURES / "hgnc_sample.tsv"), "HGNC:999999"]
     keys = [*every_lookup_of(list(expected_records(FIXTURES / "hgnc_sample.tsv").values())),
             *(("hgnc_id", hgnc_id) for hgnc_id in ids)]
-    asking = RedisGeneCatalog(real_redis_client, GenerationWatch(real_redis_client, recheck_seconds=0))  # never vouches
+    asking = RedisGeneCatalog(real_redis_client, GeneCache(real_redis_client, enabled=False))  # GENE_CACHE=off
     holding = RedisGeneCatalog(real_redis_client)
     expected = asking.find(keys).value
     assert sum(map(bool, expected)) > len(keys) / 2  # most find something
 
     records = [asking.record_json(hgnc_id).value for hgnc_id in ids]
     assert records[0] is not None and records[-1] is None
-    generation = asking.find(keys[:1]).set_id
-    assert generation is not None
-    decoded = asking.records(generation, ids)
+    set_id = asking.find(keys[:1]).set_id
+    assert set_id is not None
+    decoded = asking.records(set_id, ids)
     assert decoded == [json.loads(text) if text else None for text in records]
 
-    holding.find(keys[:1])  # learns the generation
+    holding.find(keys[:1])  # learns the set's id
     assert holding.find(keys).value == expected  # reads every index, and the records, whole
     before = commands_run(real_redis_client)
     assert holding.find(keys).value == expected
     assert [holding.find([key]).value[0] for key in keys] == expected
     assert [holding.record_json(hgnc_id).value for hgnc_id in ids] == records
-    assert holding.records(generation, ids) == decoded
+    assert holding.records(set_id, ids) == decoded
     assert commands_run(real_redis_client) == before
+    assert asking.find(keys).value == expected and asking.records(set_id, ids) == decoded
+    assert commands_run(real_redis_client) > before  # with the cache off, every read asks Redis
 
     source_again = HgncFileSource(FIXTURES / "hgnc_sample.tsv")
     RedisGeneRepository(real_redis_client).replace_all(

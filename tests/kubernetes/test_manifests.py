@@ -198,13 +198,12 @@ def test_the_paths_the_image_writes_are_empty_dirs(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", ["test", "prod"])
-def test_the_api_is_ready_on_health_and_alive_on_a_route_that_needs_no_redis(name: str) -> None:
+def test_the_api_is_ready_on_health_ready_and_alive_on_health_live(name: str) -> None:
     api = the_container(the(render(name), "Deployment", API))
 
-    assert api["readinessProbe"]["httpGet"] == {"path": "/health", "port": "http"}
-    liveness = api["livenessProbe"]["httpGet"]
-    assert liveness["port"] == "http" and liveness["path"] != "/health"
-    assert api["startupProbe"]["httpGet"] == liveness
+    assert api["readinessProbe"]["httpGet"] == {"path": "/health/ready", "port": "http"}
+    assert api["livenessProbe"]["httpGet"] == {"path": "/health/live", "port": "http"}
+    assert api["startupProbe"]["httpGet"] == api["livenessProbe"]["httpGet"]
 
 
 def test_the_api_liveness_route_answers_200_while_redis_is_away(client: FlaskClient, container: Container) -> None:
@@ -213,6 +212,7 @@ def test_the_api_liveness_route_answers_200_while_redis_is_away(client: FlaskCli
     liveness = container_probe_path("livenessProbe")
 
     assert client.get(liveness).status_code == 200
+    assert client.get(container_probe_path("readinessProbe")).status_code == 503  # nothing held
     assert client.get("/health").status_code == 503
 
 

@@ -59,16 +59,16 @@ class InMemoryGenes:
     def summaries(self) -> list[GeneSummary]:
         return [gene.summary() for gene in self._genes.values()]
 
-    def loaded_set(self) -> str | None:
+    def loaded_set_id(self) -> str | None:
         return f"load-{self._loads}" if self._genes else None
 
-    def summaries_approved_between(self, first: date, last: date, gene_set: str | None = None) -> list[GeneSummary]:
-        summaries = self._summaries_of_set.get(gene_set or self.loaded_set() or "", [])
+    def summaries_approved_between(self, first: date, last: date, set_id: str | None = None) -> list[GeneSummary]:
+        summaries = self._summaries_of_set.get(set_id or self.loaded_set_id() or "", [])
         return [s for s in summaries if s.date_approved and first.isoformat() <= s.date_approved <= last.isoformat()]
 
     # GeneCatalog
     def _from_set(self, value: Value) -> FromSet[Value]:
-        return FromSet(self.loaded_set(), value)
+        return FromSet(self.loaded_set_id(), value)
 
     def record_json(self, hgnc_id: str) -> FromSet[str | None]:
         gene = self._genes.get(hgnc_id)

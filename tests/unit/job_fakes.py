@@ -102,21 +102,21 @@ class FakeResultRepository:
 class FakeGeneRepository:
     """Only what the runner reads: the summaries (none means no gene data is loaded)."""
 
-    def __init__(self, summaries: list[GeneSummary] | None = None, gene_set: str = "set-1") -> None:
+    def __init__(self, summaries: list[GeneSummary] | None = None, set_id: str = "set-1") -> None:
         self._summaries = list(summaries or [])
-        self.gene_set = gene_set  # a test changes it as a reload would
+        self.set_id = set_id  # a test changes it as a reload would
 
     def is_loaded(self) -> bool:
         return bool(self._summaries)
 
-    def loaded_set(self) -> str | None:
-        return self.gene_set if self._summaries else None
+    def loaded_set_id(self) -> str | None:
+        return self.set_id if self._summaries else None
 
     def summaries(self) -> list[GeneSummary]:
         return list(self._summaries)
 
-    def summaries_approved_between(self, first: date, last: date, gene_set: str | None = None) -> list[GeneSummary]:
-        assert gene_set in (None, self.gene_set)
+    def summaries_approved_between(self, first: date, last: date, set_id: str | None = None) -> list[GeneSummary]:
+        assert set_id in (None, self.set_id)
         return [s for s in self._summaries
                 if s.date_approved and first.isoformat() <= s.date_approved <= last.isoformat()]
 

@@ -151,6 +151,19 @@ def test_health_is_ok_while_redis_answers(client: FlaskClient) -> None:
     assert response.get_json() == {"status": "ok"}
 
 
+def test_alive_and_ready_while_redis_answers(client: FlaskClient) -> None:
+    assert client.get("/health/live").get_json() == {"status": "alive"}
+    ready = client.get("/health/ready")
+    assert ready.status_code == 200
+    assert ready.get_json() == {"status": "ready", "redis": "up", "genes": "not held"}  # fakeredis: no watch
+
+
+def test_with_redis_down_and_nothing_held_alive_but_not_ready(client_without_redis: FlaskClient) -> None:
+    assert client_without_redis.get("/health/live").status_code == 200
+    problem = problem_of(client_without_redis.get("/health/ready"), 503)
+    assert (problem["redis"], problem["genes"]) == ("down", "not held")
+
+
 def test_help_describes_every_gene_route_in_one_line(client: FlaskClient) -> None:
     response = client.get("/help")
     assert response.status_code == 200

@@ -1,4 +1,4 @@
-"""HeldHashes on fakeredis: each hash read once per generation, another generation's dropped, and
+"""HeldHashes on fakeredis: each hash read once per set, another set's dropped, and
 threads asking at once share one read."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import fakeredis
 import pytest
 
 from adapters.redis_gene_index import find_held, index_key, index_keys
-from adapters.redis_held_hashes import HeldHashes
+from adapters.gene_cache.held_hashes import HeldHashes
 
 
 class CountingRedis(fakeredis.FakeRedis):
@@ -36,16 +36,16 @@ class CountingRedis(fakeredis.FakeRedis):
 @pytest.fixture
 def client() -> CountingRedis:
     client = CountingRedis()
-    for generation, a2m_entrez in (("g1", "2"), ("g2", "999")):
-        client.hset(index_key(generation, "entrez_id"), mapping={a2m_entrez: "HGNC:7", "1": "HGNC:5"})
-        client.hset(index_key(generation, "symbol"), mapping={"a2m": "HGNC:7", "shared": "HGNC:5,HGNC:7"})
+    for set_id, a2m_entrez in (("g1", "2"), ("g2", "999")):
+        client.hset(index_key(set_id, "entrez_id"), mapping={a2m_entrez: "HGNC:7", "1": "HGNC:5"})
+        client.hset(index_key(set_id, "symbol"), mapping={"a2m": "HGNC:7", "shared": "HGNC:5,HGNC:7"})
     return client
 
 
 KEYS = [("entrez_id", "2"), ("entrez_id", "999"), ("symbol", "shared"), ("symbol", "nosuch")]
 
 
-def test_each_hash_is_read_once_for_its_generation_and_answers_as_redis_holds_it(client: CountingRedis) -> None:
+def test_each_hash_is_read_once_for_its_set_and_answers_as_redis_holds_it(client: CountingRedis) -> None:
     held = HeldHashes(client)
     hashes = held.hashes("g1", index_keys("g1", KEYS))
     assert find_held("g1", KEYS, hashes) == [["HGNC:7"], [], ["HGNC:5", "HGNC:7"], []]
@@ -56,7 +56,7 @@ def test_each_hash_is_read_once_for_its_generation_and_answers_as_redis_holds_it
     assert client.hgetalls == 2
 
 
-def test_another_generation_is_read_afresh_and_the_old_one_dropped(client: CountingRedis) -> None:
+def test_another_set_is_read_afresh_and_the_old_one_dropped(client: CountingRedis) -> None:
     held = HeldHashes(client)
     held.hashes("g1", index_keys("g1", KEYS))
     g2 = held.hashes("g2", index_keys("g2", KEYS))

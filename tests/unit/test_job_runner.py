@@ -38,7 +38,7 @@ class UnreachableGeneRepository:
     def __init__(self, error: Exception) -> None:
         self._error = error
 
-    def loaded_set(self) -> str | None:
+    def loaded_set_id(self) -> str | None:
         raise self._error
 
 
@@ -220,7 +220,7 @@ def test_other_parameters_or_a_reloaded_set_are_computed_afresh() -> None:
     first = setup.runner.run(setup.submitted().id)
 
     other = setup.runner.run(setup.submitted(JobParameters(date(1985, 1, 1), date(1991, 12, 31))).id)
-    genes.gene_set = "set-2"  # POST /data loaded the set again
+    genes.set_id = "set-2"  # POST /data loaded the set again
     reloaded = setup.runner.run(setup.submitted().id)
 
     assert not other.reused and not reloaded.reused

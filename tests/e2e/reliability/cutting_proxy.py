@@ -19,6 +19,8 @@ class CuttingProxy:
         self._times = 0
         self._lock = threading.Lock()
         self.cuts = 0
+        self._severed = False
+        self._open: set[socket.socket] = set()
         threading.Thread(target=self._accept, name="proxy", daemon=True).start()
 
     def cut_the_answer_containing(self, needle: bytes, times: int = 1) -> None:
@@ -31,6 +33,18 @@ class CuttingProxy:
         with self._lock:
             self._needle, self._in_answers, self._times = needle, in_answers, times
 
+    def sever(self) -> None:
+        """A partition: every connection through the proxy cut now, and each new one as it comes, until `mend`."""
+        with self._lock:
+            self._severed = True
+            open_now = list(self._open)
+        for end in open_now:
+            _close(end)
+
+    def mend(self) -> None:
+        with self._lock:
+            self._severed = False
+
     def close(self) -> None:
         self._listener.close()
 
@@ -38,9 +52,14 @@ class CuttingProxy:
         while True:
             try:
                 client, _ = self._listener.accept()
+                if self._severed:
+                    _close(client)
+                    continue
                 upstream = socket.create_connection(self._target)
             except OSError:
                 return
+            with self._lock:
+                self._open.update((client, upstream))
             threading.Thread(target=self._pump, args=(client, upstream, False), daemon=True).start()
             threading.Thread(target=self._pump, args=(upstream, client, True), daemon=True).start()
 
@@ -53,11 +72,9 @@ class CuttingProxy:
         except OSError:
             pass
         for end in (source, sink):
-            try:
-                end.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            end.close()
+            _close(end)
+            with self._lock:
+                self._open.discard(end)
 
     def _cut(self, data: bytes, answers: bool) -> bool:
         with self._lock:
@@ -68,3 +85,11 @@ class CuttingProxy:
                 self._needle = None
             self.cuts += 1
             return True
+
+
+def _close(end: socket.socket) -> None:
+    try:
+        end.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    end.close()

@@ -36,7 +36,7 @@ def test_jobs_whose_workers_died_at_any_stage_are_finished_by_another_once_the_l
     for job_id in (running, saved):
         jobs_store.jobs.update(job_id, lambda job: job.start())
     # What a worker killed before marking its job complete leaves: the results, whole (one script writes them).
-    results_id = A_MONTH.results_id(jobs_store.genes.loaded_set())
+    results_id = A_MONTH.results_id(jobs_store.genes.loaded_set_id())
     jobs_store.results.save(results_id, jobs_store.expected_results(A_MONTH), b"\x89PNG its plot", timedelta(days=1))
 
     leases = [jobs_store.hand_to_dying_worker(job_id, worker_id) for job_id, worker_id in (

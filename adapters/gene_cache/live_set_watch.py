@@ -1,9 +1,9 @@
-"""The live generation of the gene set, known in this process without a read of `genes:current` per request.
+"""The live gene set's id, known in this process without a read of `genes:current` per request.
 
 Redis says when the key changes: the watch's own connection turns on client-side caching's
 tracking for it in broadcasting mode (`CLIENT TRACKING ON BCAST PREFIX genes:current`), the
 notices redirected to that same connection (pub/sub messages of `__redis__:invalidate`, pushed
-in RESP3). Nothing else is ever sent on it, so whatever arrives there is a notice. A generation
+in RESP3). Nothing else is ever sent on it, so whatever arrives there is a notice. A set id
 read from Redis stays known until a notice, the loss of that connection, or RECHECK_SECONDS,
 should a notice be lost on a connection that died without a word (a dropped NAT entry, say).
 
@@ -14,6 +14,10 @@ the change, one round trip more. Any other process is told within a round trip o
 redis-py's own client-side cache does the same, but only against Redis 7.4 or newer; tracking
 itself dates from 6.0. Where it is refused (a user without the grants, a server without the
 command), the watch knows nothing and every read asks Redis, as it did before.
+
+Through an outage the watch keeps the id it learned last (`last_learned`): a lost connection says
+nothing of the key, a notice does. Nobody can change the key while Redis is down; what changed it
+before is in the notices read off the socket before its end.
 """
 from __future__ import annotations
 
@@ -46,7 +50,7 @@ class _Connection(Protocol):
     def disconnect(self) -> None: ...
 
 
-class GenerationWatch:
+class LiveSetWatch:
     """What `genes:current` holds, as last read, for as long as Redis has not said it changed."""
 
     def __init__(self, client: redis.Redis, key: str = CURRENT_KEY, recheck_seconds: float = RECHECK_SECONDS) -> None:
@@ -56,14 +60,15 @@ class GenerationWatch:
         self._lock = threading.Lock()  # the threads of a gunicorn worker share the watch
         self._pid = os.getpid()
         self._connection: _Connection | None = None
-        self._socket: socket.socket | None = None  # the connection's, polled by `generation` without the lock
+        self._socket: socket.socket | None = None  # the connection's, polled by `live_set_id` without the lock
         self._notices = 0  # notices and lost connections so far: a read made before one may be stale
-        self._vouched: tuple[str, float] | None = None  # the live generation as read, and when (monotonic)
+        self._vouched: tuple[str, float] | None = None  # the live set's id as read, and when (monotonic)
+        self._learned: str | None = None  # the id read last, until a notice (not a lost connection) ends it
         self._next_attempt = 0.0
         self._refused = False
 
-    def generation(self) -> str | None:
-        """The live generation; None when the watch cannot vouch for one: read it from Redis, then
+    def live_set_id(self) -> str | None:
+        """The live set's id; None when the watch cannot vouch for one: read it from Redis, then
         `learn` what was read.
 
         Without the lock while no notice waits (a request's usual case): one poll of the socket, then
@@ -85,23 +90,43 @@ class GenerationWatch:
         with self._lock:
             return self._notices if self._listening() else None
 
-    def learn(self, generation: str, mark: int | None) -> None:
-        """What a read begun at `mark` found: known from now on, unless a notice came in between."""
+    def learn(self, set_id: str | None, mark: int | None) -> None:
+        """What a read begun at `mark` found (None: no set live): known from now on, unless a notice
+        came in between."""
         with self._lock:
-            if mark is not None and self._listening() and self._notices == mark:
-                self._vouched = (generation, time.monotonic())
+            if set_id is not None and mark is not None and self._listening() and self._notices == mark:
+                self._vouched = (set_id, time.monotonic())
+                self._learned = set_id
+            else:
+                self._learned = None
+
+    def last_learned(self) -> str | None:
+        """The id learned last while listening, if no notice came since: the live set's while Redis
+        cannot be asked. Takes the notices still on the socket first, never connects."""
+        with self._lock:
+            if self._connection is not None and self._pid == os.getpid():
+                self._take_notices(self._connection)
+            return self._learned if self._pid == os.getpid() else None
+
+    def listen_now(self) -> None:
+        """Let the next read try to listen again at once (Redis may be back), not after RETRY_SECONDS."""
+        self._next_attempt = 0.0
 
     def _listening(self) -> bool:
         """Whether notices reach this process, once those waiting have been taken."""
         if self._pid != os.getpid():  # a forked child: the parent's connection is not its own
             self._pid, self._connection, self._socket, self._vouched = os.getpid(), None, None, None
+            self._learned = None
         connection = self._connection or self._listen()
-        if connection is None:
-            return False
+        return connection is not None and self._take_notices(connection)
+
+    def _take_notices(self, connection: _Connection) -> bool:
+        """Take the notices waiting on the connection; False when it turns out lost."""
         try:
             while connection.can_read(timeout=0):
-                self._changed()  # before the notice leaves the socket: see `generation`
+                self._changed()  # before the notice leaves the socket: see `live_set_id`
                 connection.read_response(push_request=True)
+                self._learned = None  # a notice: the key changed
         except (redis.RedisError, OSError):
             self._changed()
             self._connection = self._socket = None
@@ -125,7 +150,7 @@ class GenerationWatch:
         except redis.ResponseError as error:  # NOPERM, or a server without tracking: waiting mends neither
             connection.disconnect()
             self._refused = True
-            log.warning("Gene lookups read the live set's generation from Redis on every request: "
+            log.warning("Gene lookups read the live set's set_id from Redis on every request: "
                         "Redis does not notify its changes (%s)", error)
             return None
         except (redis.RedisError, OSError):
@@ -133,6 +158,7 @@ class GenerationWatch:
             self._next_attempt = time.monotonic() + RETRY_SECONDS
             return None
         self._changed()  # whatever was known before may have changed while nobody listened
+        self._learned = None
         self._connection = connection
         self._socket = getattr(connection, "_sock", None)  # redis-py has no public accessor; None: always lock
         return connection
