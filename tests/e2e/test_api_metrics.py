@@ -15,7 +15,7 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import FIXTURES, StartProcess
-from tests.processes import RedisServer, ServiceProcess, free_port
+from tests.support import RedisServer, ServiceProcess, free_port
 
 REQUESTS = 120
 CLIENTS = 8

@@ -8,7 +8,7 @@ import requests
 
 from tests.conftest import StartApi
 from tests.problem_details import assert_problem
-from tests.processes import RedisServer
+from tests.support import RedisServer
 
 SAMPLE_TSV = Path(__file__).parent.parent / "fixtures" / "hgnc_sample.tsv"
 RECOVERY_SECONDS = 30

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from tests.conftest import FIXTURES, StartProcess
-from tests.processes import RedisServer, free_port
+from tests.support import RedisServer, free_port
 
 SAMPLE = (FIXTURES / "hgnc_sample.tsv").read_bytes()
 A2M_ENTREZ = b"\t2\t"  # A2M's entrez_id, between its neighbours in the row

@@ -24,7 +24,7 @@ import requests
 
 from entrypoints.containers import JOBS_DB
 from local.redis_binary import redis_server_binary
-from tests.processes import REPO_ROOT, RedisServer, ServiceProcess, free_port
+from tests.support import REPO_ROOT, RedisServer, ServiceProcess, free_port
 
 PINNED_RELEASE = Path("tests/data/hgnc_complete_set_2024-10-18.txt.gz")
 PINNED_RECORDS = 43_882  # tests/data/README.md

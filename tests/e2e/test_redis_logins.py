@@ -15,7 +15,7 @@ import requests
 from tests.certificates import make_tls_files
 from tests.conftest import FIXTURES, StartProcess
 from tests.problem_details import assert_problem
-from tests.processes import ApiProcess, RedisServer, ServiceProcess, free_port
+from tests.support import ApiProcess, RedisServer, ServiceProcess, free_port
 
 SAMPLE_SET = FIXTURES / "hgnc_sample.tsv"
 PASSWORD = f"redis-pw-{secrets.token_hex(12)}"  # unguessable, and easy to find wherever it leaks

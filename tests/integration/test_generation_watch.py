@@ -13,7 +13,7 @@ import redis
 
 from adapters.redis_generation_watch import GenerationWatch
 from tests.conftest import RedisEndpoint
-from tests.processes import closed_port
+from tests.support import closed_port
 
 HOUR = 3600.0  # a recheck that never comes within a test: only a notice can end what is known
 

@@ -12,7 +12,7 @@ import shlex
 from pathlib import Path
 from typing import Iterator
 
-from tests.processes import REPO_ROOT
+from tests.support import REPO_ROOT
 
 DOCKERFILE = REPO_ROOT / "Dockerfile"
 

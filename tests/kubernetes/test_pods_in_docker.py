@@ -13,7 +13,7 @@ import requests
 from tests.kubernetes.manifests import render
 from tests.kubernetes.pods_in_docker import DockerPods, build_image
 from tests.kubernetes.test_manifests import API, LOADER, REDIS, WORKER, app_image, the
-from tests.processes import REPO_ROOT
+from tests.support import REPO_ROOT
 
 pytestmark = [pytest.mark.kubernetes, pytest.mark.docker]
 

@@ -1,4 +1,4 @@
-"""Real processes for tests: a throwaway redis-server, the API, the worker; each stopped for sure."""
+"""Real processes for tests and benchmarks: a throwaway redis-server, the API, any command; each stopped for sure."""
 from __future__ import annotations
 
 import os
@@ -6,14 +6,15 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 import redis
-import requests
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from tests.support.api_client import ApiClient
+from tests.support.polling import ProcessExited, eventually
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_SECONDS = 60.0  # generous: CI machines can be busy
 # The service's own Redis address and secrets: a process a test starts gets them only from the test,
 # never from the shell that runs the tests (whose REDIS_URL, for one, names the tests' Redis).
@@ -71,22 +72,15 @@ class ServiceProcess:
             return "(no log)"
         return "\n".join(text.splitlines()[-lines:])
 
-    def wait_until(self, ready: Callable[[], bool], timeout: float = START_TIMEOUT_SECONDS) -> None:
-        """Poll `ready` until it holds; fail with the process's log if it dies or takes too long."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not self.is_running():
-                raise ProcessFailed(
-                    f"{self.name} exited with code {self.process.returncode} before it was ready\n"
-                    f"command: {' '.join(self.args)}\n--- log ---\n{self.log_tail()}")
-            try:
-                if ready():
-                    return
-            except Exception:  # not up yet: connection refused, reset, ...
-                pass
-            time.sleep(0.05)
-        self.stop()
-        raise ProcessFailed(f"{self.name} was not ready after {timeout:.0f} s\n--- log ---\n{self.log_tail()}")
+    def wait_until(self, ready: Callable[[], object], timeout: float = START_TIMEOUT_SECONDS) -> None:
+        """Poll `ready` until it holds; fail with the process's log if it dies or takes too long (then stop it)."""
+        try:
+            eventually(ready, timeout, f"{self.name} is ready", interval=0.05, watching=[self])
+        except ProcessExited as exited:  # its message carries the log
+            raise ProcessFailed(f"{exited}\nexit code {self.process.returncode} of: {' '.join(self.args)}") from None
+        except AssertionError as late:
+            self.stop()
+            raise ProcessFailed(f"{late}\n--- log ---\n{self.log_tail()}") from None
 
     def stop(self) -> None:
         """SIGTERM to the process group, SIGKILL if it lingers; idempotent."""
@@ -172,10 +166,12 @@ class ApiProcess:
         })
         self.process = ServiceProcess(f"API :{self.port}", [sys.executable, "-m", "entrypoints.api"],
                                       env, log_path)
+        self.client = ApiClient(self.url)
 
     def wait_until_healthy(self) -> "ApiProcess":
-        self.process.wait_until(lambda: requests.get(f"{self.url}/health", timeout=1).status_code == 200)
+        self.process.wait_until(self.client.is_healthy)
         return self
 
     def stop(self) -> None:
         self.process.stop()
+        self.client.close()

@@ -6,7 +6,7 @@ import socket
 import pytest
 
 from local.run import CannotStart, Settings, Supervisor, ensure_free
-from tests.processes import closed_port
+from tests.support import closed_port
 
 
 def test_the_defaults_are_port_5000_one_job_worker_and_a_redis_of_our_own_on_6379() -> None:

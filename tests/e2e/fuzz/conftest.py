@@ -8,7 +8,7 @@ import requests
 
 from tests.conftest import FIXTURES
 from tests.e2e.fuzz.contract import ADMIN_TOKEN, WatchedApi
-from tests.processes import ApiProcess, RedisServer
+from tests.support import ApiProcess, RedisServer
 
 SAMPLE_SET = FIXTURES / "hgnc_sample.tsv"
 
