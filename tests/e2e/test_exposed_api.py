@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-import requests
 
 from entrypoints.configuration import OPEN_DATA_ROUTES_WARNING
 from entrypoints.gene_views import MAX_UPLOAD_BYTES
@@ -30,8 +29,7 @@ def guarded(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory)
     process = ApiProcess(redis_server.host, redis_server.port, SAMPLE_SET, tmp_path_factory.mktemp("api") / "api.log",
                          extra_env={"ADMIN_TOKEN": TOKEN})
     try:
-        process.wait_until_healthy()
-        api = ApiClient(process.url)
+        api = process.wait_until_healthy().client
         assert api.post("/data", headers=AUTHORIZED).status_code == 201
         yield api
     finally:
@@ -98,18 +96,18 @@ def test_no_answer_names_a_server_version_or_lets_a_browser_sniff(guarded: ApiCl
     assert not re.search(r"[0-9]", response.headers["Server"]), response.headers["Server"]
 
 
-def gunicorn(start_process: StartProcess, env: dict[str, str]) -> tuple[str, ServiceProcess]:
+def gunicorn(start_process: StartProcess, env: dict[str, str]) -> tuple[ApiClient, ServiceProcess]:
     port = free_port()
     process = start_process(["python", "-m", "gunicorn", "-c", "gunicorn.conf.py", "entrypoints.api:create_app()"],
                             name="gunicorn", env={"PORT": str(port), "WEB_CONCURRENCY": "2", **env})
-    return f"http://127.0.0.1:{port}", process
+    return ApiClient(f"http://127.0.0.1:{port}"), process
 
 
 def test_under_gunicorn_the_open_data_routes_are_warned_about_once_and_no_version_is_named(
         redis_server: RedisServer, start_process: StartProcess) -> None:
-    url, process = gunicorn(start_process, {"REDIS_HOST": redis_server.host, "REDIS_PORT": str(redis_server.port)})
-    process.wait_until(lambda: requests.get(f"{url}/health", timeout=1).status_code == 200)
-    response = requests.get(f"{url}/genes/HGNC:5", timeout=10)
+    api, process = gunicorn(start_process, {"REDIS_HOST": redis_server.host, "REDIS_PORT": str(redis_server.port)})
+    process.wait_until(api.is_healthy)
+    response = api.get("/genes/HGNC:5", timeout=10)
     assert response.headers["Server"] == "gunicorn"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     time.sleep(1)  # both workers booted
@@ -122,11 +120,7 @@ def test_under_gunicorn_the_open_data_routes_are_warned_about_once_and_no_versio
 def test_under_gunicorn_a_database_in_redis_url_stops_the_start_with_one_line(
         start_process: StartProcess, tmp_path: Path) -> None:
     _, process = gunicorn(start_process, {"REDIS_URL": "redis://:hunter2-secret@127.0.0.1:6390/1"})
-    deadline = time.monotonic() + 30
-    while process.is_running():
-        assert time.monotonic() < deadline, "gunicorn did not stop"
-        time.sleep(0.1)
-    assert process.process.returncode != 0
+    assert process.wait_for_exit(30) != 0
     log = process.log_path.read_text()
     errors = [line for line in log.splitlines() if "configuration error" in line]
     assert len(errors) == 1 and "names a database (/1)" in errors[0], log

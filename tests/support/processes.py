@@ -65,6 +65,10 @@ class ServiceProcess:
     def is_running(self) -> bool:
         return self.process.poll() is None
 
+    def child_pids(self) -> set[int]:
+        """The processes it started itself (Linux: /proc), e.g. the workers of a gunicorn arbiter."""
+        return {int(pid) for pid in Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()}
+
     def log_tail(self, lines: int = 40) -> str:
         try:
             text = self.log_path.read_text(errors="replace")
@@ -81,6 +85,13 @@ class ServiceProcess:
         except AssertionError as late:
             self.stop()
             raise ProcessFailed(f"{late}\n--- log ---\n{self.log_tail()}") from None
+
+    def wait_for_exit(self, timeout: float) -> int:
+        """Its exit code once it has exited by itself; fails, with its log, if it still runs after `timeout` s."""
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"{self.name} still runs after {timeout:g} s\n--- log ---\n{self.log_tail()}") from None
 
     def stop(self) -> None:
         """SIGTERM to the process group, SIGKILL if it lingers; idempotent."""
