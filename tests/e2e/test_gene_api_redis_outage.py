@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import requests
-
 from tests.conftest import StartApi
 from tests.problem_details import assert_problem
 from tests.support import RedisServer, eventually
@@ -18,21 +16,21 @@ def test_with_redis_stopped_the_api_answers_503_and_recovers_by_itself_when_redi
     server = RedisServer(redis_binary, tmp_path / "redis").start()  # its own: this test stops it
     try:
         api = start_api(server.host, server.port, hgnc_data_path)
-        loaded = requests.post(f"{api.url}/data", timeout=60)
+        loaded = api.client.post("/data", timeout=60)
         assert loaded.status_code == 201, loaded.text
         assert loaded.json()["count"] == 43_882
 
         server.stop()
         for method, path in [("GET", "/health"), ("GET", "/genes/HGNC:5")]:
-            response = requests.request(method, api.url + path, timeout=60)
+            response = api.client.request(method, path, timeout=60)
             assert_problem(response.status_code, response.headers, response.content, 503)
             assert response.headers["Retry-After"].isdigit()
         assert api.process.is_running(), "the API died with Redis:\n" + api.process.log_tail()
 
         server.start()  # same port, empty: the throwaway server keeps nothing
         eventually(api.client.is_healthy, RECOVERY_SECONDS, "/health 200 once Redis is back", interval=0.2)
-        reloaded = requests.post(f"{api.url}/data", data=SAMPLE_TSV.read_bytes(), timeout=60)
+        reloaded = api.client.post("/data", data=SAMPLE_TSV.read_bytes(), timeout=60)
         assert reloaded.status_code == 201, reloaded.text
-        assert requests.get(f"{api.url}/genes/HGNC:5", timeout=60).json()["symbol"] == "A1BG"
+        assert api.client.get("/genes/HGNC:5", timeout=60).json()["symbol"] == "A1BG"
     finally:
         server.stop()

@@ -142,17 +142,19 @@ def hand_one_job_to_each(api: ApiClient, workers: list[Worker]) -> list[str]:
     """Freeze the workers while they wait in BLMOVE, then submit one job for each: Redis moves each id
     into a frozen worker's in-flight list, a job taken and not yet run. (A job on the sample set
     takes milliseconds: caught running, it would be luck.) Thawed by the caller."""
-    for _ in range(10):
+    def handed() -> list[str] | None:
         for worker in workers:
             os.kill(worker.pid, signal.SIGSTOP)
         job_ids = submit(api, len(workers))
-        time.sleep(0.2)
+        time.sleep(0.2)  # for Redis to move the ids
         if api.get("/queue").json()["in_flight"] == len(workers):
             return job_ids
         for worker in workers:  # one was frozen between two waits: let them run the jobs, and again
             os.kill(worker.pid, signal.SIGCONT)
         wait_for_jobs(api, job_ids, 30)
-    raise AssertionError("the workers were never frozen all waiting for an id")
+        return None
+
+    return eventually(handed, 60, "the workers frozen all waiting for an id, each then given one", interval=0)
 
 
 def test_two_busy_workers_are_listed_with_their_current_jobs(api: ApiClient, start_worker: Callable[..., Worker]) -> None:

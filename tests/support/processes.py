@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import redis
 
@@ -30,7 +30,8 @@ def free_port() -> int:
     """A TCP port nobody listens on right now (the kernel picks it)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def closed_port() -> int:
@@ -45,17 +46,21 @@ def service_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
 
 
 class ServiceProcess:
-    """A child process with its output in a log file; `stop()` terminates it, then kills it."""
+    """A child process with its output in a log file; `stop()` terminates it, then kills it.
+
+    `stdout_to_log=False` drops its standard output and logs its standard error alone (a benchmark's
+    gunicorn writes an access line a request to stdout: writing them would cost what is measured).
+    """
 
     def __init__(self, name: str, args: Sequence[str], env: Mapping[str, str], log_path: Path,
-                 cwd: Path = REPO_ROOT) -> None:
+                 cwd: Path = REPO_ROOT, stdout_to_log: bool = True) -> None:
         self.name = name
         self.args = list(args)
         self.log_path = log_path
         self._log = open(log_path, "ab")
         self.process = subprocess.Popen(
             self.args, cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL,
-            stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
+            stdout=self._log if stdout_to_log else subprocess.DEVNULL, stderr=self._log, start_new_session=True,
         )
 
     @property
@@ -119,7 +124,7 @@ class RedisServer:
     """
 
     def __init__(self, binary: str, directory: Path, port: int | None = None, appendonly: bool = False,
-                 extra_args: Sequence[str] = (), client_options: Mapping[str, object] | None = None) -> None:
+                 extra_args: Sequence[str] = (), client_options: Mapping[str, Any] | None = None) -> None:
         """`extra_args` follow the defaults (a later option wins); `client_options` let the readiness
         check in, e.g. `password`, or `ssl` and `ssl_ca_certs` for a server that listens on TLS only."""
         self.binary = binary
