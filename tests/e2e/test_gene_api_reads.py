@@ -12,7 +12,6 @@ from urllib.parse import urlparse
 import pytest
 
 from tests.e2e.conftest import load_from_source
-from tests.hgnc_reference import names_of
 from tests.problem_details import assert_problem
 from tests.support import ApiClient
 
@@ -59,38 +58,6 @@ def test_a_sample_of_genes_is_served_exactly_as_their_rows_read(loaded_api: ApiC
         response = loaded_api.get(f"/genes/{hgnc_id}")
         assert response.status_code == 200, hgnc_id
         assert response.json() == reference[hgnc_id], hgnc_id
-
-
-def _named(reference: Reference, name: str) -> list[str]:
-    """The ids a name should find: approved symbol, then previous symbols, then aliases; file order within."""
-    ranked = []
-    for order, (hgnc_id, record) in enumerate(reference.items()):
-        for rank, field in enumerate(("symbol", "prev_symbol", "alias_symbol")):
-            values = record.get(field, [])
-            values = [values] if isinstance(values, str) else values
-            if name.lower() in (v.lower() for v in values):
-                ranked.append((rank, order, hgnc_id))
-    return list(dict.fromkeys(hgnc_id for _, _, hgnc_id in sorted(ranked)))
-
-
-@pytest.mark.parametrize("name", ["brca1", "BRCA1", "Brca1", "rnf53", "FANCS", "ncrna00181", "a1bgas", "amn",
-                                  "tpp1", "ccr10", "trna", "nosuchgene"])
-def test_a_symbol_search_finds_approved_previous_and_alias_symbols_in_any_case(
-        loaded_api: ApiClient, reference: Reference, name: str) -> None:
-    response = loaded_api.get("/genes", params={"symbol": name})
-    assert response.status_code == 200
-    assert response.json() == _named(reference, name)
-
-
-def test_a_sample_of_names_each_finds_its_gene(loaded_api: ApiClient, reference: Reference) -> None:
-    for hgnc_id in random.Random(9).sample(list(reference), 60):
-        for name in names_of(reference[hgnc_id])[:3]:
-            found = loaded_api.get("/genes", params={"symbol": name.swapcase()}).json()
-            assert hgnc_id in found, (hgnc_id, name)
-
-
-def test_brca1_is_found_by_its_symbol_in_lower_case(loaded_api: ApiClient) -> None:
-    assert loaded_api.get("/genes?symbol=brca1").json() == ["HGNC:1100"]
 
 
 def test_each_locus_group_lists_as_many_genes_as_the_file_holds_in_file_order(loaded_api: ApiClient, reference: Reference) -> None:

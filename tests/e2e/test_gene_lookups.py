@@ -157,9 +157,18 @@ def test_17q21_finds_17q21_31_and_never_17q22(loaded_api: ApiClient, reference: 
     assert not any(location.startswith("17q22") for location in found)
 
 
-def test_symbols_rank_approved_then_previous_then_alias(loaded_api: ApiClient, reference: Reference) -> None:
-    for name in ["AMN", "brca1", "rnf53", "A1BGAS", "p40", "CD1"]:
-        assert ids(loaded_api, symbol=name) == ranked_by_name(reference, name), name
+@pytest.mark.parametrize("name", ["brca1", "BRCA1", "Brca1", "rnf53", "FANCS", "ncrna00181", "a1bgas", "A1BGAS", "amn",
+                                  "AMN", "tpp1", "ccr10", "trna", "p40", "CD1", "nosuchgene"])
+def test_a_symbol_finds_approved_then_previous_then_alias_symbols_in_any_case(
+        loaded_api: ApiClient, reference: Reference, name: str) -> None:
+    assert ids(loaded_api, symbol=name) == ranked_by_name(reference, name)
+
+
+def test_a_sample_of_names_each_finds_its_gene(loaded_api: ApiClient, reference: Reference) -> None:
+    for hgnc_id in random.Random(9).sample(list(reference), 60):
+        for name in names_of(reference[hgnc_id])[:3]:
+            found = loaded_api.get("/genes", params={"symbol": name.swapcase()}).json()
+            assert hgnc_id in found, (hgnc_id, name)
 
 
 def test_lookups_combine_with_and_and_page(loaded_api: ApiClient, reference: Reference) -> None:
