@@ -44,7 +44,7 @@ def redis_server() -> Iterator[redis.Redis]:
             server.stop()
 
 
-class Api:
+class GunicornApi:
     """The API served by gunicorn with the repository's gunicorn.conf.py: its process and its client."""
 
     def __init__(self, process: ServiceProcess, client: ApiClient) -> None:
@@ -57,7 +57,7 @@ class Api:
 
 
 @contextmanager
-def gunicorn_api(store: redis.Redis, options: Sequence[str] = (), env: dict[str, str] | None = None) -> Iterator[Api]:
+def gunicorn_api(store: redis.Redis, options: Sequence[str] = (), env: dict[str, str] | None = None) -> Iterator[GunicornApi]:
     """Its log (stderr: not the access log, which would cost the measured processes) in bench/out."""
     port = free_port()
     connection = store.connection_pool.connection_kwargs
@@ -75,7 +75,7 @@ def gunicorn_api(store: redis.Redis, options: Sequence[str] = (), env: dict[str,
     log_path = OUT / f"gunicorn-{port}.log"
     log_path.unlink(missing_ok=True)
     process = ServiceProcess("gunicorn", command, environment, log_path, cwd=REPO, stdout_to_log=False)
-    api = Api(process, ApiClient(f"http://127.0.0.1:{port}"))
+    api = GunicornApi(process, ApiClient(f"http://127.0.0.1:{port}"))
     try:
         process.wait_until(api.client.is_healthy)
         yield api
