@@ -27,25 +27,26 @@ def eventually(condition: Callable[[], T], timeout: float, what: str, *, interva
 
     An exception from `condition` counts as "not yet" (a server still starting refuses connections).
     After `timeout` seconds: AssertionError naming `what`, the last value and the last exception.
-    If one of the `watching` processes exits first: ProcessExited with its log, without waiting more.
+    If one of the `watching` processes has exited and the condition still does not hold: ProcessExited
+    with its log, without waiting more.
     """
     watched = list(watching)
     deadline = time.monotonic() + timeout
     last_value: object = None
     last_error: Exception | None = None
     while True:
-        for process in watched:
-            if not process.is_running():
-                raise ProcessExited(f"{process.name} exited while awaiting: {what}\n--- its log ---\n"
-                                    f"{process.log_tail()}")
         try:
             value = condition()
-        except Exception as error:  # noqa: BLE001 - reported if it is still the case at the deadline
+        except Exception as error:  # "not yet"; reported if it is still the case at the deadline
             last_error = error
         else:
             if value:
                 return value
             last_value, last_error = value, None
+        for process in watched:
+            if not process.is_running():
+                raise ProcessExited(f"{process.name} exited while awaiting: {what}\n--- its log ---\n"
+                                    f"{process.log_tail()}")
         if time.monotonic() >= deadline:
             because = f"; last error: {last_error!r}" if last_error is not None else ""
             raise AssertionError(f"after {timeout:g} s, still not: {what}; last value: {last_value!r}{because}")

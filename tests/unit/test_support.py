@@ -52,6 +52,14 @@ def test_eventually_stops_at_once_when_a_watched_process_exits(tmp_path: Path) -
     dying.stop()
 
 
+def test_a_condition_that_holds_is_answered_even_if_a_watched_process_has_exited(tmp_path: Path) -> None:
+    finished = ServiceProcess("burst worker", [sys.executable, "-c", "pass"], {}, tmp_path / "burst.log")
+    finished.process.wait(10)  # it ran its jobs, and exited
+
+    assert eventually(lambda: "all complete", 1, "the jobs complete", watching=[finished]) == "all complete"
+    finished.stop()
+
+
 def test_a_process_that_never_gets_ready_is_stopped_and_its_log_shown(tmp_path: Path) -> None:
     sleeper = ServiceProcess("sleeper", [sys.executable, "-c", "print('waiting', flush=True); import time; time.sleep(60)"],
                              {}, tmp_path / "sleeper.log")
