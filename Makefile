@@ -1,5 +1,5 @@
 # `make test` on a fresh machine: a virtualenv in .venv, the test requirements, then the whole suite.
-# `make check`: mypy --strict (mypy.ini: genes/, adapters/, entrypoints/, and the fakes against the ports).
+# `make check`: mypy --strict (mypy.ini: genes/, adapters/, entrypoints/, the fakes against the ports, tests/support).
 # PYTEST_ARGS passes options through, e.g. `make test PYTEST_ARGS="-m unit -x"`.
 # `make run`: the whole service without Docker (Redis, the API, the job workers; see local/run.py), on
 # 127.0.0.1 unless HOST says otherwise. HOST, PORT, WORKERS, REDIS_PORT, REDIS_HOST and every other

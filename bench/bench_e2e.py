@@ -12,24 +12,21 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import time
 from contextlib import ExitStack, contextmanager
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Iterator
 
 import redis
-import requests
 from hotqueue import key_for_name
 
 from adapters.hotqueue_job_queue import QUEUE_NAME, heartbeat_key
-from bench.harness import OUT, REPO, gunicorn_api, median, redis_server, wait_until
+from bench.harness import OUT, REPO, cpu_seconds, gunicorn_api, median, redis_server
 from entrypoints.containers import JOBS_DB, QUEUE_DB, RESULTS_DB
+from tests.support import ApiClient, ServiceProcess, eventually
 
 RUN_TIMEOUT_SECONDS = 900
-STOP_TIMEOUT_SECONDS = 15
 
 
 def small_job(n: int) -> dict[str, str]:
@@ -39,31 +36,17 @@ def small_job(n: int) -> dict[str, str]:
 
 
 @contextmanager
-def worker_process(port: int, name: str) -> Iterator[subprocess.Popen]:
-    """`python -m entrypoints.worker` on the benchmark's Redis, its log in bench/out; stopped by its own id."""
+def worker_process(port: int, name: str) -> Iterator[ServiceProcess]:
+    """`python -m entrypoints.worker` on the benchmark's Redis, its log in bench/out; stopped for sure."""
     OUT.mkdir(exist_ok=True)
     env = {**os.environ, "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(port), "LOG_LEVEL": "WARNING"}
     log_path = OUT / f"{name}.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "entrypoints.worker"], cwd=REPO, env=env,
-                                   stdout=log, stderr=subprocess.STDOUT)
-    process.log_path = log_path  # type: ignore[attr-defined]
+    log_path.unlink(missing_ok=True)
+    process = ServiceProcess(name, [sys.executable, "-m", "entrypoints.worker"], env, log_path, cwd=REPO)
     try:
         yield process
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(STOP_TIMEOUT_SECONDS)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far, from /proc (steadier than wall time on shared cores)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        process.stop()
 
 
 def main() -> None:
@@ -73,10 +56,10 @@ def main() -> None:
     args = parser.parse_args()
     with redis_server() as store, gunicorn_api(store, env={"LOG_LEVEL": "warning"}) as api:
         port = store.connection_pool.connection_kwargs["port"]
-        loaded = requests.post(f"{api.url}/data", timeout=300).json()
+        loaded = api.client.post("/data", timeout=300).json()
         print(f"redis-server on port {port}; API {api.url} (gunicorn, gunicorn.conf.py); "
               f"loaded {loaded['count']} genes in {loaded['seconds']} s")
-        outcomes = {workers: measure(api.url, port, workers, args.jobs) for workers in args.workers}
+        outcomes = {workers: measure(api.client, port, workers, args.jobs) for workers in args.workers}
     print(f"\n{args.jobs} small jobs (4-week ranges) through HTTP, submitted back to back by one client:")
     print("  workers   jobs/s   median latency   p95 latency   median run   submitting took   worker CPU a job")
     for workers, (rate, middle, p95, run, submit_seconds, cpu) in outcomes.items():
@@ -89,29 +72,29 @@ def main() -> None:
     print(f"  load average at the end {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
-def measure(url: str, port: int, workers: int, jobs: int) -> tuple[float, float, float, float, float, float]:
+def measure(api: ApiClient, port: int, workers: int, jobs: int) -> tuple[float, float, float, float, float, float]:
     """jobs/s from the first submission to the last completion, median and p95 latency, median run
     time, submit time, and the workers' CPU time per job (their start-up excluded)."""
     for db in (QUEUE_DB, JOBS_DB, RESULTS_DB):
         redis.Redis(port=port, db=db).flushdb()
     queue = redis.Redis(port=port, db=QUEUE_DB)
     beats = heartbeat_key(key_for_name(QUEUE_NAME), "*")
-    with ExitStack() as stack, requests.Session() as http:
+    with ExitStack() as stack:
         processes = []
         for number in range(workers):
             processes.append(stack.enter_context(worker_process(port, f"worker-{port}-{workers}-{number}")))
-            wait_until(lambda: len(queue.keys(beats)) > number, f"worker {number + 1} of {workers}")
+            processes[-1].wait_until(lambda: len(queue.keys(beats)) > number, timeout=30)
         cpu_before = sum(cpu_seconds(worker.pid) for worker in processes)
         submitting = time.perf_counter()
         ids = []
         for n in range(jobs):
-            response = http.post(f"{url}/jobs", json=small_job(n), timeout=30)
+            response = api.post("/jobs", json=small_job(n), timeout=30)
             assert response.status_code == 202, response.text
             ids.append(response.json()["id"])
         submit_seconds = time.perf_counter() - submitting
-        wait_for_all(http, url, jobs, processes)
+        wait_for_all(api, jobs, processes)
         worker_cpu = (sum(cpu_seconds(worker.pid) for worker in processes) - cpu_before) / jobs
-        finished = [http.get(f"{url}/jobs/{job_id}", timeout=30).json() for job_id in ids]
+        finished = [api.get(f"/jobs/{job_id}", timeout=30).json() for job_id in ids]
     submitted_at = [datetime.fromisoformat(job["submitted_at"]) for job in finished]
     started_at = [datetime.fromisoformat(job["started_at"]) for job in finished]
     finished_at = [datetime.fromisoformat(job["finished_at"]) for job in finished]
@@ -124,22 +107,15 @@ def measure(url: str, port: int, workers: int, jobs: int) -> tuple[float, float,
     return rate, middle, p95, run, submit_seconds, worker_cpu
 
 
-def wait_for_all(http: requests.Session, url: str, jobs: int, workers: list[subprocess.Popen]) -> None:
-    deadline = time.monotonic() + RUN_TIMEOUT_SECONDS
-    while True:
-        complete = len(http.get(f"{url}/jobs", params={"status": "complete"}, timeout=30).json())
-        if complete == jobs:
-            return
-        failed = http.get(f"{url}/jobs", params={"status": "failed"}, timeout=30).json()
-        if failed:
-            sys.exit(f"{len(failed)} job(s) failed, e.g. {http.get(f'{url}/jobs/{failed[0]}', timeout=30).json()}")
-        for worker in workers:
-            if worker.poll() is not None:
-                log = worker.log_path.read_text(errors="replace")[-3000:]
-                sys.exit(f"worker {worker.pid} died with exit code {worker.returncode}; {worker.log_path}:\n{log}")
-        if time.monotonic() > deadline:
-            sys.exit(f"only {complete} of {jobs} jobs complete after {RUN_TIMEOUT_SECONDS} s")
-        time.sleep(0.25)
+def wait_for_all(api: ApiClient, jobs: int, workers: list[ServiceProcess]) -> None:
+    """Until GET /jobs lists `jobs` complete: one request a poll, not one a job, to leave the cores to the run."""
+    def all_complete() -> bool:
+        failed = api.get("/jobs", params={"status": "failed"}, timeout=30).json()
+        if failed:  # SystemExit: not a "not yet" that eventually would retry
+            sys.exit(f"{len(failed)} job(s) failed, e.g. {api.get(f'/jobs/{failed[0]}', timeout=30).json()}")
+        return len(api.get("/jobs", params={"status": "complete"}, timeout=30).json()) == jobs
+
+    eventually(all_complete, RUN_TIMEOUT_SECONDS, f"all {jobs} jobs complete", interval=0.25, watching=workers)
 
 
 if __name__ == "__main__":

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import orjson
 import redis
-import requests
 
 from adapters.hgnc_format import parse_genes
 from adapters.redis_gene_load import WRITE_BATCH, EncodedGeneSet, encode_record
 from bench.harness import DATA, cpu_seconds, gunicorn_api, median, memory_kib, redis_server, reset_peak_memory, runs
+from tests.support import ApiClient
 
 TARGET_RATIO = 1.3
 NAIVE_DB = 9  # the naive reference writes beside the API's data (db 0), never into it
@@ -55,17 +55,17 @@ def naive_load(path: Path, store: redis.Redis) -> int:
     return count
 
 
-def post_data(url: str) -> int:
-    response = requests.post(f"{url}/data", timeout=600)
+def post_data(api: ApiClient) -> int:
+    response = api.post("/data", timeout=600)
     if response.status_code != 201:
         raise RuntimeError(f"POST /data answered {response.status_code}: {response.text[:500]}")
     return response.json()["count"]
 
 
-def get_data(url: str, keep: bool = False) -> tuple[int, bytes]:
+def get_data(api: ApiClient, keep: bool = False) -> tuple[int, bytes]:
     """GET /data read to its last byte: its size, and the body itself if `keep`."""
     size, chunks = 0, []
-    with requests.get(f"{url}/data", stream=True, timeout=600) as response:
+    with api.get("/data", stream=True, timeout=600) as response:
         response.raise_for_status()
         for chunk in response.iter_content(chunk_size=1 << 16):
             size += len(chunk)
@@ -98,14 +98,14 @@ def main() -> None:
             rss_fresh = memory_kib(worker)["VmRSS"]
             count = parse_and_encode(path)
             parse_encode_and_index(path)
-            post_data(api.url)
+            post_data(api.client)
             reset_peak_memory(worker)
 
             alone, indexed, loads = [], [], []
             for _ in range(args.repeat):
                 alone.append(timed(parse_and_encode, path)[:2])
                 indexed.append(timed(parse_encode_and_index, path)[:2])
-                *measured, loaded = timed(post_data, api.url, pid=worker)
+                *measured, loaded = timed(post_data, api.client, pid=worker)
                 loads.append(tuple(measured))
                 if loaded != count:
                     raise RuntimeError(f"POST /data loaded {loaded} genes, the file holds {count}")
@@ -124,9 +124,9 @@ def main() -> None:
             (worker,) = api.worker_pids()
             rss_before_export = memory_kib(worker)["VmRSS"]
             reset_peak_memory(worker)
-            exports = [timed(get_data, api.url)[0] for _ in range(args.repeat)]
+            exports = [timed(get_data, api.client)[0] for _ in range(args.repeat)]
             export_peak = memory_kib(worker)["VmHWM"]
-            size, body = get_data(api.url, keep=True)
+            size, body = get_data(api.client, keep=True)
             exported = len(orjson.loads(body))
 
     wall = {name: median([m[0] for m in measured]) for name, measured in (("a", alone), ("a+", indexed), ("b", loads))}

@@ -16,36 +16,35 @@ import time
 from datetime import date
 
 import redis
-import requests
 
 from bench.harness import gunicorn_api, median, redis_server
 from entrypoints.containers import Container
 from genes.job import Job, JobParameters, JobStatus
+from tests.support import ApiClient
 
 ROUTES = ("/metrics", "/queue", "/health")
 TARGET_RATIO = 1.5  # /metrics with the jobs against without, each in /health's time: "stays fast"
 
 
-def timed_rounds(url: str, requests_each: int) -> dict[str, float]:
+def timed_rounds(api: ApiClient, requests_each: int) -> dict[str, float]:
     """Median milliseconds of each route, the routes interleaved request by request."""
-    session = requests.Session()
     times: dict[str, list[float]] = {route: [] for route in ROUTES}
     for _ in range(requests_each):
         for route in ROUTES:
             started = time.perf_counter()
-            response = session.get(url + route, timeout=10)
+            response = api.get(route, timeout=10)
             times[route].append((time.perf_counter() - started) * 1000)
             response.raise_for_status()
     return {route: median(values) for route, values in times.items()}
 
 
-def commands_per_scrape(store: redis.Redis, url: str, route: str) -> int:
+def commands_per_scrape(store: redis.Redis, api: ApiClient, route: str) -> int:
     """Redis commands that one GET of `route` sends, those run inside a script included (less the INFO
     that counts them); the fewest of five, as a gunicorn process sends its script once first."""
     counts = []
     for _ in range(5):
         before = store.info("stats")["total_commands_processed"]
-        requests.get(url + route, timeout=10).raise_for_status()
+        api.get(route, timeout=10).raise_for_status()
         counts.append(store.info("stats")["total_commands_processed"] - before - 1)
     return min(counts)
 
@@ -68,15 +67,15 @@ def main() -> None:
         container = Container()
         container.config.redis.host.from_value("127.0.0.1")
         container.config.redis.port.from_value(store.connection_pool.connection_kwargs["port"])
-        timed_rounds(api.url, 20)  # warm up: imports, connections, both gunicorn processes
-        empty = timed_rounds(api.url, args.requests)
-        empty_commands = {route: commands_per_scrape(store, api.url, route) for route in ROUTES[:2]}
+        timed_rounds(api.client, 20)  # warm up: imports, connections, both gunicorn processes
+        empty = timed_rounds(api.client, args.requests)
+        empty_commands = {route: commands_per_scrape(store, api.client, route) for route in ROUTES[:2]}
         started = time.perf_counter()
         store_jobs(container, args.jobs)
         print(f"stored {args.jobs} jobs in {time.perf_counter() - started:.1f} s; "
-              f"GET /queue now answers {requests.get(api.url + '/queue', timeout=10).text.strip()}")
-        full = timed_rounds(api.url, args.requests)
-        full_commands = {route: commands_per_scrape(store, api.url, route) for route in ROUTES[:2]}
+              f"GET /queue now answers {api.client.get('/queue', timeout=10).text.strip()}")
+        full = timed_rounds(api.client, args.requests)
+        full_commands = {route: commands_per_scrape(store, api.client, route) for route in ROUTES[:2]}
 
     print(f"\nmedian ms of {args.requests} requests of each route, interleaved:")
     print(f"  {'route':10} {'0 jobs':>8} {f'{args.jobs} jobs':>12} {'ratio':>6}   Redis commands a request")

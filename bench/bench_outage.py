@@ -15,44 +15,17 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-import redis
-import requests
 
 from bench.bench_serve import random_request_script, wrk
-from bench.harness import OUT, free_port, gunicorn_api, median, wait_until
+from bench.harness import OUT, GunicornApi, gunicorn_api, median
+from tests.support import RedisServer, eventually
 
 TARGET_RATIO = 0.9
 ROUTES = {"record": ("GET /genes/<random id>", "/genes/"), "lookup": ("GET /genes?entrez_id=", "/genes?entrez_id=")}
-
-
-class RestartableRedis:
-    """A redis-server of the benchmark's own that keeps its data in an append-only file across restarts."""
-
-    def __init__(self, folder: Path) -> None:
-        binary = shutil.which("redis-server")
-        if binary is None:
-            sys.exit("redis-server is not on the PATH (Debian: apt-get install -y redis-server)")
-        self.port = free_port()
-        self._command = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                         "--appendonly", "yes", "--dir", str(folder)]
-        self._process: subprocess.Popen[bytes] | None = None
-        self.client = redis.Redis(port=self.port)
-
-    def start(self) -> None:
-        self._process = subprocess.Popen(self._command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_until(self.client.ping, f"redis-server on port {self.port}", timeout=120)
-
-    def stop(self) -> None:
-        """SIGTERM (Redis flushes its file), then wait for it to end: the port refuses from then on."""
-        if self._process is not None:
-            self._process.terminate()
-            self._process.wait(timeout=60)
-            self._process = None
 
 
 def main() -> None:
@@ -65,10 +38,13 @@ def main() -> None:
         sys.exit("wrk is not on the PATH (Debian: apt-get install -y wrk)")
 
     with tempfile.TemporaryDirectory(prefix="bench-outage-") as folder:
-        store = RestartableRedis(Path(folder))
-        store.start()
+        binary = shutil.which("redis-server")
+        if binary is None:
+            sys.exit("redis-server is not on the PATH (Debian: apt-get install -y redis-server)")
+        # Append-only: stopped (SIGTERM flushes the file) and started again on its port, it keeps the set.
+        store = RedisServer(binary, Path(folder), appendonly=True).start()
         try:
-            with gunicorn_api(store.client) as api:
+            with gunicorn_api(store.client()) as api:
                 rates, cpu = measure(api, store, args)
         finally:
             store.stop()
@@ -86,10 +62,10 @@ def main() -> None:
               f"{'met' if ratio >= TARGET_RATIO else 'NOT met'}")
 
 
-def measure(api, store: RestartableRedis,  # type: ignore[no-untyped-def]  # harness.Api
+def measure(api: GunicornApi, store: RedisServer,
             args: argparse.Namespace) -> tuple[dict[tuple[str, str], list[float]], dict[tuple[str, str], list[float]]]:
-    requests.post(f"{api.url}/data", timeout=600).raise_for_status()
-    records = requests.get(f"{api.url}/data", timeout=600).json()
+    api.client.post("/data", timeout=600).raise_for_status()
+    records = api.client.get("/data", timeout=600).json()
     values = {"record": [record["hgnc_id"] for record in records],
               "lookup": [record["entrez_id"] for record in records if "entrez_id" in record]}
     OUT.mkdir(exist_ok=True)
@@ -113,7 +89,7 @@ def measure(api, store: RestartableRedis,  # type: ignore[no-untyped-def]  # har
                 store.stop()
             elif state == "up" and round_number % 2 == 1:
                 store.start()
-                wait_until(lambda: requests.get(f"{api.url}/health", timeout=5).ok, "the API reaching Redis again")
+                eventually(api.client.is_healthy, 120, "the API reaching Redis again", interval=0.1)
             for route in ROUTES:
                 rate, workers_cpu, _ = wrk(api.url, **shape, script=str(scripts[route]))
                 rates[route, state].append(rate)

@@ -22,10 +22,10 @@ import shutil
 import sys
 import time
 
-import requests
 
 from bench.bench_serve import random_request_script, wrk
 from bench.harness import OUT, gunicorn_api, median, redis_server
+from tests.support import ApiClient
 
 BATCH_TERMS = 1_000
 BATCH_TARGET = 20.0
@@ -37,27 +37,25 @@ LABELS = {"lookup": "GET /genes?entrez_id=", "trivial": f"GET {TRIVIAL_ROUTE}", 
 
 
 
-def batch_against_singles(url: str, symbols: list[str]) -> tuple[float, float]:
+def batch_against_singles(api: ApiClient, symbols: list[str]) -> tuple[float, float]:
     """Seconds of one POST /genes/query of `symbols`, and of one GET /genes?symbol= each, one after another."""
-    with requests.Session() as http:
-        started = time.perf_counter()
-        batch = http.post(f"{url}/genes/query", json={"q": symbols, "scopes": ["symbol"], "fields": ["symbol"]},
-                          timeout=60)
-        batch_seconds = time.perf_counter() - started
-        assert batch.status_code == 200, batch.text[:300]
-        started = time.perf_counter()
-        for symbol in symbols:
-            single = http.get(f"{url}/genes", params={"symbol": symbol}, timeout=10)
-            assert single.status_code == 200 and single.json(), (symbol, single.text[:200])
-        return batch_seconds, time.perf_counter() - started
+    started = time.perf_counter()
+    batch = api.post("/genes/query", json={"q": symbols, "scopes": ["symbol"], "fields": ["symbol"]}, timeout=60)
+    batch_seconds = time.perf_counter() - started
+    assert batch.status_code == 200, batch.text[:300]
+    started = time.perf_counter()
+    for symbol in symbols:
+        single = api.get("/genes", params={"symbol": symbol}, timeout=10)
+        assert single.status_code == 200 and single.json(), (symbol, single.text[:200])
+    return batch_seconds, time.perf_counter() - started
 
 
-def export_sizes(url: str) -> dict[str, tuple[int, float]]:
+def export_sizes(api: ApiClient) -> dict[str, tuple[int, float]]:
     """GET /data plain and gzip: bytes on the wire and seconds to the last byte."""
     sizes = {}
     for encoding in ("identity", "gzip"):
         started, size = time.perf_counter(), 0
-        with requests.get(f"{url}/data", headers={"Accept-Encoding": encoding}, stream=True, timeout=600) as answer:
+        with api.get("/data", headers={"Accept-Encoding": encoding}, stream=True, timeout=600) as answer:
             answer.raise_for_status()
             for chunk in answer.raw.stream(1 << 16, decode_content=False):
                 size += len(chunk)
@@ -75,8 +73,8 @@ def main() -> None:
         sys.exit("wrk is not on the PATH (Debian: apt-get install -y wrk)")
 
     with redis_server() as store, gunicorn_api(store) as api:
-        requests.post(f"{api.url}/data", timeout=600).raise_for_status()
-        records = requests.get(f"{api.url}/data", timeout=600).json()
+        api.client.post("/data", timeout=600).raise_for_status()
+        records = api.client.get("/data", timeout=600).json()
         names = [name for record in records
                  for name in (record["symbol"], *record.get("prev_symbol", ()), *record.get("alias_symbol", ()))]
         entrez_ids = [record["entrez_id"] for record in records if "entrez_id" in record]
@@ -105,7 +103,7 @@ def main() -> None:
         cpu: dict[str, list[float]] = {route: [] for route in ROUTES}  # µs a request, gunicorn workers + Redis
         for round_number in range(args.rounds):
             symbols = random.Random(round_number).sample(names, BATCH_TERMS)
-            batch_seconds, singles_seconds = batch_against_singles(api.url, symbols)
+            batch_seconds, singles_seconds = batch_against_singles(api.client, symbols)
             batch_ratios.append(singles_seconds / batch_seconds)
             for route in ROUTES[round_number % 3:] + ROUTES[:round_number % 3]:
                 rate, workers_cpu, redis_cpu = measure(route)
@@ -115,7 +113,7 @@ def main() -> None:
                   f"{BATCH_TERMS} GET /genes?symbol= {singles_seconds:.3f} s: {batch_ratios[-1]:.1f}x   "
                   + "   ".join(f"{LABELS[route]} {rates[route][-1]:.0f} req/s" for route in ROUTES)
                   + f"   lookup/{TRIVIAL_ROUTE} {rates['lookup'][-1] / rates['trivial'][-1]:.2f}")
-        sizes = export_sizes(api.url)
+        sizes = export_sizes(api.client)
 
     batch = median(batch_ratios)
     # Each round's own ratio, its two routes measured within seconds of each other: a spell of a

@@ -22,11 +22,11 @@ import json
 import os
 import re
 import signal
-import subprocess
 import sys
 import time
 from collections import Counter
 from datetime import date, timedelta
+from typing import Callable
 
 import redis
 from hotqueue import key_for_name
@@ -34,9 +34,10 @@ from hotqueue import key_for_name
 from adapters.hotqueue_job_queue import QUEUE_NAME, heartbeat_key, inflight_key
 from adapters.redis_job_repository import job_key, status_key
 from adapters.redis_result_repository import plot_key, results_key
-from bench.harness import DATA, OUT, REPO, cpu_seconds, redis_server, wait_until
+from bench.harness import DATA, OUT, REPO, cpu_seconds, redis_server
 from entrypoints.containers import JOBS_DB, QUEUE_DB, RESULTS_DB, Container
 from genes.job import JobParameters, JobStatus
+from tests.support import ServiceProcess, eventually
 
 QUEUE_KEY = key_for_name(QUEUE_NAME)
 RUN_TIMEOUT_SECONDS = 3600
@@ -56,11 +57,11 @@ class Worker:
     def __init__(self, port: int, lease: float, name: str) -> None:
         OUT.mkdir(exist_ok=True)
         self.log_path = OUT / f"reliability-{name}.log"
+        self.log_path.unlink(missing_ok=True)
         env = {**os.environ, "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(port), "JOB_LEASE_SECONDS": str(lease),
                "LOG_LEVEL": "INFO"}
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "entrypoints.worker"], cwd=REPO, env=env,
-                                            stdout=log, stderr=subprocess.STDOUT)
+        self.service = ServiceProcess(name, [sys.executable, "-m", "entrypoints.worker"], env, self.log_path, cwd=REPO)
+        self.process = self.service.process
         self.worker_id = ""
         self.cpu = 0.0
 
@@ -74,17 +75,10 @@ class Worker:
             found = WATCHING.search(self.log_path.read_text(errors="replace"))
             self.worker_id = found.group(1) if found else ""
             return bool(self.worker_id) and bool(queue.exists(heartbeat_key(QUEUE_KEY, self.worker_id)))
-        wait_until(watching, f"worker {self.process.pid}", timeout=60)
+        self.service.wait_until(watching, timeout=60)
 
     def stop(self) -> None:
-        """End it by its own id: TERM, then KILL if it lingers."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        self.service.stop()
 
 
 def main() -> None:
@@ -119,7 +113,7 @@ def run(clients: dict[int, redis.Redis], port: int, args: argparse.Namespace) ->
         for worker in workers:
             worker.wait_until_watching(queue)
         started = time.perf_counter()
-        wait_for(lambda: complete() >= args.jobs // 2, jobs, workers, started, args.jobs)
+        wait_for(lambda: complete() >= args.jobs // 2, "half the jobs complete", jobs, workers, started, args.jobs)
         victim = workers[0]
         held = freeze_in_a_job(victim, queue, jobs)
         victim.note_cpu()
@@ -131,11 +125,12 @@ def run(clients: dict[int, redis.Redis], port: int, args: argparse.Namespace) ->
         replacement = Worker(port, args.lease, "worker-1-restarted")
         workers.append(replacement)
         replacement.wait_until_watching(queue)
-        wait_for(lambda: jobs.hget(job_key(held), "status") == b"complete", jobs, workers, started, args.jobs)
+        wait_for(lambda: jobs.hget(job_key(held), "status") == b"complete", "the killed worker's job complete", jobs,
+                 workers, started, args.jobs)
         print(f"  {time.perf_counter() - started:6.1f} s: the killed worker's job is complete, "
               f"{time.perf_counter() - killed_at:.1f} s after the kill")
-        wait_for(lambda: complete() + jobs.zcard(status_key(JobStatus.FAILED)) >= args.jobs, jobs, workers, started,
-                 args.jobs)
+        wait_for(lambda: complete() + jobs.zcard(status_key(JobStatus.FAILED)) >= args.jobs, "every job ended", jobs,
+                 workers, started, args.jobs)
         seconds = time.perf_counter() - started
         for worker in workers[1:]:
             worker.note_cpu()
@@ -152,33 +147,41 @@ def run(clients: dict[int, redis.Redis], port: int, args: argparse.Namespace) ->
 
 def freeze_in_a_job(worker: Worker, queue: redis.Redis, jobs: redis.Redis) -> str:
     """SIGSTOP the worker at a moment when it is running a job (so that Redis keeps the state it dies in)."""
-    while True:
+    def frozen_in_a_job() -> str | None:
         taken = queue.lrange(inflight_key(QUEUE_KEY, worker.worker_id), 0, -1)
-        if taken:
-            job_id = json.loads(taken[0])
-            if jobs.hget(job_key(job_id), "status") == JobStatus.IN_PROGRESS.value.encode():
-                worker.process.send_signal(signal.SIGSTOP)
-                still = queue.lrange(inflight_key(QUEUE_KEY, worker.worker_id), 0, -1)
-                if still == taken and jobs.hget(job_key(job_id), "status") == JobStatus.IN_PROGRESS.value.encode():
-                    return job_id
-                worker.process.send_signal(signal.SIGCONT)
-        time.sleep(0.002)
+        if not taken:
+            return None
+        job_id: str = json.loads(taken[0])
+        if jobs.hget(job_key(job_id), "status") != JobStatus.IN_PROGRESS.value.encode():
+            return None
+        worker.process.send_signal(signal.SIGSTOP)
+        still = queue.lrange(inflight_key(QUEUE_KEY, worker.worker_id), 0, -1)
+        if still == taken and jobs.hget(job_key(job_id), "status") == JobStatus.IN_PROGRESS.value.encode():
+            return job_id
+        worker.process.send_signal(signal.SIGCONT)
+        return None
+
+    return eventually(frozen_in_a_job, 60, "worker 1 frozen while it runs a job", interval=0.002)
 
 
-def wait_for(condition, jobs: redis.Redis, workers: list[Worker], started: float, total: int) -> None:
-    last_report = time.perf_counter()
-    while not condition():
-        for worker in workers[1:]:
-            if worker.process.poll() is not None:
-                sys.exit(f"worker {worker.process.pid} died ({worker.process.returncode}); see {worker.log_path}")
+def wait_for(condition: Callable[[], bool], what: str, jobs: redis.Redis, workers: list[Worker], started: float,
+             total: int) -> None:
+    """Until `condition` holds, saying every 30 s how many jobs are complete; fails if a live worker dies."""
+    last_report = [time.perf_counter()]
+
+    def done() -> bool:
+        if condition():
+            return True
         now = time.perf_counter()
-        if now - started > RUN_TIMEOUT_SECONDS:
-            sys.exit(f"not done after {RUN_TIMEOUT_SECONDS} s")
-        if now - last_report >= 30:
-            done = jobs.zcard(status_key(JobStatus.COMPLETE))
-            print(f"  {now - started:6.1f} s: {done}/{total} complete ({done / (now - started):.1f} jobs/s)", flush=True)
-            last_report = now
-        time.sleep(0.2)
+        if now - last_report[0] >= 30:
+            complete = jobs.zcard(status_key(JobStatus.COMPLETE))
+            print(f"  {now - started:6.1f} s: {complete}/{total} complete ({complete / (now - started):.1f} jobs/s)",
+                  flush=True)
+            last_report[0] = now
+        return False
+
+    eventually(done, RUN_TIMEOUT_SECONDS - (time.perf_counter() - started), what, interval=0.2,
+               watching=[worker.service for worker in workers[1:]])
 
 
 def check(clients: dict[int, redis.Redis], job_ids: list[str], workers: list[Worker]) -> None:

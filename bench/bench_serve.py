@@ -15,7 +15,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import requests
 
 from bench.harness import OUT, cpu_seconds, gunicorn_api, median, redis_server
 
@@ -99,14 +98,14 @@ def main() -> None:
     options += ["--access-logfile", "/dev/null"] if args.no_access_log else []
 
     with redis_server() as store, gunicorn_api(store, options) as api:
-        load = requests.post(f"{api.url}/data", timeout=600)
+        load = api.client.post("/data", timeout=600)
         load.raise_for_status()
-        ids = requests.get(f"{api.url}/genes", timeout=60).json()
+        ids = api.client.get("/genes", timeout=60).json()
         OUT.mkdir(exist_ok=True)
         (OUT / "gene_ids.txt").write_text("\n".join(ids) + "\n")
         script = OUT / "random_gene.lua"
         script.write_text(random_request_script(OUT / "gene_ids.txt", "/genes/"))
-        sample = requests.get(f"{api.url}/genes/{ids[0]}", timeout=10)
+        sample = api.client.get(f"/genes/{ids[0]}", timeout=10)
         assert sample.ok and sample.json()["hgnc_id"] == ids[0], sample.text[:200]
 
         # CPU per request of the gunicorn workers and of redis-server: steadier than requests/s

@@ -1,31 +1,23 @@
-"""What the benchmarks share: the data file, free ports, a private redis-server, the API under gunicorn."""
+"""What the benchmarks share beyond tests/support: the data file, a private redis-server, the API under gunicorn."""
 from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
-import time
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Iterator, Sequence
 
 import redis
-import requests
+
+from tests.support import ApiClient, RedisServer, ServiceProcess, free_port
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "bench" / "out"  # logs of the processes a benchmark starts (ignored by git)
 # The pinned release the tests use too (tests/data/README.md); HGNC_BENCH_DATA or --data names another.
 DATA = Path(os.environ.get("HGNC_BENCH_DATA") or REPO / "tests" / "data" / "hgnc_complete_set_2024-10-18.txt.gz")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def median(values: Sequence[float]) -> float:
@@ -36,63 +28,37 @@ def runs(values: Sequence[float], unit: str = "s", digits: int = 3) -> str:
     return " ".join(f"{v:.{digits}f}" for v in values) + f" {unit}"
 
 
-def wait_until(ready: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if ready():
-                return
-        except (OSError, redis.RedisError, requests.RequestException):
-            pass
-        time.sleep(0.05)
-    raise RuntimeError(f"{what} did not come up within {timeout:.0f} s")
-
-
-def _stop(process: subprocess.Popen) -> None:
-    """End a process we started, by its own id: TERM, then KILL if it lingers."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 @contextmanager
 def redis_server() -> Iterator[redis.Redis]:
     """A redis-server of our own on a free port, keeping nothing on disk; its client (db 0)."""
     binary = shutil.which("redis-server")
     if binary is None:
         sys.exit("redis-server is not on the PATH (Debian: apt-get install -y redis-server)")
-    port = free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    client = redis.Redis(port=port)
-    try:
-        wait_until(client.ping, f"redis-server on port {port}")
-        yield client
-    finally:
-        client.close()
-        _stop(process)
+    with tempfile.TemporaryDirectory(prefix="bench-redis-") as directory:
+        server = RedisServer(binary, Path(directory)).start()
+        client = server.client()
+        try:
+            yield client
+        finally:
+            client.close()
+            server.stop()
 
 
-class Api:
-    """The API served by gunicorn with the repository's gunicorn.conf.py (options may override it)."""
+class GunicornApi:
+    """The API served by gunicorn with the repository's gunicorn.conf.py: its process and its client."""
 
-    def __init__(self, process: subprocess.Popen, url: str) -> None:
+    def __init__(self, process: ServiceProcess, client: ApiClient) -> None:
         self.process = process
-        self.url = url
+        self.client = client
+        self.url = client.url
 
     def worker_pids(self) -> list[int]:
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
-        return [int(pid) for pid in children]
+        return sorted(self.process.child_pids())
 
 
 @contextmanager
-def gunicorn_api(store: redis.Redis, options: Sequence[str] = (), env: dict[str, str] | None = None) -> Iterator[Api]:
+def gunicorn_api(store: redis.Redis, options: Sequence[str] = (), env: dict[str, str] | None = None) -> Iterator[GunicornApi]:
+    """Its log (stderr: not the access log, which would cost the measured processes) in bench/out."""
     port = free_port()
     connection = store.connection_pool.connection_kwargs
     environment = {
@@ -107,18 +73,19 @@ def gunicorn_api(store: redis.Redis, options: Sequence[str] = (), env: dict[str,
     command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", *options, "entrypoints.api:create_app()"]
     OUT.mkdir(exist_ok=True)
     log_path = OUT / f"gunicorn-{port}.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=REPO, env=environment, stdout=subprocess.DEVNULL, stderr=log)
-    api = Api(process, f"http://127.0.0.1:{port}")
+    log_path.unlink(missing_ok=True)
+    process = ServiceProcess("gunicorn", command, environment, log_path, cwd=REPO, stdout_to_log=False)
+    api = GunicornApi(process, ApiClient(f"http://127.0.0.1:{port}"))
     try:
-        wait_until(lambda: requests.get(f"{api.url}/health", timeout=2).ok, "the API under gunicorn", timeout=60)
+        process.wait_until(api.client.is_healthy)
         yield api
     except BaseException:
-        _stop(process)
+        process.stop()
         sys.stderr.write(f"gunicorn's log, {log_path}:\n" + log_path.read_text(errors="replace")[-4000:])
         raise
     finally:
-        _stop(process)
+        process.stop()
+        api.client.close()
 
 
 def memory_kib(pid: int) -> dict[str, int]:

@@ -24,7 +24,7 @@ from local.redis_binary import redis_server_binary
 pytest_plugins = ["tests.ci_policy", "pytester"]
 
 from tests.hgnc_reference import hgnc_test_data_path
-from tests.processes import REPO_ROOT, ApiProcess, RedisServer, ServiceProcess, service_environment
+from tests.support import REPO_ROOT, ApiProcess, RedisServer, ServiceProcess, service_environment
 from tests.smoke.compose import docker_engine_problem
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -5,35 +5,13 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
-import requests
 from hotqueue import key_for_name
 
 from adapters.hotqueue_job_queue import QUEUE_NAME, heartbeat_key
 from entrypoints.containers import JOBS_DB, QUEUE_DB, RESULTS_DB
 from tests.conftest import RedisEndpoint, StartProcess
 from tests.hgnc_reference import expected_records
-from tests.processes import ApiProcess, RedisServer, ServiceProcess
-
-
-class Api:
-    """A base URL and a requests session: `api.get("/genes")`."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.http = requests.Session()
-
-    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        kwargs.setdefault("timeout", 60)
-        return self.http.request(method, self.url + path, **kwargs)
-
-    def get(self, path: str, **kwargs: Any) -> requests.Response:
-        return self.request("GET", path, **kwargs)
-
-    def post(self, path: str, **kwargs: Any) -> requests.Response:
-        return self.request("POST", path, **kwargs)
-
-    def delete(self, path: str, **kwargs: Any) -> requests.Response:
-        return self.request("DELETE", path, **kwargs)
+from tests.support import ApiClient, ApiProcess, RedisServer, ServiceProcess
 
 
 @pytest.fixture(scope="session")
@@ -43,8 +21,12 @@ def reference(hgnc_data_path: Path) -> dict[str, dict[str, Any]]:
 
 
 @pytest.fixture(scope="session")
-def api(real_redis: RedisEndpoint, hgnc_data_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    """`python -m entrypoints.api` on a free port; its Redis database 0 is emptied first.
+def api_process(real_redis: RedisEndpoint, hgnc_data_path: Path,
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiProcess]:
+    """`python -m entrypoints.api` on a free port, on the session's Redis; its database 0 is emptied first.
+
+    A module or package that needs an API of its own (its own Redis, settings, data) overrides this
+    fixture; `api` then talks to that one.
 
     Emptied with FLUSHDB ASYNC: the keys are gone at once, and Redis frees the loaded sets (hundreds of MB)
     on a thread of its own instead of blocking every other client of this shared server meanwhile.
@@ -53,11 +35,16 @@ def api(real_redis: RedisEndpoint, hgnc_data_path: Path, tmp_path_factory: pytes
     process = ApiProcess(real_redis.host, real_redis.port, hgnc_data_path,
                          tmp_path_factory.mktemp("api") / "api.log")
     try:
-        process.wait_until_healthy()
-        yield Api(process.url)
+        yield process.wait_until_healthy()
     finally:
         process.stop()
         real_redis.client(0).flushdb(asynchronous=True)
+
+
+@pytest.fixture
+def api(api_process: ApiProcess) -> ApiClient:
+    """The client of `api_process`, the API under test: `api.get("/genes")`."""
+    return api_process.client
 
 
 @pytest.fixture(scope="module")
@@ -68,14 +55,14 @@ def redis_server(redis_binary: str, tmp_path_factory: pytest.TempPathFactory) ->
     server.stop()
 
 
-def load_from_source(api: Api) -> dict[str, Any]:
+def load_from_source(api: ApiClient) -> dict[str, Any]:
     response = api.post("/data")
     assert response.status_code == 201, response.text
     return response.json()
 
 
 @pytest.fixture
-def loaded_api(api: Api) -> Api:
+def loaded_api(api: ApiClient) -> ApiClient:
     """The API with the full set loaded (loaded again only if a test deleted it)."""
     if not api.get("/genes", params={"limit": 1}).json():
         load_from_source(api)

@@ -15,8 +15,8 @@ import pytest
 from adapters.hgnc_format import MAX_DECOMPRESSED_BYTES
 from entrypoints.api import MAX_REQUEST_BYTES
 from entrypoints.gene_views import MAX_UPLOAD_BYTES
-from tests.e2e.conftest import Api
 from tests.problem_details import assert_problem
+from tests.support import ApiClient
 
 PIECE = b"x" * (64 * 1024)
 JSON = {"Content-Type": "application/json"}
@@ -30,7 +30,7 @@ class Answer:
     body_bytes_sent: int  # of the body, before the answer came (or the server closed the connection)
 
 
-def send(api: Api, path: str, headers: dict[str, str], body: Iterable[bytes], chunked: bool) -> Answer:
+def send(api: ApiClient, path: str, headers: dict[str, str], body: Iterable[bytes], chunked: bool) -> Answer:
     """POST `body` piece by piece, and stop sending as soon as the server answers."""
     url = urlsplit(api.url)
     with socket.create_connection((url.hostname, url.port), timeout=30) as sock:
@@ -71,7 +71,7 @@ def gzip_bomb(expanded: int) -> Iterator[bytes]:
 
 
 @pytest.fixture
-def unchanged(loaded_api: Api) -> Iterator[Api]:
+def unchanged(loaded_api: ApiClient) -> Iterator[ApiClient]:
     """The loaded API; at the end of the test, its genes and jobs are what they were at the start."""
     def state() -> tuple[bytes, bytes]:
         return loaded_api.get("/genes").content, loaded_api.get("/jobs").content
@@ -86,32 +86,32 @@ def assert_too_large(answer: Answer, limit: int) -> None:
     assert str(limit) in problem["detail"]
 
 
-def test_a_job_body_declared_over_64_kib_is_refused_before_it_is_sent(unchanged: Api) -> None:
+def test_a_job_body_declared_over_64_kib_is_refused_before_it_is_sent(unchanged: ApiClient) -> None:
     answer = send(unchanged, "/jobs", {**JSON, "Content-Length": str(MAX_REQUEST_BYTES + 1)}, [b"{"], chunked=False)
     assert_too_large(answer, MAX_REQUEST_BYTES)
 
 
-def test_a_chunked_job_body_over_64_kib_is_refused_while_it_streams(unchanged: Api) -> None:
+def test_a_chunked_job_body_over_64_kib_is_refused_while_it_streams(unchanged: ApiClient) -> None:
     offered = 256 * 1024 * 1024
     answer = send(unchanged, "/jobs", JSON, pieces(offered), chunked=True)
     assert_too_large(answer, MAX_REQUEST_BYTES)
     assert answer.body_bytes_sent < offered // 4, "the server read on long past its limit"
 
 
-def test_an_upload_declared_over_100_mib_is_refused_before_it_is_sent(unchanged: Api) -> None:
+def test_an_upload_declared_over_100_mib_is_refused_before_it_is_sent(unchanged: ApiClient) -> None:
     declared = {"Content-Type": "application/octet-stream", "Content-Length": str(MAX_UPLOAD_BYTES + 1)}
     answer = send(unchanged, "/data", declared, [PIECE], chunked=False)
     assert_too_large(answer, MAX_UPLOAD_BYTES)
 
 
-def test_a_chunked_upload_over_100_mib_is_refused_while_it_streams(unchanged: Api) -> None:
+def test_a_chunked_upload_over_100_mib_is_refused_while_it_streams(unchanged: ApiClient) -> None:
     offered = 4 * MAX_UPLOAD_BYTES
     answer = send(unchanged, "/data", {"Content-Type": "application/octet-stream"}, pieces(offered), chunked=True)
     assert_too_large(answer, MAX_UPLOAD_BYTES)
     assert MAX_UPLOAD_BYTES < answer.body_bytes_sent < offered // 2, "the server did not stop at its limit"
 
 
-def test_a_gzip_bomb_upload_is_refused_with_413(unchanged: Api) -> None:
+def test_a_gzip_bomb_upload_is_refused_with_413(unchanged: ApiClient) -> None:
     bomb = b"".join(gzip_bomb(MAX_DECOMPRESSED_BYTES + 1024 * 1024))
     assert len(bomb) < MAX_UPLOAD_BYTES // 50  # small on the wire: only its expansion is too large
 

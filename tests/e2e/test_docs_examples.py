@@ -19,7 +19,7 @@ from tests.e2e.docs_examples import (
     RETRY_SECONDS, SERVICE_ADDRESS, Directive, Example, broken_links, documents_in_order, expand, output_matches,
     problem_status, service_calls_outside_blocks, steps,
 )
-from tests.processes import REPO_ROOT, ApiProcess, RedisServer, ServiceProcess, service_environment
+from tests.support import REPO_ROOT, ApiProcess, RedisServer, ServiceProcess, service_environment
 
 pytestmark = pytest.mark.e2e
 

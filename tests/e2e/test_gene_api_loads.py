@@ -11,8 +11,8 @@ import pytest
 import redis
 
 from tests.conftest import RedisEndpoint
-from tests.e2e.conftest import Api
 from tests.problem_details import assert_problem
+from tests.support import ApiClient
 
 Reference = dict[str, dict[str, Any]]
 HGNC_RECORDS = 43_882
@@ -27,7 +27,7 @@ def persistent_keys(real_redis: RedisEndpoint) -> set[bytes]:
         client.close()
 
 
-def assert_full_set_served(api: Api, reference: Reference) -> None:
+def assert_full_set_served(api: ApiClient, reference: Reference) -> None:
     assert api.get("/genes").json() == list(reference)
     for hgnc_id in ["HGNC:5", "HGNC:57", "HGNC:1100", *random.Random(3).sample(list(reference), 40)]:
         assert api.get(f"/genes/{hgnc_id}").json() == reference[hgnc_id]
@@ -40,7 +40,7 @@ def plain_tsv(hgnc_data_path: Path) -> bytes:
 
 @pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "application/gzip"])
 def test_uploading_the_gzipped_file_loads_every_record(
-        loaded_api: Api, hgnc_data_path: Path, reference: Reference, content_type: str) -> None:
+        loaded_api: ApiClient, hgnc_data_path: Path, reference: Reference, content_type: str) -> None:
     # curl --data-binary @file sends application/x-www-form-urlencoded: the content decides, not the type
     response = loaded_api.post("/data", data=hgnc_data_path.read_bytes(), headers={"Content-Type": content_type})
     assert response.status_code == 201, response.text
@@ -49,14 +49,14 @@ def test_uploading_the_gzipped_file_loads_every_record(
     assert_full_set_served(loaded_api, reference)
 
 
-def test_uploading_the_plain_tsv_loads_every_record(loaded_api: Api, plain_tsv: bytes, reference: Reference) -> None:
+def test_uploading_the_plain_tsv_loads_every_record(loaded_api: ApiClient, plain_tsv: bytes, reference: Reference) -> None:
     response = loaded_api.post("/data", data=plain_tsv, headers={"Content-Type": "text/tab-separated-values"})
     assert response.status_code == 201, response.text
     assert response.json()["count"] == HGNC_RECORDS
     assert_full_set_served(loaded_api, reference)
 
 
-def test_the_full_set_as_official_json_gives_records_identical_to_the_tsv(loaded_api: Api, reference: Reference) -> None:
+def test_the_full_set_as_official_json_gives_records_identical_to_the_tsv(loaded_api: ApiClient, reference: Reference) -> None:
     docs = [{**record, "_version_": 1_800_000_000_000_000_000 + n, "uuid": f"uuid-{n}"}
             for n, record in enumerate(reference.values())]
     document = {"responseHeader": {"status": 0}, "response": {"numFound": len(docs), "start": 0, "docs": docs}}
@@ -85,7 +85,7 @@ def _with_duplicate(plain: bytes) -> bytes:
 @pytest.mark.parametrize("malformation", ["garbage", "truncated gzip", "row cut short midway",
                                           "duplicate at the end", "json without docs"])
 def test_a_malformed_upload_is_a_400_and_leaves_the_loaded_set_and_no_debris(
-        loaded_api: Api, real_redis: RedisEndpoint, hgnc_data_path: Path, plain_tsv: bytes,
+        loaded_api: ApiClient, real_redis: RedisEndpoint, hgnc_data_path: Path, plain_tsv: bytes,
         reference: Reference, malformation: str) -> None:
     body = {
         "garbage": bytes(random.Random(1).randrange(256) for _ in range(100_000)),
@@ -106,7 +106,7 @@ def test_a_malformed_upload_is_a_400_and_leaves_the_loaded_set_and_no_debris(
 
 
 def test_deleting_the_data_forgets_every_gene_and_a_reload_brings_them_back(
-        loaded_api: Api, real_redis: RedisEndpoint, reference: Reference) -> None:
+        loaded_api: ApiClient, real_redis: RedisEndpoint, reference: Reference) -> None:
     response = loaded_api.delete("/data")
     assert response.status_code == 200
     assert response.json() == {"deleted": True}

@@ -11,9 +11,9 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.e2e.conftest import Api, load_from_source
-from tests.hgnc_reference import names_of
+from tests.e2e.conftest import load_from_source
 from tests.problem_details import assert_problem
+from tests.support import ApiClient
 
 Reference = dict[str, dict[str, Any]]
 HGNC_RECORDS = 43_882  # the release in tests/data; the tests count it again from the file
@@ -23,14 +23,14 @@ def problem_of(response: Any, status: int) -> dict[str, Any]:
     return assert_problem(response.status_code, response.headers, response.content, status)
 
 
-def test_loading_from_hgnc_source_loads_every_record_of_the_file(api: Api, hgnc_data_path: Path, reference: Reference) -> None:
+def test_loading_from_hgnc_source_loads_every_record_of_the_file(api: ApiClient, hgnc_data_path: Path, reference: Reference) -> None:
     summary = load_from_source(api)
     assert summary["count"] == len(reference) == HGNC_RECORDS
     assert summary["source"] == str(hgnc_data_path)
     assert summary["seconds"] > 0
 
 
-def test_genes_lists_every_id_in_file_order(loaded_api: Api, reference: Reference) -> None:
+def test_genes_lists_every_id_in_file_order(loaded_api: ApiClient, reference: Reference) -> None:
     response = loaded_api.get("/genes")
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("application/json")
@@ -40,7 +40,7 @@ def test_genes_lists_every_id_in_file_order(loaded_api: Api, reference: Referenc
     assert len(set(ids)) == HGNC_RECORDS
 
 
-def test_a1bg_is_served_exactly_as_its_row_reads(loaded_api: Api, reference: Reference) -> None:
+def test_a1bg_is_served_exactly_as_its_row_reads(loaded_api: ApiClient, reference: Reference) -> None:
     response = loaded_api.get("/genes/HGNC:5")
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("application/json")
@@ -50,7 +50,7 @@ def test_a1bg_is_served_exactly_as_its_row_reads(loaded_api: Api, reference: Ref
     assert list(a1bg) == list(reference["HGNC:5"])  # HGNC's field order
 
 
-def test_a_sample_of_genes_is_served_exactly_as_their_rows_read(loaded_api: Api, reference: Reference) -> None:
+def test_a_sample_of_genes_is_served_exactly_as_their_rows_read(loaded_api: ApiClient, reference: Reference) -> None:
     chosen = ["HGNC:37133", "HGNC:7", "HGNC:57", "HGNC:1100", "HGNC:7475", "HGNC:15766", "HGNC:23336",
               "HGNC:58067", "HGNC:22", "HGNC:8", "HGNC:18783", list(reference)[-1]]
     chosen += random.Random(5).sample(list(reference), 250)
@@ -60,39 +60,7 @@ def test_a_sample_of_genes_is_served_exactly_as_their_rows_read(loaded_api: Api,
         assert response.json() == reference[hgnc_id], hgnc_id
 
 
-def _named(reference: Reference, name: str) -> list[str]:
-    """The ids a name should find: approved symbol, then previous symbols, then aliases; file order within."""
-    ranked = []
-    for order, (hgnc_id, record) in enumerate(reference.items()):
-        for rank, field in enumerate(("symbol", "prev_symbol", "alias_symbol")):
-            values = record.get(field, [])
-            values = [values] if isinstance(values, str) else values
-            if name.lower() in (v.lower() for v in values):
-                ranked.append((rank, order, hgnc_id))
-    return list(dict.fromkeys(hgnc_id for _, _, hgnc_id in sorted(ranked)))
-
-
-@pytest.mark.parametrize("name", ["brca1", "BRCA1", "Brca1", "rnf53", "FANCS", "ncrna00181", "a1bgas", "amn",
-                                  "tpp1", "ccr10", "trna", "nosuchgene"])
-def test_a_symbol_search_finds_approved_previous_and_alias_symbols_in_any_case(
-        loaded_api: Api, reference: Reference, name: str) -> None:
-    response = loaded_api.get("/genes", params={"symbol": name})
-    assert response.status_code == 200
-    assert response.json() == _named(reference, name)
-
-
-def test_a_sample_of_names_each_finds_its_gene(loaded_api: Api, reference: Reference) -> None:
-    for hgnc_id in random.Random(9).sample(list(reference), 60):
-        for name in names_of(reference[hgnc_id])[:3]:
-            found = loaded_api.get("/genes", params={"symbol": name.swapcase()}).json()
-            assert hgnc_id in found, (hgnc_id, name)
-
-
-def test_brca1_is_found_by_its_symbol_in_lower_case(loaded_api: Api) -> None:
-    assert loaded_api.get("/genes?symbol=brca1").json() == ["HGNC:1100"]
-
-
-def test_each_locus_group_lists_as_many_genes_as_the_file_holds_in_file_order(loaded_api: Api, reference: Reference) -> None:
+def test_each_locus_group_lists_as_many_genes_as_the_file_holds_in_file_order(loaded_api: ApiClient, reference: Reference) -> None:
     counts = Counter(record["locus_group"] for record in reference.values())
     assert sorted(counts) == ["non-coding RNA", "other", "protein-coding gene", "pseudogene"]
     total = 0
@@ -104,7 +72,7 @@ def test_each_locus_group_lists_as_many_genes_as_the_file_holds_in_file_order(lo
     assert total == HGNC_RECORDS
 
 
-def test_limit_and_offset_page_through_the_ids(loaded_api: Api, reference: Reference) -> None:
+def test_limit_and_offset_page_through_the_ids(loaded_api: ApiClient, reference: Reference) -> None:
     ids = list(reference)
     assert loaded_api.get("/genes", params={"limit": 10}).json() == ids[:10]
     assert loaded_api.get("/genes", params={"offset": 20_000, "limit": 25}).json() == ids[20_000:20_025]
@@ -116,7 +84,7 @@ def test_limit_and_offset_page_through_the_ids(loaded_api: Api, reference: Refer
                           ).json() == pseudogenes[100:150]
 
 
-def test_getting_data_streams_every_record_equal_to_the_file(loaded_api: Api, reference: Reference) -> None:
+def test_getting_data_streams_every_record_equal_to_the_file(loaded_api: ApiClient, reference: Reference) -> None:
     response = loaded_api.get("/data", stream=True)
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("application/json")
@@ -129,7 +97,7 @@ def test_getting_data_streams_every_record_equal_to_the_file(loaded_api: Api, re
     assert list(records[0]) == list(reference["HGNC:5"])
 
 
-def test_health_is_ok_and_help_lists_every_route(loaded_api: Api) -> None:
+def test_health_is_ok_and_help_lists_every_route(loaded_api: ApiClient) -> None:
     assert loaded_api.get("/health").status_code == 200
     assert loaded_api.get("/health").json() == {"status": "ok"}
     routes = {(r["method"], r["route"]) for r in loaded_api.get("/help").json()}
@@ -141,19 +109,19 @@ def test_health_is_ok_and_help_lists_every_route(loaded_api: Api) -> None:
 
 
 @pytest.mark.parametrize("text", ["BRCA1", "HGNC:0", "hgnc:5", "HGNC:5x", "HGNC:5/x"])
-def test_a_text_that_is_not_an_hgnc_id_is_a_400(loaded_api: Api, text: str) -> None:
+def test_a_text_that_is_not_an_hgnc_id_is_a_400(loaded_api: ApiClient, text: str) -> None:
     problem_of(loaded_api.get(f"/genes/{text}"), 400)
 
 
-def test_an_unknown_id_is_a_404(loaded_api: Api) -> None:
+def test_an_unknown_id_is_a_404(loaded_api: ApiClient) -> None:
     problem_of(loaded_api.get("/genes/HGNC:999999"), 404)
 
 
-def test_an_unknown_route_is_a_404(loaded_api: Api) -> None:
+def test_an_unknown_route_is_a_404(loaded_api: ApiClient) -> None:
     problem_of(loaded_api.get("/no/such/route"), 404)
 
 
-def test_a_wrong_method_is_a_405_with_an_allow_header(loaded_api: Api) -> None:
+def test_a_wrong_method_is_a_405_with_an_allow_header(loaded_api: ApiClient) -> None:
     response = loaded_api.request("PUT", "/data", data=b"x")
     problem_of(response, 405)
     assert {"GET", "POST", "DELETE"} <= {m.strip() for m in response.headers["Allow"].split(",")}
@@ -161,11 +129,11 @@ def test_a_wrong_method_is_a_405_with_an_allow_header(loaded_api: Api) -> None:
 
 @pytest.mark.parametrize("query", [{"colour": "blue"}, {"limit": "0"}, {"limit": "many"}, {"offset": "-1"},
                                    {"locus_group": "gene"}, {"offset": "99999999999999999999"}])
-def test_a_bad_query_is_a_400(loaded_api: Api, query: dict[str, str]) -> None:
+def test_a_bad_query_is_a_400(loaded_api: ApiClient, query: dict[str, str]) -> None:
     problem_of(loaded_api.get("/genes", params=query), 400)
 
 
-def test_an_upload_declaring_more_than_the_limit_is_a_413_before_it_is_sent(loaded_api: Api) -> None:
+def test_an_upload_declaring_more_than_the_limit_is_a_413_before_it_is_sent(loaded_api: ApiClient) -> None:
     url = urlparse(loaded_api.url)
     connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
     try:

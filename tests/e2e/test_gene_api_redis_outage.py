@@ -13,9 +13,8 @@ import requests
 
 from tests.conftest import StartApi
 from tests.e2e.reliability.cutting_proxy import CuttingProxy
-from tests.e2e.reliability.deployment import eventually
 from tests.problem_details import assert_problem
-from tests.processes import RedisServer
+from tests.support import RedisServer, eventually
 
 SAMPLE_TSV = Path(__file__).parent.parent / "fixtures" / "hgnc_sample.tsv"
 RECOVERY_SECONDS = 30
@@ -89,7 +88,7 @@ def test_with_redis_stopped_held_reads_go_on_unless_the_cache_is_off_and_nothing
         assert requests.get(f"{api.url}/health/ready", timeout=30).json()["redis"] == "up"
         reloaded = requests.post(f"{api.url}/data", data=SAMPLE_TSV.read_bytes(), timeout=60)
         assert reloaded.status_code == 201, reloaded.text
-        assert requests.get(f"{api.url}/genes/HGNC:5", timeout=60).json()["symbol"] == "A1BG"
+        assert api.client.get("/genes/HGNC:5", timeout=60).json()["symbol"] == "A1BG"
     finally:
         server.stop()
 

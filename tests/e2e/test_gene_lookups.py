@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 import requests
 
-from tests.e2e.conftest import Api
 from tests.hgnc_reference import expected_record, names_of, read_tsv_rows
 from tests.problem_details import assert_problem
+from tests.support import ApiClient
 
 Reference = dict[str, dict[str, Any]]
 # Written out here, not imported from the code under test: the issue's list of lookup fields.
@@ -102,7 +102,7 @@ def sample_values(reference: Reference, field: str, count: int, seed: int) -> li
     return random.Random(seed).sample(every, min(count, len(every)))
 
 
-def ids(api: Api, **params: Any) -> list[str]:
+def ids(api: ApiClient, **params: Any) -> list[str]:
     response = api.get("/genes", params=params)
     assert response.status_code == 200, response.text
     return response.json()
@@ -119,7 +119,7 @@ def test_the_oracle_reads_locations_as_bands() -> None:
 
 
 @pytest.mark.parametrize("field", LOOKUP_FIELDS)
-def test_each_lookup_field_finds_what_the_file_holds_in_any_case(loaded_api: Api, reference: Reference,
+def test_each_lookup_field_finds_what_the_file_holds_in_any_case(loaded_api: ApiClient, reference: Reference,
                                                                     field: str) -> None:
     for number, value in enumerate(sample_values(reference, field, SAMPLES_PER_FIELD, seed=len(field))):
         expected = expected_ids(reference, {field: value})
@@ -132,37 +132,46 @@ def test_each_lookup_field_finds_what_the_file_holds_in_any_case(loaded_api: Api
 @pytest.mark.parametrize(("field", "accession"), [("mane_select", "NM_007294"), ("mane_select", "nm_007294.4"),
                                                   ("ucsc_id", "uc002ict"), ("refseq_accession", "NR_002451")])
 def test_a_versioned_accession_is_found_with_or_without_its_version(
-        loaded_api: Api, reference: Reference, field: str, accession: str) -> None:
+        loaded_api: ApiClient, reference: Reference, field: str, accession: str) -> None:
     expected = expected_ids(reference, {field: accession})
     assert expected
     assert ids(loaded_api, **{field: accession}) == expected
 
 
 def test_brca1_is_found_by_its_mane_select_transcript_without_a_version_but_not_by_another_version(
-        loaded_api: Api) -> None:
+        loaded_api: ApiClient) -> None:
     assert ids(loaded_api, mane_select="NM_007294") == ["HGNC:1100"]
     assert ids(loaded_api, mane_select="NM_007294.3") == []
 
 
 @pytest.mark.parametrize("band", ["17q21", "17q21.3", "17q2", "17", "X", "Xp22.33", "1p36.33", "mitochondria"])
-def test_a_location_finds_its_band_and_every_band_inside_it(loaded_api: Api, reference: Reference, band: str) -> None:
+def test_a_location_finds_its_band_and_every_band_inside_it(loaded_api: ApiClient, reference: Reference, band: str) -> None:
     expected = expected_ids(reference, {"location": band})
     assert expected
     assert ids(loaded_api, location=band) == expected
 
 
-def test_17q21_finds_17q21_31_and_never_17q22(loaded_api: Api, reference: Reference) -> None:
+def test_17q21_finds_17q21_31_and_never_17q22(loaded_api: ApiClient, reference: Reference) -> None:
     found = {reference[i]["location"] for i in ids(loaded_api, location="17q21")}
     assert "17q21.31" in found
     assert not any(location.startswith("17q22") for location in found)
 
 
-def test_symbols_rank_approved_then_previous_then_alias(loaded_api: Api, reference: Reference) -> None:
-    for name in ["AMN", "brca1", "rnf53", "A1BGAS", "p40", "CD1"]:
-        assert ids(loaded_api, symbol=name) == ranked_by_name(reference, name), name
+@pytest.mark.parametrize("name", ["brca1", "BRCA1", "Brca1", "rnf53", "FANCS", "ncrna00181", "a1bgas", "A1BGAS", "amn",
+                                  "AMN", "tpp1", "ccr10", "trna", "p40", "CD1", "nosuchgene"])
+def test_a_symbol_finds_approved_then_previous_then_alias_symbols_in_any_case(
+        loaded_api: ApiClient, reference: Reference, name: str) -> None:
+    assert ids(loaded_api, symbol=name) == ranked_by_name(reference, name)
 
 
-def test_lookups_combine_with_and_and_page(loaded_api: Api, reference: Reference) -> None:
+def test_a_sample_of_names_each_finds_its_gene(loaded_api: ApiClient, reference: Reference) -> None:
+    for hgnc_id in random.Random(9).sample(list(reference), 60):
+        for name in names_of(reference[hgnc_id])[:3]:
+            found = loaded_api.get("/genes", params={"symbol": name.swapcase()}).json()
+            assert hgnc_id in found, (hgnc_id, name)
+
+
+def test_lookups_combine_with_and_and_page(loaded_api: ApiClient, reference: Reference) -> None:
     criteria = {"location": "17q21", "locus_type": "gene with protein product"}
     expected = expected_ids(reference, criteria)
     assert 10 < len(expected) < len(expected_ids(reference, {"location": "17q21"}))
@@ -174,7 +183,7 @@ def test_lookups_combine_with_and_and_page(loaded_api: Api, reference: Reference
         reference, {"locus_group": "pseudogene", "location": "1p36.33"})
 
 
-def test_an_unknown_parameter_stays_a_400(loaded_api: Api) -> None:
+def test_an_unknown_parameter_stays_a_400(loaded_api: ApiClient) -> None:
     response = loaded_api.get("/genes", params={"entrez": "672"})
     assert "entrez" in assert_problem(response.status_code, response.headers, response.content, 400)["errors"]
 
@@ -182,7 +191,7 @@ def test_an_unknown_parameter_stays_a_400(loaded_api: Api) -> None:
 # -- fields= --------------------------------------------------------------------------------
 
 
-def test_fields_on_one_gene_give_its_id_and_those_fields(loaded_api: Api, reference: Reference) -> None:
+def test_fields_on_one_gene_give_its_id_and_those_fields(loaded_api: ApiClient, reference: Reference) -> None:
     response = loaded_api.get("/genes/HGNC:1100", params={"fields": "symbol,mane_select,ccds_id"})
     brca1 = reference["HGNC:1100"]
     assert response.json() == {"hgnc_id": "HGNC:1100", "symbol": brca1["symbol"], "mane_select": brca1["mane_select"]}
@@ -190,7 +199,7 @@ def test_fields_on_one_gene_give_its_id_and_those_fields(loaded_api: Api, refere
 
 
 def test_fields_on_a_lookup_give_one_object_per_gene_in_the_order_of_the_ids(
-        loaded_api: Api, reference: Reference) -> None:
+        loaded_api: ApiClient, reference: Reference) -> None:
     wanted = ["symbol", "entrez_id", "location"]
     found = loaded_api.get("/genes", params={"location": "17q21.31", "fields": ",".join(wanted)}).json()
     expected = expected_ids(reference, {"location": "17q21.31"})
@@ -201,7 +210,7 @@ def test_fields_on_a_lookup_give_one_object_per_gene_in_the_order_of_the_ids(
 
 
 @pytest.mark.parametrize("path", ["/genes", "/genes/HGNC:5"])
-def test_an_unknown_field_name_is_a_400_naming_it(loaded_api: Api, path: str) -> None:
+def test_an_unknown_field_name_is_a_400_naming_it(loaded_api: ApiClient, path: str) -> None:
     response = loaded_api.get(path, params={"fields": "symbol,colour"})
     problem = assert_problem(response.status_code, response.headers, response.content, 400)
     assert "colour" in json.dumps(problem["errors"]["fields"])
@@ -210,11 +219,11 @@ def test_an_unknown_field_name_is_a_400_naming_it(loaded_api: Api, path: str) ->
 # -- POST /genes/query ------------------------------------------------------------------------
 
 
-def query(api: Api, body: dict[str, Any]) -> requests.Response:
+def query(api: ApiClient, body: dict[str, Any]) -> requests.Response:
     return api.post("/genes/query", json=body)
 
 
-def test_the_batch_of_the_issue_answers_one_entry_per_match_per_term(loaded_api: Api, reference: Reference) -> None:
+def test_the_batch_of_the_issue_answers_one_entry_per_match_per_term(loaded_api: ApiClient, reference: Reference) -> None:
     body = {"q": ["BRCA1", "672", "P38398", "nosuch"], "scopes": ["symbol", "entrez_id", "uniprot_ids"],
             "fields": ["symbol", "name"]}
     brca1 = {"hgnc_id": "HGNC:1100", "symbol": "BRCA1", "name": reference["HGNC:1100"]["name"]}
@@ -223,7 +232,7 @@ def test_the_batch_of_the_issue_answers_one_entry_per_match_per_term(loaded_api:
         {"query": "nosuch", "notfound": True}]
 
 
-def test_a_batch_of_1000_symbols_answers_as_the_file_says(loaded_api: Api, reference: Reference) -> None:
+def test_a_batch_of_1000_symbols_answers_as_the_file_says(loaded_api: ApiClient, reference: Reference) -> None:
     rows = list(reference.values())
     picked = random.Random(13).sample(rows, 990)
     terms = [random.Random(i).choice(names_of(record)) for i, record in enumerate(picked)] + [f"NOSUCH{i}" for i in range(10)]
@@ -237,14 +246,14 @@ def test_a_batch_of_1000_symbols_answers_as_the_file_says(loaded_api: Api, refer
 
 
 def test_scopes_default_to_hgnc_id_and_symbol_and_fields_to_the_whole_record(
-        loaded_api: Api, reference: Reference) -> None:
+        loaded_api: ApiClient, reference: Reference) -> None:
     answers = query(loaded_api, {"q": ["hgnc:5", "A1BG", "672"]}).json()
     assert answers == [{"query": "hgnc:5", **reference["HGNC:5"]}, {"query": "A1BG", **reference["HGNC:5"]},
                        {"query": "672", "notfound": True}]
 
 
 @pytest.mark.parametrize("scope", LOOKUP_FIELDS)
-def test_every_scope_finds_as_the_lookup_does(loaded_api: Api, reference: Reference, scope: str) -> None:
+def test_every_scope_finds_as_the_lookup_does(loaded_api: ApiClient, reference: Reference, scope: str) -> None:
     terms = sample_values(reference, scope, 3, seed=7) + ["nothing-like-it"]
     answers = query(loaded_api, {"q": terms, "scopes": [scope], "fields": ["symbol"]}).json()
     expected = []
@@ -261,12 +270,12 @@ def test_every_scope_finds_as_the_lookup_does(loaded_api: Api, reference: Refere
     ({"q": ["BRCA1"], "fields": ["colour"]}, "fields"),
     ({"q": ["BRCA1"], "extra": 1}, "extra"),
 ])
-def test_a_bad_batch_is_a_400_saying_what_is_wrong(loaded_api: Api, body: dict[str, Any], field: str) -> None:
+def test_a_bad_batch_is_a_400_saying_what_is_wrong(loaded_api: ApiClient, body: dict[str, Any], field: str) -> None:
     response = query(loaded_api, body)
     assert field in assert_problem(response.status_code, response.headers, response.content, 400)["errors"]
 
 
-def test_more_than_1000_terms_is_a_400_saying_so(loaded_api: Api) -> None:
+def test_more_than_1000_terms_is_a_400_saying_so(loaded_api: ApiClient) -> None:
     response = query(loaded_api, {"q": ["BRCA1"] * 1001})
     assert "1000" in json.dumps(response.json()["errors"]["q"])
 
@@ -274,7 +283,7 @@ def test_more_than_1000_terms_is_a_400_saying_so(loaded_api: Api) -> None:
 # -- /info, ETags ---------------------------------------------------------------------------
 
 
-def test_info_says_what_is_loaded(loaded_api: Api, reference: Reference) -> None:
+def test_info_says_what_is_loaded(loaded_api: ApiClient, reference: Reference) -> None:
     info = loaded_api.get("/info").json()
     assert info["count"] == len(reference)
     assert info["last_modified"] == max(r["date_modified"] for r in reference.values() if "date_modified" in r)
@@ -282,7 +291,7 @@ def test_info_says_what_is_loaded(loaded_api: Api, reference: Reference) -> None
     assert info["source"] and info["loaded_at"] and info["version"]
 
 
-def test_etags_answer_304_until_a_new_set_is_loaded(loaded_api: Api) -> None:
+def test_etags_answer_304_until_a_new_set_is_loaded(loaded_api: ApiClient) -> None:
     paths = ["/genes/HGNC:5", "/genes?entrez_id=672", "/genes?limit=5", "/data", "/info"]
     tags = {}
     for path in paths:
@@ -297,7 +306,7 @@ def test_etags_answer_304_until_a_new_set_is_loaded(loaded_api: Api) -> None:
         assert loaded_api.get(path, headers={"If-None-Match": after.headers["ETag"]}).status_code == 304
 
 
-def test_each_format_of_data_has_its_own_etag(loaded_api: Api) -> None:
+def test_each_format_of_data_has_its_own_etag(loaded_api: ApiClient) -> None:
     tags = {accept: loaded_api.get("/data", headers={"Accept": accept}, stream=True).headers["ETag"]
             for accept in ("application/json", "application/x-ndjson", "text/tab-separated-values")}
     assert len(set(tags.values())) == 3
@@ -306,14 +315,14 @@ def test_each_format_of_data_has_its_own_etag(loaded_api: Api) -> None:
 # -- gzip -----------------------------------------------------------------------------------
 
 
-def raw_body(api: Api, path: str, **headers: str) -> tuple[requests.Response, bytes]:
+def raw_body(api: ApiClient, path: str, **headers: str) -> tuple[requests.Response, bytes]:
     """The body as it came over the wire, not decoded by requests."""
     response = api.get(path, headers=headers, stream=True)
     return response, response.raw.read(decode_content=False)
 
 
 @pytest.mark.parametrize("accept", ["application/json", "application/x-ndjson", "text/tab-separated-values"])
-def test_data_comes_gzipped_and_streamed_and_decompresses_to_the_plain_answer(loaded_api: Api, accept: str) -> None:
+def test_data_comes_gzipped_and_streamed_and_decompresses_to_the_plain_answer(loaded_api: ApiClient, accept: str) -> None:
     zipped, compressed = raw_body(loaded_api, "/data", **{"Accept-Encoding": "gzip", "Accept": accept})
     plain, body = raw_body(loaded_api, "/data", **{"Accept-Encoding": "identity", "Accept": accept})
     assert zipped.headers["Content-Encoding"] == "gzip" and "Content-Length" not in zipped.headers
@@ -323,7 +332,7 @@ def test_data_comes_gzipped_and_streamed_and_decompresses_to_the_plain_answer(lo
     assert len(compressed) < len(body) / 3
 
 
-def test_large_json_answers_are_gzipped_small_ones_are_not(loaded_api: Api) -> None:
+def test_large_json_answers_are_gzipped_small_ones_are_not(loaded_api: ApiClient) -> None:
     large, compressed = raw_body(loaded_api, "/genes?locus_group=pseudogene", **{"Accept-Encoding": "gzip"})
     assert large.headers["Content-Encoding"] == "gzip"
     assert json.loads(gzip.decompress(compressed)) == loaded_api.get(
@@ -336,7 +345,7 @@ def test_large_json_answers_are_gzipped_small_ones_are_not(loaded_api: Api) -> N
 
 
 def test_tsv_export_has_the_official_columns_and_reads_back_as_the_file(
-        loaded_api: Api, reference: Reference, hgnc_data_path: Any) -> None:
+        loaded_api: ApiClient, reference: Reference, hgnc_data_path: Any) -> None:
     response = loaded_api.get("/data", headers={"Accept": "text/tab-separated-values"})
     assert response.headers["Content-Type"].startswith("text/tab-separated-values")
     official_header, _ = read_tsv_rows(hgnc_data_path)
@@ -347,14 +356,14 @@ def test_tsv_export_has_the_official_columns_and_reads_back_as_the_file(
     assert response.text.splitlines()[1].split("\t")[1] == reference[rows[0]["hgnc_id"]]["symbol"]
 
 
-def test_ndjson_export_is_one_record_a_line(loaded_api: Api, reference: Reference) -> None:
+def test_ndjson_export_is_one_record_a_line(loaded_api: ApiClient, reference: Reference) -> None:
     response = loaded_api.get("/data", headers={"Accept": "application/x-ndjson"})
     assert response.headers["Content-Type"].startswith("application/x-ndjson")
     lines = response.text.splitlines()
     assert [json.loads(line) for line in lines] == list(reference.values())
 
 
-def test_loading_our_own_tsv_export_gives_back_identical_records(loaded_api: Api, reference: Reference) -> None:
+def test_loading_our_own_tsv_export_gives_back_identical_records(loaded_api: ApiClient, reference: Reference) -> None:
     exported = loaded_api.get("/data", headers={"Accept": "text/tab-separated-values"}).content
     loaded = loaded_api.post("/data", data=exported, headers={"Content-Type": "text/tab-separated-values"})
     assert loaded.status_code == 201 and loaded.json()["count"] == len(reference)

@@ -16,9 +16,8 @@ import redis
 from adapters.redis_gene_repository import RedisGeneRepository
 from entrypoints.load import EXIT_CONFIGURATION, EXIT_INVALID_SOURCE, EXIT_UNAVAILABLE
 from tests.conftest import FIXTURES
-from tests.e2e.conftest import Api
 from tests.e2e.test_gene_api_loads import HGNC_RECORDS, Reference, assert_full_set_served
-from tests.processes import REPO_ROOT, ApiProcess, RedisServer, closed_port, service_environment
+from tests.support import ApiClient, ApiProcess, REPO_ROOT, RedisServer, closed_port, service_environment
 
 SAMPLE_TSV = FIXTURES / "hgnc_sample.tsv"
 REDIS_PASSWORD = "loader-s3cret"
@@ -26,13 +25,12 @@ SAMPLE_IDS = [line.split("\t", 1)[0] for line in SAMPLE_TSV.read_text().splitlin
 
 
 @pytest.fixture(scope="module")
-def api(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    """The API on the loader's Redis, to read back what the loader wrote as a user would."""
+def api_process(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiProcess]:
+    """The API on the loader's Redis (`api` talks to it), to read back what the loader wrote as a user would."""
     nowhere = tmp_path_factory.mktemp("api") / "no-source-configured.json"
     process = ApiProcess(redis_server.host, redis_server.port, nowhere, nowhere.with_name("api.log"))
     try:
-        process.wait_until_healthy()
-        yield Api(process.url)
+        yield process.wait_until_healthy()
     finally:
         process.stop()
 
@@ -83,7 +81,7 @@ def assert_failed(result: subprocess.CompletedProcess[str], code: int, *words: s
 
 
 def test_loading_the_full_file_serves_every_record_through_the_api(
-        redis_server: RedisServer, api: Api, hgnc_data_path: Path, reference: Reference) -> None:
+        redis_server: RedisServer, api: ApiClient, hgnc_data_path: Path, reference: Reference) -> None:
     result = run_load(redis_server, str(hgnc_data_path))
 
     assert_loaded(result, HGNC_RECORDS, str(hgnc_data_path))
@@ -91,7 +89,7 @@ def test_loading_the_full_file_serves_every_record_through_the_api(
 
 
 def test_loading_from_a_url_serves_every_record(
-        redis_server: RedisServer, api: Api, http_url: str, reference: Reference) -> None:
+        redis_server: RedisServer, api: ApiClient, http_url: str, reference: Reference) -> None:
     run_load(redis_server, str(SAMPLE_TSV))  # something else first: the URL's data must replace it
 
     result = run_load(redis_server, http_url)
@@ -100,7 +98,7 @@ def test_loading_from_a_url_serves_every_record(
     assert_full_set_served(api, reference)
 
 
-def test_without_an_argument_it_loads_hgnc_source(redis_server: RedisServer, api: Api) -> None:
+def test_without_an_argument_it_loads_hgnc_source(redis_server: RedisServer, api: ApiClient) -> None:
     result = run_load(redis_server, hgnc_source=SAMPLE_TSV)
 
     assert_loaded(result, len(SAMPLE_IDS), str(SAMPLE_TSV))
@@ -111,7 +109,7 @@ def test_without_an_argument_it_loads_hgnc_source(redis_server: RedisServer, api
 @pytest.mark.parametrize("content", [b"<html>not a gene set</html>", b"", b"hgnc_id\tsymbol\n"],
                          ids=["html", "empty", "header only"])
 def test_a_file_that_is_no_gene_set_exits_65_and_keeps_the_loaded_data(
-        redis_server: RedisServer, api: Api, tmp_path: Path, content: bytes) -> None:
+        redis_server: RedisServer, api: ApiClient, tmp_path: Path, content: bytes) -> None:
     assert_loaded(run_load(redis_server, str(SAMPLE_TSV)), len(SAMPLE_IDS), str(SAMPLE_TSV))
     bad = tmp_path / "hgnc_complete_set.json"
     bad.write_bytes(content)
@@ -142,7 +140,7 @@ def test_a_redis_that_does_not_answer_exits_69_in_one_line() -> None:
 
 @pytest.mark.parametrize(("setting", "value"), [("LOG_FORMAT", "xml"), ("REDIS_URL", "redis://127.0.0.1:6379/5")])
 def test_a_wrong_setting_exits_78_in_one_line_before_touching_redis(
-        redis_server: RedisServer, api: Api, setting: str, value: str) -> None:
+        redis_server: RedisServer, api: ApiClient, setting: str, value: str) -> None:
     before = api.get("/genes").json()
 
     result = run_load(redis_server, str(SAMPLE_TSV), **{setting: value})

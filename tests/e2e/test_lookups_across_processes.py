@@ -2,14 +2,12 @@
 one process is what the very next lookup finds, in both, even when their watch on Redis was cut."""
 from __future__ import annotations
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import requests
 
 from tests.conftest import FIXTURES, StartProcess
-from tests.processes import RedisServer, free_port
+from tests.support import ApiClient, RedisServer, eventually, free_port
 
 SAMPLE = (FIXTURES / "hgnc_sample.tsv").read_bytes()
 A2M_ENTREZ = b"\t2\t"  # A2M's entrez_id, between its neighbours in the row
@@ -30,29 +28,29 @@ SETS = {"2": SAMPLE, "999999": with_a2m_renumbered()}  # the Entrez id that find
 
 
 @pytest.fixture
-def gunicorn(redis_server: RedisServer, start_process: StartProcess) -> str:
+def gunicorn(redis_server: RedisServer, start_process: StartProcess) -> ApiClient:
     port = free_port()
-    url = f"http://127.0.0.1:{port}"
+    api = ApiClient(f"http://127.0.0.1:{port}")
     start_process(["python", "-m", "gunicorn", "-c", "gunicorn.conf.py", "entrypoints.api:create_app()"],
                   env={"REDIS_HOST": redis_server.host, "REDIS_PORT": str(redis_server.port), "PORT": str(port),
                        "HGNC_SOURCE": str(FIXTURES / "hgnc_sample.tsv"), "WEB_CONCURRENCY": "2",
                        "GUNICORN_THREADS": "4", "LOG_LEVEL": "INFO"},
-                  name="gunicorn", ready=lambda: requests.get(f"{url}/health", timeout=1).status_code == 200)
-    return url
+                  name="gunicorn", ready=api.is_healthy)
+    return api
 
 
-def upload(url: str, body: bytes) -> None:
-    answer = requests.post(f"{url}/data", data=body, headers={"Content-Type": "text/tab-separated-values"},
-                           timeout=30)
+def upload(api: ApiClient, body: bytes) -> None:
+    answer = api.post("/data", data=body, headers={"Content-Type": "text/tab-separated-values"}, timeout=30)
     assert answer.status_code == 201, answer.text
 
 
-def lookups(url: str, count: int) -> set[tuple[tuple[str, ...], tuple[str, ...]]]:
+def lookups(api: ApiClient, count: int) -> set[tuple[tuple[str, ...], tuple[str, ...]]]:
     """`count` pairs of answers, each on new connections spread over both processes: ?entrez_id=2 and =999999."""
     def one(_: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
         def ask(entrez: str) -> tuple[str, ...]:
-            answer = requests.get(f"{url}/genes", params={"entrez_id": entrez}, headers={"Connection": "close"},
-                                  timeout=10)
+            # A client of its own on each thread; "close": the next request connects anew, maybe to the other process.
+            answer = ApiClient(api.url).get("/genes", params={"entrez_id": entrez}, headers={"Connection": "close"},
+                                            timeout=10)
             assert answer.status_code == 200, answer.text
             return tuple(answer.json())
         return ask("2"), ask("999999")
@@ -70,17 +68,23 @@ def watching(redis_server: RedisServer) -> int:
     return sum(client["cmd"] == "subscribe" for client in redis_server.client().client_list())
 
 
-def until_both_processes_watch(url: str, redis_server: RedisServer, entrez: str) -> None:
+def until_both_processes_watch(api: ApiClient, redis_server: RedisServer, entrez: str) -> None:
     """Lookups until each process has answered one: each then watches, and holds the entrez_id index."""
-    deadline = time.monotonic() + 30
-    while watching(redis_server) < 2:
-        assert time.monotonic() < deadline, redis_server.client().client_list()
-        assert lookups(url, 16) == only(entrez)
+    answers: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
+
+    def both_watch() -> bool:
+        if watching(redis_server) >= 2:
+            return True
+        answers.update(lookups(api, 16))
+        return False
+
+    eventually(both_watch, 30, "both processes watch Redis", interval=0)
+    assert answers <= only(entrez)
     assert watching(redis_server) == 2, redis_server.client().client_list()
 
 
 def test_each_reload_is_what_the_next_lookup_finds_in_every_process(
-        gunicorn: str, redis_server: RedisServer) -> None:
+        gunicorn: ApiClient, redis_server: RedisServer) -> None:
     upload(gunicorn, SETS["2"])
     until_both_processes_watch(gunicorn, redis_server, "2")
 
@@ -89,7 +93,7 @@ def test_each_reload_is_what_the_next_lookup_finds_in_every_process(
         assert lookups(gunicorn, 16) == only(entrez)
 
 
-def test_a_cut_watch_costs_no_stale_answer_and_is_made_again(gunicorn: str, redis_server: RedisServer) -> None:
+def test_a_cut_watch_costs_no_stale_answer_and_is_made_again(gunicorn: ApiClient, redis_server: RedisServer) -> None:
     upload(gunicorn, SETS["2"])
     until_both_processes_watch(gunicorn, redis_server, "2")
     assert redis_server.client().client_kill_filter(_type="pubsub") == 2  # each process's watch

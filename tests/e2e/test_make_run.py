@@ -20,16 +20,15 @@ from typing import Callable, Iterator
 import psutil
 import pytest
 import redis
-import requests
 
 from entrypoints.containers import JOBS_DB
 from local.redis_binary import redis_server_binary
-from tests.processes import REPO_ROOT, RedisServer, ServiceProcess, free_port
+from tests.support import REPO_ROOT, ApiClient, RedisServer, ServiceProcess, eventually, free_port, wait_for_job
 
 PINNED_RELEASE = Path("tests/data/hgnc_complete_set_2024-10-18.txt.gz")
 PINNED_RECORDS = 43_882  # tests/data/README.md
 JOB = {"start_date": "2000-01-01", "end_date": "2005-12-31", "locus_group": "protein-coding gene"}
-JOB_TOTAL = 9_502  # the genes JOB counts in the pinned release (README's example; test_jobs_e2e counts them)
+JOB_TOTAL = 9_502  # the genes JOB counts in the pinned release (README's example; test_job_results counts them)
 # Starting includes creating the virtualenv when these tests do not run in one.
 START_TIMEOUT_SECONDS = 60.0 if sys.prefix != sys.base_prefix else 300.0
 STOP_TIMEOUT_SECONDS = 20.0  # "within seconds": idle, a stop takes about 3 s
@@ -59,6 +58,7 @@ class MakeRun:
         self.clone = clone
         self.port = int(settings.get("PORT") or free_port())
         self.url = f"http://127.0.0.1:{self.port}"
+        self.api = ApiClient(self.url)
         self.log_path = log_path
         env = {k: v for k, v in os.environ.items()
                if k not in ("REDIS_HOST", "REDIS_PORT", "REDIS_URL", "HGNC_SOURCE", "WORKERS", "VENV",
@@ -73,8 +73,7 @@ class MakeRun:
     def wait_until_healthy(self) -> None:
         """Until make run says the service runs (after its own health check), and /health answers 200."""
         self.process.wait_until(lambda: "The HGNC gene service is running at" in self.output()
-                                and requests.get(f"{self.url}/health", timeout=2).status_code == 200,
-                                timeout=START_TIMEOUT_SECONDS)
+                                and self.api.is_healthy(), timeout=START_TIMEOUT_SECONDS)
         self.note_processes()
 
     def note_processes(self) -> None:
@@ -136,15 +135,6 @@ def start_make_run(clone: Path, tmp_path: Path) -> Iterator[StartMakeRun]:
         run.kill_everything()
 
 
-def wait_for_job(url: str, job_id: str) -> dict[str, object]:
-    deadline = time.monotonic() + JOB_TIMEOUT_SECONDS
-    while True:
-        job = requests.get(f"{url}/jobs/{job_id}", timeout=10).json()
-        if job["status"] in ("complete", "failed") or time.monotonic() > deadline:
-            return job
-        time.sleep(0.2)
-
-
 def test_make_run_serves_keeps_its_data_in_data_and_stops_everything_it_started(
         clone: Path, start_make_run: StartMakeRun) -> None:
     redis_port = str(free_port())
@@ -163,14 +153,14 @@ def test_make_run_serves_keeps_its_data_in_data_and_stops_everything_it_started(
     assert listening == {"127.0.0.1"}  # HOST unset: not the network's
     assert f"curl -X POST --data-binary @{PINNED_RELEASE} http://localhost:{first.port}/data" in first.output()
 
-    loaded = requests.post(f"{first.url}/data", data=(clone / PINNED_RELEASE).read_bytes(), timeout=120)
+    loaded = first.api.post("/data", data=(clone / PINNED_RELEASE).read_bytes(), timeout=120)
     assert loaded.status_code == 201, loaded.text
     assert loaded.json()["count"] == PINNED_RECORDS
-    submitted = requests.post(f"{first.url}/jobs", json=JOB, timeout=10)
+    submitted = first.api.post("/jobs", json=JOB, timeout=10)
     assert submitted.status_code == 202, submitted.text
     job_id = submitted.json()["id"]
-    assert wait_for_job(first.url, job_id)["status"] == "complete"
-    results = requests.get(f"{first.url}/results/{job_id}", timeout=10).json()
+    assert wait_for_job(first.api, job_id, JOB_TIMEOUT_SECONDS)["status"] == "complete"
+    results = first.api.get(f"/results/{job_id}", timeout=10).json()
     assert results["total"] == JOB_TOTAL
 
     stop_requested = time.time()
@@ -187,10 +177,10 @@ def test_make_run_serves_keeps_its_data_in_data_and_stops_everything_it_started(
     second = start_make_run(REDIS_PORT=redis_port, WORKERS="2")
     second.wait_until_healthy()
     assert sum("entrypoints.worker" in c for c in second.commands()) == 2
-    gene = requests.get(f"{second.url}/genes/HGNC:5", timeout=10)
+    gene = second.api.get("/genes/HGNC:5", timeout=10)
     assert gene.status_code == 200 and gene.json()["symbol"] == "A1BG"
-    assert requests.get(f"{second.url}/jobs/{job_id}", timeout=10).json()["status"] == "complete"
-    assert requests.get(f"{second.url}/results/{job_id}", timeout=10).json() == results
+    assert second.api.get(f"/jobs/{job_id}", timeout=10).json()["status"] == "complete"
+    assert second.api.get(f"/results/{job_id}", timeout=10).json() == results
 
     second.stop(signal.SIGINT, to_session=True)  # Ctrl-C
     assert second.left_running() == []
@@ -210,7 +200,7 @@ def test_with_redis_host_or_url_set_make_run_uses_that_redis_and_starts_none(
         run.wait_until_healthy()
         assert not any("redis-server" in c for c in run.commands()), run.commands()
         assert f"the Redis at redis://{server.host}:{server.port}" in run.output()
-        submitted = requests.post(f"{run.url}/jobs", json=JOB, timeout=10)
+        submitted = run.api.post("/jobs", json=JOB, timeout=10)
         assert submitted.status_code == 202
         assert redis.Redis(host=server.host, port=server.port, db=JOBS_DB).dbsize() > 0  # the job is in that Redis
         run.stop(signal.SIGTERM, to_session=True)
@@ -244,7 +234,5 @@ def test_the_terminal_closed_stops_everything_and_a_killed_supervisor_takes_ever
     killed.wait_until_healthy()
     supervisor = next(p for p in killed.started if "local.run" in " ".join(p.cmdline()))
     supervisor.kill()  # SIGKILL: no handler runs, no child is told by it
-    deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
-    while killed.left_running() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert killed.left_running() == []
+    eventually(lambda: killed.left_running() == [], STOP_TIMEOUT_SECONDS, "every process of the run gone",
+               interval=0.2)

@@ -15,7 +15,7 @@ import requests
 from tests.certificates import make_tls_files
 from tests.conftest import FIXTURES, StartProcess
 from tests.problem_details import assert_problem
-from tests.processes import ApiProcess, RedisServer, ServiceProcess, free_port
+from tests.support import ApiClient, ApiProcess, RedisServer, ServiceProcess, free_port, wait_for_job
 
 SAMPLE_SET = FIXTURES / "hgnc_sample.tsv"
 PASSWORD = f"redis-pw-{secrets.token_hex(12)}"  # unguessable, and easy to find wherever it leaks
@@ -106,25 +106,28 @@ def login(request: pytest.FixtureRequest, redis_binary: str, tmp_path_factory: p
         login.server.stop()
 
 
-class Client:
-    """HTTP calls to one API process; every answer kept, to look for secrets in."""
+class Client(ApiClient):
+    """The API client, every answer kept, to look for secrets in; `call("GET", path)` is `request`."""
 
     def __init__(self, url: str) -> None:
-        self.url = url
+        super().__init__(url)
         self.answers: list[str] = []
 
-    def __call__(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        response = requests.request(method, self.url + path, timeout=60, **kwargs)
+    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        response = super().request(method, path, **kwargs)
         self.answers.append(f"{response.status_code} {dict(response.headers)}\n{response.content!r}")
         return response
+
+    __call__ = request
 
 
 def start_api(login: Login, env: dict[str, str], tmp_path: Path, name: str) -> tuple[ApiProcess, Client]:
     """The API with `env`, once it answers /health (whatever it answers)."""
     api = ApiProcess("127.0.0.1", 1, SAMPLE_SET, tmp_path / f"{name}.log", log_level="DEBUG",
                      extra_env={"ADMIN_TOKEN": ADMIN_TOKEN, **env})  # REDIS_PORT 1: only env may lead to Redis
-    api.process.wait_until(lambda: requests.get(f"{api.url}/health", timeout=5).status_code in (200, 503))
-    return api, Client(api.url)
+    call = Client(api.url)
+    api.process.wait_until(lambda: call.get("/health", timeout=5).status_code in (200, 503))
+    return api, call
 
 
 def start_worker(start_process: StartProcess, env: dict[str, str], name: str) -> ServiceProcess:
@@ -135,10 +138,7 @@ def start_worker(start_process: StartProcess, env: dict[str, str], name: str) ->
 
 def run_job(call: Client) -> str:
     job_id = call("POST", "/jobs", json=JOB).json()["id"]
-    deadline = time.monotonic() + TIMEOUT_SECONDS
-    while (status := call("GET", f"/jobs/{job_id}").json()["status"]) != "complete":
-        assert status in ("submitted", "in progress") and time.monotonic() < deadline, f"the job is {status}"
-        time.sleep(0.05)
+    assert wait_for_job(call, job_id, TIMEOUT_SECONDS)["status"] == "complete"
     return job_id
 
 
@@ -199,13 +199,9 @@ def test_wrong_credentials_are_a_configuration_error_that_shows_no_password(
             problem = assert_problem(answer.status_code, answer.headers, answer.content, 503)
             assert "authentication failed" in problem["detail"], problem
         worker = start_worker(start_process, env, f"worker-{number}")
-        deadline = time.monotonic() + TIMEOUT_SECONDS
-        while worker.is_running():
-            assert time.monotonic() < deadline, f"the worker still runs with wrong credentials:\n{worker.log_tail()}"
-            time.sleep(0.1)
+        assert worker.wait_for_exit(TIMEOUT_SECONDS) != 0  # wrong credentials stop it
         api.stop()
 
-        assert worker.process.returncode != 0
         log = worker.log_path.read_text()
         assert "Traceback" not in log, log
         assert [line for line in log.splitlines() if "authentication failed" in line], log
@@ -214,11 +210,7 @@ def test_wrong_credentials_are_a_configuration_error_that_shows_no_password(
 
 def test_a_database_in_redis_url_stops_the_worker_at_start_with_one_line(start_process: StartProcess) -> None:
     worker = start_worker(start_process, {"REDIS_URL": f"redis://{USER}:{PASSWORD}@127.0.0.1:6390/2"}, "worker")
-    deadline = time.monotonic() + TIMEOUT_SECONDS
-    while worker.is_running():
-        assert time.monotonic() < deadline, "the worker did not stop"
-        time.sleep(0.1)
-    assert worker.process.returncode != 0
+    assert worker.wait_for_exit(TIMEOUT_SECONDS) != 0
     log = worker.log_path.read_text()
     assert log.strip().splitlines() == [
         "configuration error: REDIS_URL names a database (/2): the service uses databases 0 to 3 itself "

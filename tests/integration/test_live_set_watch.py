@@ -6,14 +6,14 @@ import logging
 import secrets
 import time
 import uuid
-from typing import Callable, Iterator
+from typing import Iterator
 
 import pytest
 import redis
 
 from adapters.gene_cache.live_set_watch import LiveSetWatch
 from tests.conftest import RedisEndpoint
-from tests.processes import closed_port
+from tests.support import closed_port, eventually
 
 HOUR = 3600.0  # a recheck that never comes within a test: only a notice can end what is known
 
@@ -37,15 +37,6 @@ def read_into(watch: LiveSetWatch, client: redis.Redis, key: str) -> str:
     return set_id
 
 
-def soon(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.005)
-    return True
-
-
 def test_a_set_id_read_is_vouched_for_until_the_key_changes(
         watch: LiveSetWatch, real_redis_client: redis.Redis, key: str) -> None:
     real_redis_client.set(key, "g1")
@@ -56,7 +47,7 @@ def test_a_set_id_read_is_vouched_for_until_the_key_changes(
     assert watch.live_set_id() == "g1"
 
     real_redis_client.set(key, "g2")
-    assert soon(lambda: watch.live_set_id() is None)
+    eventually(lambda: watch.live_set_id() is None, 5, "the watch forgets the set id", interval=0.005)
     assert read_into(watch, real_redis_client, key) == "g2"
     assert watch.live_set_id() == "g2"
 
@@ -75,7 +66,7 @@ def test_every_way_the_key_goes_is_noticed(
         other = real_redis.client(15)
         other.flushdb()
         other.close()
-    assert soon(lambda: watch.live_set_id() is None)
+    eventually(lambda: watch.live_set_id() is None, 5, "the watch forgets the set id", interval=0.005)
 
 
 def test_a_change_between_the_mark_and_the_read_is_not_learned(
@@ -107,12 +98,12 @@ def test_a_lost_connection_ends_what_is_known_and_the_watch_listens_again(
     read_into(watch, real_redis_client, key)
     assert real_redis_client.client_kill_filter(_type="pubsub") >= 1  # the watch's own connection
     real_redis_client.set(key, "g2")  # unseen: nobody listens
-    assert soon(lambda: watch.live_set_id() is None)
+    eventually(lambda: watch.live_set_id() is None, 5, "the watch forgets the set id", interval=0.005)
 
     assert read_into(watch, real_redis_client, key) == "g2"  # listening again, on a new connection
     assert watch.live_set_id() == "g2"
     real_redis_client.set(key, "g3")
-    assert soon(lambda: watch.live_set_id() is None)
+    eventually(lambda: watch.live_set_id() is None, 5, "the watch forgets the set id", interval=0.005)
 
 
 def test_what_is_known_is_checked_again_after_the_recheck_interval(
@@ -166,7 +157,7 @@ def test_what_was_learned_outlives_a_lost_connection_but_not_a_notice(
     real_redis_client.set(key, "g1")
     read_into(watch, real_redis_client, key)
     assert real_redis_client.client_kill_filter(_type="pubsub") >= 1  # as an outage cuts it
-    assert soon(lambda: watch.live_set_id() is None)
+    eventually(lambda: watch.live_set_id() is None, 5, "the watch forgets the set id", interval=0.005)
     assert watch.last_learned() == "g1"
 
     assert read_into(watch, real_redis_client, key) == "g1"  # listening again

@@ -13,7 +13,7 @@ from redis.retry import Retry
 from adapters.redis_client import StoreRedis
 from genes.errors import StoreAccessDenied, StoreUnavailable
 from tests.conftest import RedisEndpoint
-from tests.processes import RedisServer, closed_port
+from tests.support import RedisServer, closed_port
 
 
 def store_client(port: int, **options: object) -> StoreRedis:

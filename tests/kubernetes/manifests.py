@@ -19,7 +19,7 @@ import jsonschema
 import kubernetes_validate
 import yaml
 
-from tests.processes import REPO_ROOT
+from tests.support import REPO_ROOT
 
 KUBERNETES_DIR = REPO_ROOT / "kubernetes"
 # What `kubectl apply -k` is given: the two environments, and the loader Job beside either.

@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from tests.support import eventually
+
 Manifest = dict[str, Any]
 
 
@@ -64,12 +66,11 @@ class DockerPods:
         return self.exec(manifest, ["python", "-c", script]).returncode == 0
 
     def wait_for(self, manifest: Manifest, probe: str, timeout: float = 90) -> None:
-        deadline = time.monotonic() + timeout
-        while not self.probe(manifest, probe):
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{self.name_of(manifest)}: {probe} still fails after {timeout:.0f} s\n"
-                                     f"{self.logs(manifest)[-3000:]}")
-            time.sleep(0.5)
+        try:
+            eventually(lambda: self.probe(manifest, probe), timeout, f"{self.name_of(manifest)}: {probe} passes",
+                       interval=0.5)
+        except AssertionError as failure:
+            raise AssertionError(f"{failure}\n{self.logs(manifest)[-3000:]}") from None
 
     def url(self, manifest: Manifest, port: int) -> str:
         published = docker("port", self.name_of(manifest), str(port)).stdout.split()[0]

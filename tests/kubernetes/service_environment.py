@@ -13,7 +13,7 @@ import shlex
 from pathlib import Path
 from typing import Iterator
 
-from tests.processes import REPO_ROOT
+from tests.support import REPO_ROOT
 
 DOCKERFILE = REPO_ROOT / "Dockerfile"
 

@@ -15,7 +15,7 @@ from entrypoints.load import EXIT_CONFIGURATION, EXIT_INVALID_SOURCE, EXIT_UNAVA
 from tests.conftest import override_redis_with_closed_port
 from tests.kubernetes.manifests import KUBERNETES_DIR, KUSTOMIZATIONS, Manifest, describe, problems, render
 from tests.kubernetes.service_environment import dockerfile_value, variables_read
-from tests.processes import closed_port
+from tests.support import closed_port
 
 pytestmark = pytest.mark.kubernetes
 

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from typing import Iterator
 
 import pytest
-import requests
 
 from tests.kubernetes.manifests import render
 from tests.kubernetes.pods_in_docker import DockerPods, build_image
 from tests.kubernetes.test_manifests import API, LOADER, REDIS, WORKER, app_image, the
-from tests.processes import REPO_ROOT
+from tests.support import REPO_ROOT, ApiClient, wait_for_job
 
 pytestmark = [pytest.mark.kubernetes, pytest.mark.docker]
 
@@ -59,23 +57,21 @@ def test_the_loader_job_loads_the_data_then_a_job_runs_and_draws_its_plot(pods: 
     assert loaded.returncode == 0, loaded.stderr
     assert json.loads(loaded.stdout)["count"] == 43_882
 
-    api = pods.url(workload(pods, "Deployment", API), 5000)
-    submitted = requests.post(f"{api}/jobs", json={"start_date": "2000-01-01", "end_date": "2020-12-31"}, timeout=10)
+    api = ApiClient(pods.url(workload(pods, "Deployment", API), 5000), timeout=10)
+    submitted = api.post("/jobs", json={"start_date": "2000-01-01", "end_date": "2020-12-31"})
     assert submitted.status_code in (201, 202), submitted.text
     job_id = submitted.json()["id"]
-    deadline = time.monotonic() + 60
-    while requests.get(f"{api}/jobs/{job_id}", timeout=10).json()["status"] != "complete":
-        assert time.monotonic() < deadline, requests.get(f"{api}/jobs/{job_id}", timeout=10).text
-        time.sleep(0.5)
-    plot = requests.get(f"{api}/results/{job_id}/plot", timeout=10)
+    job = wait_for_job(api, job_id, 60, interval=0.5)
+    assert job["status"] == "complete", job
+    plot = api.get(f"/results/{job_id}/plot")
     assert plot.status_code == 200 and plot.content.startswith(b"\x89PNG")
 
 
 def test_the_secret_guards_the_data_routes_and_redis(pods: DockerPods) -> None:
-    api = pods.url(workload(pods, "Deployment", API), 5000)
+    api = ApiClient(pods.url(workload(pods, "Deployment", API), 5000), timeout=10)
     redis = workload(pods, "StatefulSet", REDIS)
 
-    assert requests.delete(f"{api}/data", timeout=10).status_code == 401
+    assert api.delete("/data").status_code == 401
     assert "NOAUTH" in pods.exec(redis, ["env", "-u", "REDISCLI_AUTH", "redis-cli", "ping"]).stdout
 
 

@@ -11,7 +11,7 @@ import redis
 
 from tests.kubernetes.manifests import render
 from tests.kubernetes.test_manifests import REDIS, the, the_container
-from tests.processes import RedisServer, ServiceProcess, free_port
+from tests.support import ServiceProcess, free_port
 
 pytestmark = pytest.mark.kubernetes
 

@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import StartProcess
 from tests.kubernetes.manifests import render
 from tests.kubernetes.test_manifests import WORKER, the, the_container
-from tests.processes import REPO_ROOT, RedisServer, service_environment
+from tests.support import REPO_ROOT, RedisServer, service_environment
 
 pytestmark = pytest.mark.kubernetes
 

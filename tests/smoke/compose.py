@@ -5,13 +5,9 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
-import time
 from pathlib import Path
 from typing import Any, Mapping
-
-import requests
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = REPO_ROOT / "data"  # the bind mount of Redis's /data
@@ -62,63 +58,6 @@ class ComposeStack:
         return self.run("logs", "--no-color", "--tail", tail, *services, check=False)
 
 
-class Api:
-    """The published API of a running stack, over HTTP from the host."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-        self.http = requests.Session()
-        # A request that met a dropped keep-alive connection and was sent once more. gunicorn's
-        # gthread worker closes an idle connection now and then just as the client reuses it
-        # (benoitc/gunicorn#2676); a real client retries that. Reported, so a pattern shows.
-        self.resent: list[str] = []
-
-    def get(self, path: str, **kwargs: Any) -> requests.Response:
-        return self._send("GET", path, timeout=kwargs.pop("timeout", 30), **kwargs)
-
-    def post(self, path: str, **kwargs: Any) -> requests.Response:
-        return self._send("POST", path, timeout=kwargs.pop("timeout", 120), **kwargs)
-
-    def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        try:
-            return self.http.request(method, self.base_url + path, **kwargs)
-        except requests.ConnectionError as error:
-            if "RemoteDisconnected" not in repr(error) and "ConnectionResetError" not in repr(error):
-                raise
-            self.resent.append(f"{method} {path}: {error}")
-            return self.http.request(method, self.base_url + path, **kwargs)
-
-    def wait_healthy(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                if self.get("/health", timeout=3).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{self.base_url}/health did not answer 200 within {timeout} s")
-            time.sleep(0.5)
-
-    def wait_finished(self, job_ids: list[str], timeout: float) -> dict[str, dict[str, Any]]:
-        """Poll GET /jobs/<id> until every job is complete or failed; the last view of each job."""
-        deadline = time.monotonic() + timeout
-        finished: dict[str, dict[str, Any]] = {}
-        while True:
-            for job_id in [j for j in job_ids if j not in finished]:
-                response = self.get(f"/jobs/{job_id}")
-                response.raise_for_status()
-                job = response.json()
-                if job["status"] in ("complete", "failed"):
-                    finished[job_id] = job
-            if len(finished) == len(job_ids):
-                return finished
-            if time.monotonic() > deadline:
-                pending = len(job_ids) - len(finished)
-                raise TimeoutError(f"{pending} of {len(job_ids)} jobs not finished within {timeout} s")
-            time.sleep(0.2)
-
-
 def snapshot_files() -> list[Path]:
     """What Redis has written to data/: everything but the file that keeps the folder in git."""
     return sorted(p for p in DATA_DIR.iterdir() if p.name not in KEEP_IN_DATA)
@@ -135,10 +74,3 @@ def docker_engine_problem() -> str | None:
     if compose.returncode != 0:
         return "the Docker Compose v2 plugin is missing"
     return None
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now, for the API to publish."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]

@@ -12,14 +12,14 @@ from typing import Callable, ContextManager, Generator, Iterator
 
 import pytest
 
-from tests.smoke.compose import (
-    DATA_DIR, REPO_ROOT, SECRETS, Api, ComposeStack, free_port, snapshot_files)
+from tests.smoke.compose import DATA_DIR, REPO_ROOT, SECRETS, ComposeStack, snapshot_files
+from tests.support import ApiClient, free_port
 
 TIMINGS: list[tuple[str, float]] = []
 # As root, the run gives data/ to this uid:gid, as a user's checkout is, to show that Redis
 # writes its snapshots as the folder's owner (docker-compose.yml); the owner is put back after.
 DATA_OWNER_WHEN_ROOT = (4242, 4242)
-RESENT: list[str] = []  # requests sent again after a dropped keep-alive connection (see Api)
+RESENT: list[str] = []  # requests sent again after a dropped keep-alive connection (see ApiClient)
 _failed_step: dict[Path, str] = {}
 
 
@@ -123,8 +123,9 @@ def stack(docker_engine: None, phase: Callable[[str], ContextManager[None]]) -> 
 
 
 @pytest.fixture(scope="session")
-def api(stack: ComposeStack) -> Iterator[Api]:
-    client = Api(f"http://127.0.0.1:{stack.env['API_PORT']}")
+def stack_api(stack: ComposeStack) -> Iterator[ApiClient]:
+    """The stack's published API; a request on a keep-alive connection gunicorn just dropped is sent again."""
+    client = ApiClient(f"http://127.0.0.1:{stack.env['API_PORT']}", timeout=120, resend_dropped=True)
     yield client
     RESENT.extend(client.resent)
 

@@ -16,7 +16,8 @@ import pytest
 
 from entrypoints.settings import OFFICIAL_HGNC_JSON_URL
 from tests.hgnc_reference import hgnc_test_data_path
-from tests.smoke.compose import ADMIN, DATA_DIR, KEEP_IN_DATA, REPO_ROOT, SECRETS, Api, ComposeStack, snapshot_files
+from tests.smoke.compose import ADMIN, DATA_DIR, KEEP_IN_DATA, REPO_ROOT, SECRETS, ComposeStack, snapshot_files
+from tests.support import ApiClient, eventually, wait_for_job, wait_for_jobs
 
 pytestmark = pytest.mark.docker
 
@@ -107,46 +108,46 @@ def test_the_image_builds(stack: ComposeStack, phase: Phase) -> None:
         stack.run("build")
 
 
-def test_the_stack_starts_and_becomes_healthy(stack: ComposeStack, api: Api, phase: Phase) -> None:
+def test_the_stack_starts_and_becomes_healthy(stack: ComposeStack, stack_api: ApiClient, phase: Phase) -> None:
     with phase("start and wait for health (up -d --wait)"):
         stack.up()
-        api.wait_healthy()
+        eventually(stack_api.is_healthy, 60, "the published /health answers 200", interval=0.5)
 
-    assert api.get("/health").json() == {"status": "ok"}
-    answer = api.get("/genes")
+    assert stack_api.get("/health").json() == {"status": "ok"}
+    answer = stack_api.get("/genes")
     assert answer.headers["Server"] == "gunicorn" and answer.headers["X-Content-Type-Options"] == "nosniff"
     # REDIS_PASSWORD turned requirepass on: a client without it is refused.
     assert "NOAUTH" in stack.run("exec", "-T", "redis", "redis-cli", "get", "x", check=False)
     assert _worker_health(stack) == ["healthy"]  # `up --wait` waited for the worker's --check too
-    [worker] = api.get("/workers").json()
+    [worker] = stack_api.get("/workers").json()
     assert worker["current_job"] is None and worker["jobs_done"] == 0
 
 
-def test_the_real_data_set_loads_by_uploading_the_file(api: Api, phase: Phase) -> None:
+def test_the_real_data_set_loads_by_uploading_the_file(stack_api: ApiClient, phase: Phase) -> None:
     if not HGNC_DATA.is_file():
         pytest.fail(f"the HGNC data set is missing: {HGNC_DATA} (set HGNC_TEST_DATA to its path)", pytrace=False)
-    refused = api.post("/data", data=b"anything", headers={"Content-Type": "application/octet-stream"})
+    refused = stack_api.post("/data", data=b"anything", headers={"Content-Type": "application/octet-stream"})
     assert refused.status_code == 401 and refused.headers["WWW-Authenticate"] == 'Bearer realm="hgnc"'
     with phase(f"load the data set: POST /data with {HGNC_DATA.name}"):
-        response = api.post("/data", data=HGNC_DATA.read_bytes(),
+        response = stack_api.post("/data", data=HGNC_DATA.read_bytes(),
                             headers={"Content-Type": "application/octet-stream", **ADMIN})
 
     assert response.status_code == 201, response.text
     count = response.json()["count"]
     assert count > 40_000
-    assert len(api.get("/genes").json()) == count
+    assert len(stack_api.get("/genes").json()) == count
     state["gene_count"] = count
 
 
-def test_a_job_runs_to_complete_and_answers_results_and_a_plot(api: Api, phase: Phase) -> None:
+def test_a_job_runs_to_complete_and_answers_results_and_a_plot(stack_api: ApiClient, phase: Phase) -> None:
     with phase("one job: submit, run to complete, fetch results and plot"):
-        submitted = api.post("/jobs", json=JOB)
+        submitted = stack_api.post("/jobs", json=JOB)
         assert submitted.status_code == 202, submitted.text
         job_id = submitted.json()["id"]
         assert submitted.headers["Location"].endswith(f"/jobs/{job_id}")
-        job = api.wait_finished([job_id], timeout=60)[job_id]
-        results = api.get(f"/results/{job_id}")
-        plot = api.get(f"/results/{job_id}/plot")
+        job = wait_for_job(stack_api, job_id, 60, interval=0.2)
+        results = stack_api.get(f"/results/{job_id}")
+        plot = stack_api.get(f"/results/{job_id}/plot")
 
     assert job["status"] == "complete", job
     assert results.status_code == 200, results.text
@@ -159,7 +160,7 @@ def test_a_job_runs_to_complete_and_answers_results_and_a_plot(api: Api, phase: 
 
 
 def test_genes_and_jobs_survive_down_and_up_through_the_snapshots_in_data(
-    stack: ComposeStack, api: Api, phase: Phase
+    stack: ComposeStack, stack_api: ApiClient, phase: Phase
 ) -> None:
     with phase("docker compose down (containers and network removed)"):
         stack.run("down")
@@ -171,20 +172,20 @@ def test_genes_and_jobs_survive_down_and_up_through_the_snapshots_in_data(
 
     with phase("docker compose up again, wait for health"):
         stack.up()
-        api.wait_healthy()
+        eventually(stack_api.is_healthy, 60, "the published /health answers 200", interval=0.5)
 
     job_id = state["job_id"]
-    assert len(api.get("/genes").json()) == state["gene_count"]
-    assert api.get(f"/jobs/{job_id}").json()["status"] == "complete"
-    assert api.get(f"/results/{job_id}").json() == state["results"]
-    assert api.get(f"/results/{job_id}/plot").content == state["plot"]
+    assert len(stack_api.get("/genes").json()) == state["gene_count"]
+    assert stack_api.get(f"/jobs/{job_id}").json()["status"] == "complete"
+    assert stack_api.get(f"/results/{job_id}").json() == state["results"]
+    assert stack_api.get(f"/results/{job_id}/plot").content == state["plot"]
 
 
-def test_three_workers_run_thirty_jobs_to_complete(stack: ComposeStack, api: Api, phase: Phase) -> None:
+def test_three_workers_run_thirty_jobs_to_complete(stack: ComposeStack, stack_api: ApiClient, phase: Phase) -> None:
     with phase("scale to 3 workers (up --scale worker=3), each healthy"):
         stack.up("--scale", "worker=3")
     assert _worker_health(stack) == ["healthy"] * 3
-    assert len(api.get("/workers").json()) == 3
+    assert len(stack_api.get("/workers").json()) == 3
 
     jobs = [
         {"start_date": f"{1990 + i % 30}-01-01", "end_date": f"{1995 + i % 30}-12-31", "locus_group": group}
@@ -195,10 +196,10 @@ def test_three_workers_run_thirty_jobs_to_complete(stack: ComposeStack, api: Api
         started = time.perf_counter()
         ids = []
         for parameters in jobs:
-            response = api.post("/jobs", json=parameters)
+            response = stack_api.post("/jobs", json=parameters)
             assert response.status_code == 202, response.text
             ids.append(response.json()["id"])
-        finished = api.wait_finished(ids, timeout=180)
+        finished = wait_for_jobs(stack_api, ids, 180, interval=0.2)
         elapsed = time.perf_counter() - started
 
     assert [finished[i]["status"] for i in ids] == ["complete"] * 30
@@ -206,9 +207,9 @@ def test_three_workers_run_thirty_jobs_to_complete(stack: ComposeStack, api: Api
     print(f"[smoke] 30 jobs in {elapsed:.1f} s; jobs per worker container: {per_worker}", flush=True)
     assert sum(per_worker.values()) >= 30
     assert len(per_worker) >= 2, f"one worker did every job: {per_worker}"
-    assert sum(worker["jobs_done"] for worker in api.get("/workers").json()) >= 30
+    assert sum(worker["jobs_done"] for worker in stack_api.get("/workers").json()) >= 30
     assert sum(_jobs_complete_in_worker_metrics(stack, index) for index in (1, 2, 3)) >= 30
-    queue = api.get("/queue").json()
+    queue = stack_api.get("/queue").json()
     assert (queue["queued"], queue["in_flight"], queue["workers"]) == (0, 0, 3)
     assert queue["jobs"]["complete"] == 31  # and the first job's, kept across down and up
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.processes import REPO_ROOT
+from tests.support import REPO_ROOT
 
 A_SKIPPING_SUITE = """
 import pytest

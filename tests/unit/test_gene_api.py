@@ -17,7 +17,7 @@ from entrypoints.containers import Container
 from tests.conftest import override_redis_with_closed_port, release
 from tests.hgnc_reference import expected_records
 from tests.problem_details import assert_problem
-from tests.processes import closed_port
+from tests.support import closed_port
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 SAMPLE_TSV = FIXTURES / "hgnc_sample.tsv"

@@ -6,7 +6,7 @@ import json
 import pickle
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import fakeredis
 import pytest
@@ -16,6 +16,7 @@ from adapters.hotqueue_job_queue import (
     HotQueueJobConsumer, HotQueueJobQueue, Lease, dead_letter_key, heartbeat_key, inflight_key,
 )
 from genes.errors import StoreUnavailable
+from tests.support import eventually
 
 JOB_ID = "6f1c2a9e-0d4b-4f7e-9c1a-3b5d7e9f1a2c"
 
@@ -129,13 +130,6 @@ def test_messages_that_are_not_job_ids_are_set_aside_and_the_take_goes_on(
 # -- the lease --------------------------------------------------------------------------------
 
 
-def wait_until(condition: Callable[[], object], timeout: float = 5) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "the condition never held"
-        time.sleep(0.01)
-
-
 def test_a_lease_beats_four_times_a_lease_and_its_key_outlives_three_missed_beats(
         queue_redis: fakeredis.FakeRedis) -> None:
     lease = Lease(queue_redis, "hotqueue:jobs", "worker-1", seconds=30)
@@ -176,7 +170,7 @@ def test_a_beat_gives_back_the_ids_of_a_worker_whose_lease_ran_out_and_leaves_a_
     queue_redis.rpush(inflight_key(queue_key, "dead"), json.dumps("job-1"), json.dumps("job-2"))
 
     with Lease(queue_redis, queue_key, "sweeper", seconds=0.04):
-        wait_until(lambda: queue_redis.llen(queue_key) == 2)
+        eventually(lambda: queue_redis.llen(queue_key) == 2, 5, "two ids queued")
 
     assert queue_redis.lrange(queue_key, 0, -1) == [json.dumps("job-1").encode(), json.dumps("job-2").encode()]
     assert queue_redis.lrange(inflight_key(queue_key, "alive"), 0, -1) == [json.dumps("job-alive").encode()]
@@ -210,6 +204,6 @@ def test_the_lease_outlives_any_redis_error_in_a_beat() -> None:
     client = FailingFirstBeats(server=fakeredis.FakeServer())
 
     with Lease(client, "hotqueue:jobs", "worker-1", seconds=0.04):
-        wait_until(lambda: client.beats >= 4)
+        eventually(lambda: client.beats >= 4, 5, "four beats")
 
     assert client.beats >= 4, "the lease stopped beating after an error"

@@ -7,7 +7,7 @@ import pytest
 
 from entrypoints.settings import ConfigurationError
 from local.run import CannotStart, Supervisor, ensure_free, runs_own_redis, settings_from
-from tests.processes import closed_port
+from tests.support import closed_port
 
 
 def test_the_defaults_are_127_0_0_1_port_5000_one_job_worker_and_a_redis_of_our_own_on_6379() -> None:

@@ -14,7 +14,7 @@ from entrypoints.api import create_app
 from entrypoints.containers import Container
 from entrypoints.log_config import JsonLineFormatter
 from tests.conftest import override_redis_with_closed_port, release
-from tests.processes import closed_port
+from tests.support import closed_port
 
 A_DECADE = {"start_date": "1990-01-01", "end_date": "1999-12-31"}
 

@@ -21,6 +21,7 @@ from genes.job import Job, JobParameters, JobStatus
 from genes.job_runner import JobRunner
 from genes.retention_upgrade import RetentionUpgrade
 from tests.jobs_before_retention import ended_days_ago, store_as_021f1ac
+from tests.support import eventually
 
 SAMPLE = Path(__file__).parent.parent / "fixtures" / "hgnc_sample.tsv"
 # Of the 13 sample genes, 7 were approved from 1986 to 1991: 4 protein-coding, one each of the others.
@@ -41,15 +42,10 @@ def running_worker(container: Container) -> Iterator[threading.Thread]:
         assert not thread.is_alive(), "the worker did not stop within 5 s"
 
 
-def wait_for(container: Container, job_id: str, done: Callable[[Job], bool] = lambda j: j.status.is_final,
-             timeout: float = 10) -> Job:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = container.job_service().get(job_id)
-        if done(job):
-            return job
-        time.sleep(0.02)
-    raise AssertionError(f"job {job_id} is still {job.status.value} after {timeout} s")
+def ended(container: Container, job_id: str, timeout: float = 10) -> Job:
+    """The job once it has ended, read through the service (these tests run the worker in-process)."""
+    return eventually(lambda: (job := container.job_service().get(job_id)).status.is_final and job, timeout,
+                      f"job {job_id} ended")
 
 
 def load_sample(container: Container) -> None:
@@ -62,7 +58,7 @@ def test_the_worker_takes_a_queued_job_and_completes_it_with_results_and_plot(co
     job = service.submit(LATE_EIGHTIES)
 
     with running_worker(container):
-        finished = wait_for(container, job.id)
+        finished = ended(container, job.id)
 
     assert finished.status is JobStatus.COMPLETE and finished.attempts == 1
     results = service.results(job.id)
@@ -79,10 +75,10 @@ def test_a_failed_job_does_not_stop_the_worker_which_completes_the_next(containe
     doomed = service.submit(LATE_EIGHTIES)  # no gene data is loaded yet
 
     with running_worker(container) as worker:
-        failed = wait_for(container, doomed.id)
+        failed = ended(container, doomed.id)
         load_sample(container)
         later = service.submit(JobParameters(date(1986, 1, 1), date(1991, 12, 31), "protein-coding gene"))
-        complete = wait_for(container, later.id)
+        complete = ended(container, later.id)
         assert worker.is_alive()
 
     assert failed.status is JobStatus.FAILED
@@ -99,7 +95,7 @@ def test_the_worker_skips_a_cancelled_job_and_runs_the_one_after(container: Cont
     after = service.submit(LATE_EIGHTIES)
 
     with running_worker(container):
-        wait_for(container, after.id)
+        ended(container, after.id)
 
     assert service.get(cancelled.id).status is JobStatus.CANCELLED
     assert service.get(cancelled.id).attempts == 0
@@ -130,7 +126,7 @@ def test_a_store_outage_mid_job_is_waited_out_and_the_job_it_cut_short_is_taken_
 
     with caplog.at_level(logging.INFO, logger="worker"):
         thread.start()
-        finished = wait_for(container, job.id)
+        finished = ended(container, job.id)
         worker.stop()
         thread.join(timeout=5)
 

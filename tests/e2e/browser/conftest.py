@@ -10,8 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Request, Response, expect, sync_playwright
 
-from tests.e2e.conftest import Api
-from tests.processes import REPO_ROOT
+from tests.support import ApiClient, REPO_ROOT
 
 # Where each test leaves a screenshot of the page it drove (README.md names it; git ignores it).
 SCREENSHOTS = REPO_ROOT / "tests" / "screenshots"
@@ -105,7 +104,7 @@ OpenPage = Callable[[str], WatchedPage]
 
 
 @pytest.fixture
-def open_page(browser: BrowserContext, loaded_api: Api) -> Iterator[OpenPage]:
+def open_page(browser: BrowserContext, loaded_api: ApiClient) -> Iterator[OpenPage]:
     """`open_page("/docs")`: a new tab on the real API, watched; closed after the test."""
     pages: list[Page] = []
 

@@ -8,8 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.browser.conftest import OpenPage, WatchedPage
-from tests.e2e.conftest import Api
-from tests.processes import ServiceProcess
+from tests.support import ApiClient, ServiceProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("no_jobs_yet")]
 JOB_TIMEOUT_MILLISECONDS = 60_000
@@ -22,7 +21,7 @@ def console(open_page: OpenPage) -> WatchedPage:
     return console
 
 
-def test_searching_brca1_by_keyboard_shows_its_record(console: WatchedPage, loaded_api: Api) -> None:
+def test_searching_brca1_by_keyboard_shows_its_record(console: WatchedPage, loaded_api: ApiClient) -> None:
     page = console.page
     value = page.get_by_label("Value")
     value.fill("BRCA1")
@@ -40,7 +39,7 @@ def test_searching_brca1_by_keyboard_shows_its_record(console: WatchedPage, load
     console.assert_everything_came_from_the_service()
 
 
-def test_a_search_with_several_matches_lists_them_and_opens_the_one_chosen(console: WatchedPage, loaded_api: Api) -> None:
+def test_a_search_with_several_matches_lists_them_and_opens_the_one_chosen(console: WatchedPage, loaded_api: ApiClient) -> None:
     ids = loaded_api.get("/genes", params={"symbol": "MRP2"}).json()  # an alias of three genes
     assert len(ids) >= 3
     symbols = [loaded_api.get(f"/genes/{hgnc_id}").json()["symbol"] for hgnc_id in ids]
@@ -68,7 +67,7 @@ def test_a_gene_is_found_by_a_cross_reference(console: WatchedPage) -> None:
     expect(page.get_by_role("heading", name="BRCA1 · HGNC:1100")).to_be_visible()
 
 
-def test_a_cytoband_lists_its_genes_from_one_call(console: WatchedPage, loaded_api: Api) -> None:
+def test_a_cytoband_lists_its_genes_from_one_call(console: WatchedPage, loaded_api: ApiClient) -> None:
     ids = loaded_api.get("/genes", params={"location": "17q21.31"}).json()
     assert len(ids) > 20  # more than the console lists
     page = console.page
@@ -85,7 +84,7 @@ def test_a_cytoband_lists_its_genes_from_one_call(console: WatchedPage, loaded_a
     console.assert_everything_came_from_the_service()
 
 
-def test_the_search_offers_the_lookups_of_get_genes(console: WatchedPage, loaded_api: Api) -> None:
+def test_the_search_offers_the_lookups_of_get_genes(console: WatchedPage, loaded_api: ApiClient) -> None:
     parameters = loaded_api.get("/openapi.json").json()["paths"]["/genes"]["get"]["parameters"]
     lookups = [p["name"] for p in parameters if p["in"] == "query" and p["name"] not in ("limit", "offset", "fields")
                and "enum" not in p["schema"]]
@@ -104,7 +103,7 @@ def test_the_search_offers_the_lookups_of_get_genes(console: WatchedPage, loaded
     console.assert_everything_came_from_the_service()
 
 
-def test_a_bad_job_form_shows_the_apis_own_messages_next_to_the_fields(console: WatchedPage, loaded_api: Api) -> None:
+def test_a_bad_job_form_shows_the_apis_own_messages_next_to_the_fields(console: WatchedPage, loaded_api: ApiClient) -> None:
     page = console.page
     form = page.locator("#job-form")
     start, end = form.get_by_label("Start date"), form.get_by_label("End date")
@@ -131,7 +130,7 @@ def test_a_bad_job_form_shows_the_apis_own_messages_next_to_the_fields(console: 
 
 
 def test_a_good_job_reaches_complete_with_its_results_and_plot(
-        console: WatchedPage, loaded_api: Api, start_worker: Callable[[], ServiceProcess]) -> None:
+        console: WatchedPage, loaded_api: ApiClient, start_worker: Callable[[], ServiceProcess]) -> None:
     start_worker()
     page = console.page
     form = page.locator("#job-form")
@@ -168,7 +167,7 @@ def test_a_good_job_reaches_complete_with_its_results_and_plot(
     console.assert_everything_came_from_the_service()
 
 
-def test_a_job_no_worker_has_started_is_cancelled_from_its_row(console: WatchedPage, loaded_api: Api) -> None:
+def test_a_job_no_worker_has_started_is_cancelled_from_its_row(console: WatchedPage, loaded_api: ApiClient) -> None:
     job = loaded_api.post("/jobs", json={"start_date": "2000-01-01", "end_date": "2000-12-31"}).json()  # no worker
     row = console.page.locator(f'#jobs-rows tr[data-job-id="{job["id"]}"]')
     expect(row.locator(".status")).to_have_text(re.compile(r"\bsubmitted$"))
@@ -190,7 +189,7 @@ def test_every_control_of_the_console_has_a_name_and_takes_the_keyboard_focus(co
 
 
 def test_the_queue_and_the_live_workers_refresh_themselves(
-        console: WatchedPage, loaded_api: Api, start_worker: Callable[[], ServiceProcess]) -> None:
+        console: WatchedPage, loaded_api: ApiClient, start_worker: Callable[[], ServiceProcess]) -> None:
     page = console.page
     worker = start_worker()  # after the page opened: only its refresh can show it
     (listed,) = [w for w in loaded_api.get("/workers").json() if w["pid"] == worker.pid]
@@ -210,7 +209,7 @@ def test_the_queue_and_the_live_workers_refresh_themselves(
     console.assert_everything_came_from_the_service()
 
 
-def test_the_jobs_table_asks_for_the_newest_page_alone(console: WatchedPage, loaded_api: Api) -> None:
+def test_the_jobs_table_asks_for_the_newest_page_alone(console: WatchedPage, loaded_api: ApiClient) -> None:
     """Every refresh used to fetch every job id (a week of jobs: 4 MB every 2 s); the queue's count
     gives the offset of the newest instead."""
     submitted = [loaded_api.post("/jobs", json={"start_date": "2000-01-01", "end_date": f"2000-01-{day:02}"})

@@ -7,12 +7,12 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.browser.conftest import OpenPage
-from tests.e2e.conftest import Api
+from tests.support import ApiClient
 
 pytestmark = pytest.mark.browser
 
 
-def test_docs_list_every_operation_and_try_it_out_answers_from_the_service(open_page: OpenPage, loaded_api: Api) -> None:
+def test_docs_list_every_operation_and_try_it_out_answers_from_the_service(open_page: OpenPage, loaded_api: ApiClient) -> None:
     docs = open_page("/docs")
     page = docs.page
     page.wait_for_selector(".opblock")

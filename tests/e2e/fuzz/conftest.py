@@ -4,11 +4,10 @@ from __future__ import annotations
 from typing import Iterator
 
 import pytest
-import requests
 
 from tests.conftest import FIXTURES
 from tests.e2e.fuzz.contract import ADMIN_TOKEN, WatchedApi
-from tests.processes import ApiProcess, RedisServer
+from tests.support import ApiProcess, RedisServer
 
 SAMPLE_SET = FIXTURES / "hgnc_sample.tsv"
 
@@ -23,10 +22,10 @@ def watched_api(redis_binary: str, tmp_path_factory: pytest.TempPathFactory) -> 
         api = ApiProcess(redis_server.host, redis_server.port, SAMPLE_SET, directory / "api.log",
                          extra_env={"ADMIN_TOKEN": ADMIN_TOKEN})
         api.wait_until_healthy()
-        loaded = requests.post(f"{api.url}/data", timeout=30,  # no body: from HGNC_SOURCE, the sample set
-                               headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+        loaded = api.client.post("/data", timeout=30,  # no body: from HGNC_SOURCE, the sample set
+                                 headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
         assert loaded.status_code == 201, loaded.text
-        yield WatchedApi(api.url, {"REDIS_HOST": redis_server.host, "REDIS_PORT": str(redis_server.port)})
+        yield WatchedApi(api.client, {"REDIS_HOST": redis_server.host, "REDIS_PORT": str(redis_server.port)})
     finally:
         if api is not None:
             api.stop()

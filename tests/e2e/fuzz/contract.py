@@ -5,7 +5,6 @@ import gzip
 import hashlib
 from typing import Any
 
-import requests
 import schemathesis
 from schemathesis import Case, GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
@@ -14,6 +13,7 @@ from schemathesis.transport.serialization import serialize_binary
 from entrypoints.admin_token import SECURITY_SCHEME
 from entrypoints.api import create_app
 from entrypoints.containers import Container
+from tests.support import ApiClient
 
 EXAMPLES_PER_OPERATION = 80  # fuzzing phase, both modes mixed; the coverage phase adds its own cases
 # The API under fuzz guards its data routes with this token, as an exposed one would: the fuzz sends it
@@ -68,10 +68,11 @@ def _gzip(context: schemathesis.SerializationContext, value: Any) -> bytes:
 class WatchedApi:
     """The real API process, and what a user can see of its data: the gene records and the job ids."""
 
-    def __init__(self, url: str, redis_env: dict[str, str]) -> None:
-        self.url = url
+    def __init__(self, api: ApiClient, redis_env: dict[str, str]) -> None:
+        self.api = api
+        self.url = api.url
         self.redis_env = redis_env  # for a worker on the same Redis
-        self.session = requests.Session()
+        self.session = api.http  # schemathesis sends the cases on the client's session
         self.seen = self.snapshot()
         self.parameters_by_key: dict[str, tuple[object, ...]] = {}  # each Idempotency-Key's first job's parameters
 
@@ -80,8 +81,8 @@ class WatchedApi:
         return {"base_url": self.url, "session": self.session}
 
     def snapshot(self) -> tuple[str, tuple[str, ...]]:
-        genes = self.session.get(f"{self.url}/data", timeout=10)
-        jobs = self.session.get(f"{self.url}/jobs", timeout=10)
+        genes = self.api.get("/data", timeout=10)
+        jobs = self.api.get("/jobs", timeout=10)
         assert genes.status_code == jobs.status_code == 200
         return hashlib.sha256(genes.content).hexdigest(), tuple(jobs.json())
 

@@ -1,7 +1,6 @@
 """Every operation but the loads, fuzzed: no 5xx, every answer as documented, and a refusal changes nothing."""
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import schemathesis
@@ -10,6 +9,7 @@ from schemathesis import Case
 from entrypoints.schemas import MAX_OFFSET, MAX_PAGE
 from tests.conftest import StartProcess
 from tests.e2e.fuzz.contract import WatchedApi, api_schema
+from tests.support import wait_for_job
 
 JOB_TIMEOUT_SECONDS = 30
 # Loading and deleting the gene set change the data by design: uploads are fuzzed in test_uploads.py.
@@ -40,15 +40,13 @@ def test_the_answers_about_jobs_the_fuzz_cannot_reach_by_chance_conform(
     call("/results/{job_id}", "GET", 409, path_parameters=cancelled)
     call("/results/{job_id}/plot", "GET", 409, path_parameters=cancelled)
 
-    for fuzzed in watched_api.session.get(f"{watched_api.url}/jobs", params={"status": "submitted"}).json():
+    for fuzzed in watched_api.api.get("/jobs", params={"status": "submitted"}).json():
         call("/jobs/{job_id}", "DELETE", 200, path_parameters={"job_id": fuzzed})  # the worker runs ours only
     start_process(["python", "-m", "entrypoints.worker"], name="worker",
                   env={**watched_api.redis_env, "LOG_LEVEL": "WARNING"})
     complete = {"job_id": submit()}
-    deadline = time.monotonic() + JOB_TIMEOUT_SECONDS
-    while (status := call("/jobs/{job_id}", "GET", 200, path_parameters=complete).json()["status"]) != "complete":
-        assert status in ("submitted", "in progress") and time.monotonic() < deadline, f"the job is {status}"
-        time.sleep(0.05)
+    assert wait_for_job(watched_api.api, complete["job_id"], JOB_TIMEOUT_SECONDS)["status"] == "complete"
+    call("/jobs/{job_id}", "GET", 200, path_parameters=complete)
     call("/results/{job_id}", "GET", 200, path_parameters=complete)
     call("/results/{job_id}/plot", "GET", 200, path_parameters=complete)
     call("/jobs/{job_id}", "DELETE", 409, path_parameters=complete)

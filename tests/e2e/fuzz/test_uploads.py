@@ -89,7 +89,7 @@ def test_an_hgnc_shaped_upload_of_any_values_is_refused_or_loaded_and_then_serve
     try:  # whatever loads is served within the contract
         for path, query in (("/genes", {}), ("/genes", {"symbol": "a1bg", "locus_group": "other"}), ("/data", {})):
             watched_api.call(api_schema[path]["GET"].Case(query=query))
-        for hgnc_id in watched_api.session.get(f"{watched_api.url}/genes").json():
+        for hgnc_id in watched_api.api.get("/genes").json():
             watched_api.call(api_schema["/genes/{hgnc_id}"]["GET"].Case(path_parameters={"hgnc_id": hgnc_id}))
     finally:
         reload = api_schema["/data"]["POST"].Case(media_type="application/octet-stream")  # the sample again

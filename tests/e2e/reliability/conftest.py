@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import StartProcess
 from tests.e2e.reliability.deployment import Store, Workers
-from tests.processes import ApiProcess, RedisServer
+from tests.support import ApiProcess, RedisServer
 
 
 @pytest.fixture(scope="package")
@@ -51,6 +51,6 @@ def store_api(store: Store, hgnc_data_path: Path, tmp_path_factory: pytest.TempP
 
 
 @pytest.fixture
-def api(store_api: ApiProcess, jobs_store: Store) -> ApiProcess:
-    """The API, on a running store with no jobs."""
+def api_process(store_api: ApiProcess, jobs_store: Store) -> ApiProcess:
+    """The API (`api` talks to it), on a running store with no jobs."""
     return store_api

@@ -27,7 +27,7 @@ from entrypoints.containers import Container
 from genes.analysis import JobResults, analyse
 from genes.job import Job, JobParameters, JobStatus
 from tests.conftest import StartProcess
-from tests.processes import RedisServer, ServiceProcess
+from tests.support import RedisServer, ServiceProcess, eventually
 
 LEASE_SECONDS = 2.0  # JOB_LEASE_SECONDS of every worker started here: a dead worker's job is back in ~2 s
 MAX_ATTEMPTS = 3
@@ -39,16 +39,6 @@ ALL_YEARS = JobParameters(date(1900, 1, 1), date(2099, 12, 31))
 JOB_SECONDS = 2.0  # a generous bound on one job's run time (~0.2 s alone) on a busy, shared CI machine
 
 _WATCHING = re.compile(r"worker (\S+) watching ")
-
-
-def eventually(condition: Callable[[], object], timeout: float, what: str, interval: float = 0.02) -> float:
-    """Poll `condition` until it holds; the seconds it took. Fails, saying `what`, after `timeout` s."""
-    started = time.monotonic()
-    while not condition():
-        if time.monotonic() - started > timeout:
-            raise AssertionError(f"after {timeout:.1f} s, still not: {what}")
-        time.sleep(interval)
-    return time.monotonic() - started
 
 
 class Store:
@@ -118,9 +108,9 @@ class Store:
         assert job is not None, f"job {job_id} is gone"
         return job
 
-    def eventually_all_complete(self, job_ids: Iterable[str], timeout: float) -> float:
+    def eventually_all_complete(self, job_ids: Iterable[str], timeout: float) -> None:
         ids = list(job_ids)
-        return eventually(self.all_in(ids, JobStatus.COMPLETE), timeout, f"all {len(ids)} jobs complete", interval=0.1)
+        eventually(self.all_in(ids, JobStatus.COMPLETE), timeout, f"all {len(ids)} jobs complete", interval=0.1)
 
     def all_in(self, job_ids: Iterable[str], status: JobStatus) -> Callable[[], bool]:
         ids = list(job_ids)
@@ -297,16 +287,18 @@ def hand_to_frozen_worker(store: Store, worker: WorkerProcess, job_id: str, time
     Only `worker` may be running. If its BLMOVE timed out between the check and the push, the id
     is still queued: take it back, let the worker wait again, and retry.
     """
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def handed() -> bool:
         eventually(lambda: store.takers_waiting() == 1, timeout, "the worker waits in BLMOVE", interval=0.005)
         worker.freeze()
         store.put(job_id)
         if worker.in_flight() == [job_id]:
-            return
+            return True
         assert store.queue_redis.lrem(QUEUE_KEY, 1, json.dumps(job_id)) == 1, "the id vanished"
         worker.thaw()
-    raise AssertionError(f"could not hand {job_id} to a frozen worker in {timeout} s")
+        return False
+
+    eventually(handed, timeout, f"{job_id} handed to a frozen worker", interval=0)
 
 
 def freeze_while_running(store: Store, worker: WorkerProcess, job_id: str, attempt: int = 1, timeout: float = 10) -> bool:
@@ -314,11 +306,10 @@ def freeze_while_running(store: Store, worker: WorkerProcess, job_id: str, attem
     it is frozen mid-job (the job in progress, its id in the worker's in-flight list); False if the
     job ended first (the worker is then thawed): callers retry with a new job.
     """
-    deadline = time.monotonic() + timeout
     started = [JobStatus.IN_PROGRESS.value.encode(), str(attempt).encode()]
-    while store.jobs_redis.hmget(job_key(job_id), "status", "attempts") != started:
-        assert time.monotonic() < deadline, f"{job_id} never started its attempt {attempt}"
-        time.sleep(0.002)  # a job runs for ~0.3 s: this catches it early, and leaves the CPU to it
+    # Every 2 ms: a job runs for ~0.3 s; this catches it early, and leaves the CPU to it.
+    eventually(lambda: store.jobs_redis.hmget(job_key(job_id), "status", "attempts") == started, timeout,
+               f"{job_id} started its attempt {attempt}", interval=0.002)
     worker.freeze()
     job = store.job(job_id)
     if job.status is JobStatus.IN_PROGRESS and job.attempts == attempt and worker.in_flight() == [job_id]:
@@ -343,10 +334,9 @@ def freeze_in_a_new_job(store: Store, worker: WorkerProcess, tries: int = 5) -> 
 
 def freeze_holding_a_running_job(store: Store, worker: WorkerProcess, timeout: float = 20) -> str:
     """Freeze `worker`, busy with queued jobs, at a moment when it is running one; that job's id."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def caught() -> str | None:
         running = [job_id for job_id in worker.in_flight() if store.job(job_id).status is JobStatus.IN_PROGRESS]
-        if running and freeze_while_running(store, worker, running[0]):
-            return running[0]
-        time.sleep(0.005)
-    raise AssertionError("the worker was never caught running a job")
+        return running[0] if running and freeze_while_running(store, worker, running[0]) else None
+
+    return eventually(caught, timeout, "the worker caught frozen while running a job", interval=0.005)

@@ -11,9 +11,9 @@ import requests
 from adapters.redis_job_repository import SUBMIT_SCRIPT
 from genes.job import JobStatus
 from tests.e2e.reliability.cutting_proxy import CuttingProxy
-from tests.e2e.reliability.deployment import JOB_SECONDS, Store, Workers, eventually
+from tests.e2e.reliability.deployment import JOB_SECONDS, Store, Workers
 from tests.problem_details import assert_problem
-from tests.processes import ApiProcess
+from tests.support import ApiClient, ApiProcess, eventually
 
 pytestmark = pytest.mark.reliability
 A_MONTH_JSON = {"start_date": "2020-01-01", "end_date": "2020-01-31"}
@@ -29,18 +29,17 @@ def proxy(jobs_store: Store) -> Iterator[CuttingProxy]:
 
 
 @pytest.fixture
-def proxied_api(proxy: CuttingProxy, hgnc_data_path: Path, tmp_path: Path) -> Iterator[ApiProcess]:
+def proxied_api(proxy: CuttingProxy, hgnc_data_path: Path, tmp_path: Path) -> Iterator[ApiClient]:
     """The real API, its Redis behind the proxy."""
     api = ApiProcess(proxy.host, proxy.port, hgnc_data_path, tmp_path / "api.log")
     try:
-        yield api.wait_until_healthy()
+        yield api.wait_until_healthy().client
     finally:
         api.stop()
 
 
-def post_job(api: ApiProcess, key: str | None = None) -> requests.Response:
-    return requests.post(f"{api.url}/jobs", json=A_MONTH_JSON, headers={"Idempotency-Key": key} if key else {},
-                         timeout=30)
+def post_job(api: ApiClient, key: str | None = None) -> requests.Response:
+    return api.post("/jobs", json=A_MONTH_JSON, headers={"Idempotency-Key": key} if key else {}, timeout=30)
 
 
 def assert_every_saved_job_is_queued_once(store: Store) -> list[str]:
@@ -51,7 +50,7 @@ def assert_every_saved_job_is_queued_once(store: Store) -> list[str]:
 
 
 def test_a_submit_whose_answer_is_lost_saves_and_queues_the_job_once(
-        proxied_api: ApiProcess, proxy: CuttingProxy, jobs_store: Store, workers: Workers) -> None:
+        proxied_api: ApiClient, proxy: CuttingProxy, jobs_store: Store, workers: Workers) -> None:
     proxy.cut_the_answer_containing(SUBMIT_ANSWER)  # Redis ran it; redis-py, never told, runs it again
 
     response = post_job(proxied_api)
@@ -65,7 +64,7 @@ def test_a_submit_whose_answer_is_lost_saves_and_queues_the_job_once(
 
 
 def test_a_submit_that_never_reaches_redis_answers_503_and_leaves_nothing(
-        proxied_api: ApiProcess, proxy: CuttingProxy, jobs_store: Store) -> None:
+        proxied_api: ApiClient, proxy: CuttingProxy, jobs_store: Store) -> None:
     proxy.cut_the_request_containing(SUBMIT_CALL, times=2)  # the call and redis-py's one retry
 
     response = post_job(proxied_api)
@@ -76,7 +75,7 @@ def test_a_submit_that_never_reaches_redis_answers_503_and_leaves_nothing(
 
 
 def test_a_submit_whose_every_answer_is_lost_leaves_a_queued_job_that_the_retried_key_finds(
-        proxied_api: ApiProcess, proxy: CuttingProxy, jobs_store: Store, workers: Workers) -> None:
+        proxied_api: ApiClient, proxy: CuttingProxy, jobs_store: Store, workers: Workers) -> None:
     key = "a0f4c2e9-retry-me"
     proxy.cut_the_answer_containing(SUBMIT_ANSWER, times=2)
 

@@ -6,8 +6,9 @@ import pytest
 from adapters.redis_job_repository import job_key
 from genes.job import JobStatus
 from tests.e2e.reliability.deployment import (
-    A_MONTH, JOB_SECONDS, LEASE_SECONDS, Store, Workers, eventually, freeze_in_a_new_job, hand_to_frozen_worker,
+    A_MONTH, JOB_SECONDS, LEASE_SECONDS, Store, Workers, freeze_in_a_new_job, hand_to_frozen_worker,
 )
+from tests.support import eventually
 
 pytestmark = pytest.mark.reliability
 

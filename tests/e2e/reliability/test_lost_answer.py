@@ -8,7 +8,8 @@ import pytest
 
 from genes.job import JobStatus
 from tests.e2e.reliability.cutting_proxy import CuttingProxy
-from tests.e2e.reliability.deployment import A_MONTH, JOB_SECONDS, LEASE_SECONDS, Store, Workers, eventually
+from tests.e2e.reliability.deployment import A_MONTH, JOB_SECONDS, LEASE_SECONDS, Store, Workers
+from tests.support import eventually
 
 pytestmark = pytest.mark.reliability
 

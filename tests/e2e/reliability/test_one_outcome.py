@@ -14,7 +14,7 @@ from adapters.redis_job_repository import job_key, status_key
 from genes.errors import InvalidJobTransition
 from genes.job import Job, JobStatus
 from tests.e2e.reliability.deployment import A_MONTH, Store
-from tests.processes import REPO_ROOT
+from tests.support import REPO_ROOT
 
 pytestmark = pytest.mark.reliability
 

@@ -5,9 +5,10 @@ import pytest
 
 from genes.job import JobStatus
 from tests.e2e.reliability.deployment import (
-    A_MONTH, JOB_SECONDS, LEASE_SECONDS, MAX_ATTEMPTS, Store, Workers, eventually, freeze_in_a_new_job,
+    A_MONTH, JOB_SECONDS, LEASE_SECONDS, MAX_ATTEMPTS, Store, Workers, freeze_in_a_new_job,
     freeze_while_running,
 )
+from tests.support import eventually
 
 pytestmark = pytest.mark.reliability
 

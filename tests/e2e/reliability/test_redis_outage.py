@@ -7,9 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from tests.e2e.reliability.deployment import A_MONTH, LEASE_SECONDS, Store, Workers, eventually, freeze_holding_a_running_job
+from tests.e2e.reliability.deployment import A_MONTH, LEASE_SECONDS, Store, Workers, freeze_holding_a_running_job
 from tests.problem_details import assert_problem
-from tests.processes import ApiProcess
+from tests.support import ApiClient, ApiProcess, eventually
 
 pytestmark = pytest.mark.reliability
 RECOVERY_SECONDS = 20  # Redis back, and the next request or retry of each process succeeds
@@ -17,9 +17,9 @@ A_MONTH_JSON = {"start_date": "2020-01-01", "end_date": "2020-01-31"}
 
 
 def test_while_redis_is_down_the_job_routes_answer_503_and_then_recover_by_themselves(
-        api: ApiProcess, jobs_store: Store) -> None:
-    job_id = requests.post(f"{api.url}/jobs", json=A_MONTH_JSON, timeout=10).json()["id"]
-    job = requests.get(f"{api.url}/jobs/{job_id}", timeout=10).json()
+        api: ApiClient, api_process: ApiProcess, jobs_store: Store) -> None:
+    job_id = api.post("/jobs", json=A_MONTH_JSON, timeout=10).json()["id"]
+    job = api.get(f"/jobs/{job_id}", timeout=10).json()
 
     jobs_store.stop()
     requests_while_down = [("GET", f"/jobs/{job_id}"), ("GET", "/jobs"), ("POST", "/jobs"), ("DELETE", f"/jobs/{job_id}"),
@@ -30,14 +30,14 @@ def test_while_redis_is_down_the_job_routes_answer_503_and_then_recover_by_thems
         assert_problem(response.status_code, response.headers, response.content, 503)
         assert response.headers["Retry-After"].isdigit()
         assert seconds < 5, f"{method} {path} took {seconds:.1f} s to answer"
-    assert api.process.is_running()
+    assert api_process.process.is_running()
 
     jobs_store.start()
-    eventually(lambda: requests.get(f"{api.url}/jobs/{job_id}", timeout=30).status_code == 200, RECOVERY_SECONDS,
+    eventually(lambda: api.get(f"/jobs/{job_id}", timeout=30).status_code == 200, RECOVERY_SECONDS,
                "the API answers again", interval=0.2)
-    assert requests.get(f"{api.url}/jobs/{job_id}", timeout=10).json() == job  # not cancelled by the refused DELETE
-    assert requests.get(f"{api.url}/jobs", timeout=10).json() == [job_id]  # nor a job added by the refused POST
-    assert requests.post(f"{api.url}/jobs", json=A_MONTH_JSON, timeout=10).status_code == 202
+    assert api.get(f"/jobs/{job_id}", timeout=10).json() == job  # not cancelled by the refused DELETE
+    assert api.get("/jobs", timeout=10).json() == [job_id]  # nor a job added by the refused POST
+    assert api.post("/jobs", json=A_MONTH_JSON, timeout=10).status_code == 202
 
 
 def test_a_worker_waits_out_a_redis_outage_and_loses_neither_the_job_it_held_nor_the_queued_ones(
@@ -62,7 +62,8 @@ def test_a_worker_waits_out_a_redis_outage_and_loses_neither_the_job_it_held_nor
     jobs_store.assert_complete_exactly_once(job_ids, workers.logs())
 
 
-def _timed(api: ApiProcess, method: str, path: str) -> tuple[requests.Response, float]:
+def _timed(api: ApiClient, method: str, path: str) -> tuple[requests.Response, float]:
     started = time.monotonic()
-    response = requests.request(method, api.url + path, json=A_MONTH_JSON if method == "POST" else None, timeout=30)
+    own = ApiClient(api.url)  # a session of its own: the requests run side by side, on threads
+    response = own.request(method, path, json=A_MONTH_JSON if method == "POST" else None, timeout=30)
     return response, time.monotonic() - started

@@ -3,17 +3,16 @@ from __future__ import annotations
 
 import pytest
 import redis
-import requests
 
 from genes.job import JobStatus
-from tests.e2e.reliability.deployment import A_MONTH, QUEUE_KEY, Store, Workers, eventually
-from tests.processes import ApiProcess
+from tests.e2e.reliability.deployment import A_MONTH, QUEUE_KEY, Store, Workers
+from tests.support import ApiClient, eventually
 
 pytestmark = pytest.mark.reliability
 
 
 def test_genes_jobs_results_and_queued_ids_survive_a_redis_restart_and_the_queued_jobs_then_complete(
-        api: ApiProcess, jobs_store: Store, workers: Workers) -> None:
+        api: ApiClient, jobs_store: Store, workers: Workers) -> None:
     worker = workers.start()
     done = jobs_store.submit(A_MONTH, count=3)
     jobs_store.eventually_all_complete(done, 20)
@@ -29,7 +28,7 @@ def test_genes_jobs_results_and_queued_ids_survive_a_redis_restart_and_the_queue
 
     assert _everything(jobs_store) == before
     assert before["queue"][QUEUE_KEY] == ("list", [f'"{job_id}"' for job_id in [cancelled, *queued]])
-    eventually(lambda: requests.get(f"{api.url}/health", timeout=30).status_code == 200, 20, "the API is back",
+    eventually(lambda: api.get("/health", timeout=30).status_code == 200, 20, "the API is back",
                interval=0.2)
     assert _seen_through_the_api(api, done[0]) == seen_before
     workers.start()
@@ -60,9 +59,9 @@ def _value(client: redis.Redis, key: bytes) -> object:
     return kind, read(key)
 
 
-def _seen_through_the_api(api: ApiProcess, job_id: str) -> tuple[object, ...]:
-    genes = requests.get(f"{api.url}/genes", timeout=30).json()
-    return (len(genes), genes[:3], requests.get(f"{api.url}/genes/HGNC:5", timeout=10).json(),
-            requests.get(f"{api.url}/jobs/{job_id}", timeout=10).json(),
-            requests.get(f"{api.url}/results/{job_id}", timeout=10).json(),
-            requests.get(f"{api.url}/results/{job_id}/plot", timeout=10).content)
+def _seen_through_the_api(api: ApiClient, job_id: str) -> tuple[object, ...]:
+    genes = api.get("/genes", timeout=30).json()
+    return (len(genes), genes[:3], api.get("/genes/HGNC:5", timeout=10).json(),
+            api.get(f"/jobs/{job_id}", timeout=10).json(),
+            api.get(f"/results/{job_id}", timeout=10).json(),
+            api.get(f"/results/{job_id}/plot", timeout=10).content)

@@ -8,27 +8,25 @@ import signal
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
-import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import FIXTURES, StartProcess
-from tests.processes import RedisServer, ServiceProcess, free_port
+from tests.support import ApiClient, RedisServer, ServiceProcess, free_port
 
 REQUESTS = 120
 CLIENTS = 8
 
 
 class Gunicorn:
-    def __init__(self, process: ServiceProcess, url: str) -> None:
+    def __init__(self, process: ServiceProcess, api: ApiClient) -> None:
         self.process = process
-        self.url = url
+        self.api = api
+        self.url = api.url
 
     def worker_pids(self) -> set[int]:
-        pid = self.process.pid
-        return {int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+        return self.process.child_pids()
 
     def lines(self) -> list[str]:
         return self.process.log_path.read_text(errors="replace").splitlines()
@@ -38,7 +36,7 @@ class Gunicorn:
 
     def jobs_requests_counted(self) -> float:
         """hgnc_http_requests_total of GET /jobs/<job_id> answered 404, as one scrape reads it."""
-        page = requests.get(f"{self.url}/metrics", timeout=10).text
+        page = self.api.get("/metrics", timeout=10).text
         return sum(sample.value for family in text_string_to_metric_families(page) for sample in family.samples
                    if sample.name == "hgnc_http_requests_total"
                    and sample.labels == {"method": "GET", "route": "/jobs/<job_id>", "status": "404"})
@@ -51,19 +49,19 @@ def gunicorn(redis_server: RedisServer, start_process: StartProcess) -> Gunicorn
     env = {"REDIS_HOST": redis_server.host, "REDIS_PORT": str(redis_server.port), "PORT": str(port),
            "HGNC_SOURCE": str(FIXTURES / "hgnc_sample.tsv"), "WEB_CONCURRENCY": "2", "LOG_FORMAT": "json",
            "LOG_LEVEL": "INFO", "PROMETHEUS_MULTIPROC_DIR": ""}  # empty is unset: a fresh temporary folder
-    url = f"http://127.0.0.1:{port}"
+    api = ApiClient(f"http://127.0.0.1:{port}")
     process = start_process(["python", "-m", "gunicorn", "-c", "gunicorn.conf.py", "entrypoints.api:create_app()"],
-                            env=env, name="gunicorn",
-                            ready=lambda: requests.get(f"{url}/health", timeout=1).status_code == 200)
-    api = Gunicorn(process, url)
-    process.wait_until(lambda: len(api.worker_pids()) == 2)
-    return api
+                            env=env, name="gunicorn", ready=api.is_healthy)
+    served = Gunicorn(process, api)
+    process.wait_until(lambda: len(served.worker_pids()) == 2)
+    return served
 
 
 def get_unknown_jobs(url: str, count: int) -> None:
     """`count` GETs of unknown job ids, each on a connection of its own, from several clients at once."""
     def one(_: int) -> int:
-        return requests.get(f"{url}/jobs/{uuid.uuid4()}", headers={"Connection": "close"}, timeout=10).status_code
+        # A client of its own on each thread; "close": the next request connects anew, maybe to the other process.
+        return ApiClient(url).get(f"/jobs/{uuid.uuid4()}", headers={"Connection": "close"}, timeout=10).status_code
 
     with ThreadPoolExecutor(CLIENTS) as clients:
         assert set(clients.map(one, range(count))) == {404}
@@ -98,7 +96,7 @@ def test_the_counts_of_a_killed_process_stay_in_the_totals(gunicorn: Gunicorn) -
 
 def test_with_log_format_json_every_line_is_one_json_object(gunicorn: Gunicorn) -> None:
     get_unknown_jobs(gunicorn.url, 5)
-    requests.get(f"{gunicorn.url}/genes/HGNC:5", timeout=10)
+    gunicorn.api.get("/genes/HGNC:5", timeout=10)
     time.sleep(0.2)  # the last access lines
 
     lines = gunicorn.lines()

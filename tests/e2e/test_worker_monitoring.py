@@ -23,22 +23,14 @@ from prometheus_client.parser import text_string_to_metric_families
 from adapters.hotqueue_job_queue import QUEUE_NAME
 from entrypoints.containers import JOBS_DB, QUEUE_DB, RESULTS_DB
 from tests.conftest import FIXTURES, StartProcess
-from tests.e2e.conftest import Api
-from tests.processes import REPO_ROOT, ApiProcess, RedisServer, ServiceProcess, free_port
+from tests.support import (
+    REPO_ROOT, ApiClient, ApiProcess, RedisServer, ServiceProcess, eventually, free_port, wait_for_job, wait_for_jobs)
 
 LEASE_SECONDS = 2.0  # JOB_LEASE_SECONDS of the workers here: a killed one is gone from the list within it
 ALL_YEARS = {"start_date": "1900-01-01", "end_date": "2099-12-31"}  # the largest plot: ~0.2 s a job
 SAMPLE_GENES = 13
 QUEUE_KEY = key_for_name(QUEUE_NAME)
 CHECK_SECONDS = 10.0  # what "within a few seconds" must stay under even on a busy CI machine
-
-
-def eventually(condition: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (value := condition()):
-        assert time.monotonic() < deadline, f"after {timeout} s, still not: {what}"
-        time.sleep(0.02)
-    return value
 
 
 class Worker:
@@ -78,34 +70,33 @@ class Worker:
 
 
 @pytest.fixture(scope="module")
-def service(redis_binary: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RedisServer, Api]]:
+def service(redis_binary: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RedisServer, ApiProcess]]:
     """A Redis of its own with the sample set loaded, and the real API on it."""
     directory = tmp_path_factory.mktemp("workers")
     server = RedisServer(redis_binary, directory / "redis").start()
     process = ApiProcess(server.host, server.port, FIXTURES / "hgnc_sample.tsv", directory / "api.log")
     try:
-        process.wait_until_healthy()
-        yield server, Api(process.url)
+        yield server, process.wait_until_healthy()
     finally:
         process.stop()
         server.stop()
 
 
 @pytest.fixture
-def api(service: tuple[RedisServer, Api]) -> Api:
-    """The API, with the sample loaded and no job, queued id or worker left by an earlier test."""
-    server, api = service
+def api_process(service: tuple[RedisServer, ApiProcess]) -> ApiProcess:
+    """The API (`api` talks to it), with the sample loaded and no job, queued id or worker left by an earlier test."""
+    server, process = service
     for db in (QUEUE_DB, JOBS_DB, RESULTS_DB):
         redis.Redis(host=server.host, port=server.port, db=db).flushdb()
-    if len(api.get("/genes").json()) != SAMPLE_GENES:
-        assert api.post("/data").status_code == 201
-    return api
+    if len(process.client.get("/genes").json()) != SAMPLE_GENES:
+        assert process.client.post("/data").status_code == 201
+    return process
 
 
 @pytest.fixture
-def start_worker(service: tuple[RedisServer, Api], start_process: StartProcess,
+def start_worker(service: tuple[RedisServer, ApiProcess], api: ApiClient, start_process: StartProcess,
                  tmp_path: Path) -> Callable[..., Worker]:
-    server, api = service
+    server, _ = service
 
     def start(**extra: str) -> Worker:
         folder = tmp_path / f"worker-{len(os.listdir(tmp_path))}"
@@ -125,7 +116,7 @@ def start_worker(service: tuple[RedisServer, Api], start_process: StartProcess,
 _ranges = itertools.count()
 
 
-def submit(api: Api, count: int = 1, parameters: dict[str, str] | None = None) -> list[str]:
+def submit(api: ApiClient, count: int = 1, parameters: dict[str, str] | None = None) -> list[str]:
     """Jobs of the given parameters, or else each of all years to an end of its own: a job repeating
     another's parameters would complete at once with its results, and never be seen running."""
     ids = []
@@ -137,11 +128,7 @@ def submit(api: Api, count: int = 1, parameters: dict[str, str] | None = None) -
     return ids
 
 
-def all_finished(api: Api, job_ids: list[str]) -> bool:
-    return all(api.get(f"/jobs/{job_id}").json()["status"] in ("complete", "failed", "cancelled") for job_id in job_ids)
-
-
-def listed(api: Api) -> dict[int, dict[str, Any]]:
+def listed(api: ApiClient) -> dict[int, dict[str, Any]]:
     """GET /workers, by pid."""
     response = api.get("/workers")
     assert response.status_code == 200, response.text
@@ -151,24 +138,26 @@ def listed(api: Api) -> dict[int, dict[str, Any]]:
 # -- GET /workers --------------------------------------------------------------------------------
 
 
-def hand_one_job_to_each(api: Api, workers: list[Worker]) -> list[str]:
+def hand_one_job_to_each(api: ApiClient, workers: list[Worker]) -> list[str]:
     """Freeze the workers while they wait in BLMOVE, then submit one job for each: Redis moves each id
     into a frozen worker's in-flight list, a job taken and not yet run. (A job on the sample set
     takes milliseconds: caught running, it would be luck.) Thawed by the caller."""
-    for _ in range(10):
+    def handed() -> list[str] | None:
         for worker in workers:
             os.kill(worker.pid, signal.SIGSTOP)
         job_ids = submit(api, len(workers))
-        time.sleep(0.2)
+        time.sleep(0.2)  # for Redis to move the ids
         if api.get("/queue").json()["in_flight"] == len(workers):
             return job_ids
         for worker in workers:  # one was frozen between two waits: let them run the jobs, and again
             os.kill(worker.pid, signal.SIGCONT)
-        eventually(lambda: all_finished(api, job_ids), 30, "the jobs run after the thaw")
-    raise AssertionError("the workers were never frozen all waiting for an id")
+        wait_for_jobs(api, job_ids, 30)
+        return None
+
+    return eventually(handed, 60, "the workers frozen all waiting for an id, each then given one", interval=0)
 
 
-def test_two_busy_workers_are_listed_with_their_current_jobs(api: Api, start_worker: Callable[..., Worker]) -> None:
+def test_two_busy_workers_are_listed_with_their_current_jobs(api: ApiClient, start_worker: Callable[..., Worker]) -> None:
     first, second = start_worker(), start_worker()
 
     try:
@@ -186,14 +175,14 @@ def test_two_busy_workers_are_listed_with_their_current_jobs(api: Api, start_wor
         assert datetime.fromisoformat(worker["started_at"]) <= datetime.fromisoformat(worker["last_seen"])
     done_before = sum(w["jobs_done"] for w in both_busy.values())
     job_ids = held + submit(api, 28)
-    eventually(lambda: all_finished(api, job_ids), 120, "all 30 jobs finished")
+    wait_for_jobs(api, job_ids, 120)
     done = eventually(lambda: (seen := listed(api)) and sum(w["jobs_done"] for w in seen.values()) == done_before + 30
                       and seen, 5, "30 more jobs done in all")
     assert all(w["current_job"] is None for w in done.values()), done
 
 
 def test_a_stopped_worker_leaves_the_list_at_once_and_a_killed_one_within_the_lease(
-        api: Api, start_worker: Callable[..., Worker]) -> None:
+        api: ApiClient, start_worker: Callable[..., Worker]) -> None:
     stopped, killed, staying = start_worker(), start_worker(), start_worker()
     assert set(listed(api)) == {stopped.pid, killed.pid, staying.pid}
 
@@ -211,7 +200,7 @@ def test_a_stopped_worker_leaves_the_list_at_once_and_a_killed_one_within_the_le
 
 
 def test_queue_counts_equal_the_jobs_submitted_finished_and_queued(
-        service: tuple[RedisServer, Api], api: Api, start_worker: Callable[..., Worker]) -> None:
+        service: tuple[RedisServer, ApiProcess], api: ApiClient, start_worker: Callable[..., Worker]) -> None:
     server, _ = service
     job_ids = submit(api, 5, {"start_date": "1986-01-01", "end_date": "1991-12-31"})
     assert api.delete(f"/jobs/{job_ids[0]}").status_code == 200
@@ -222,7 +211,8 @@ def test_queue_counts_equal_the_jobs_submitted_finished_and_queued(
         "jobs": {"submitted": 4, "in progress": 0, "complete": 0, "failed": 0, "cancelled": 1}}
 
     worker = start_worker()
-    eventually(lambda: all_finished(api, job_ids) and api.get("/queue").json()["queued"] == 0, 60, "the queue drained")
+    wait_for_jobs(api, job_ids, 60)
+    eventually(lambda: api.get("/queue").json()["queued"] == 0, 60, "the queue drained")
 
     assert api.get("/queue").json() == {
         "queued": 0, "in_flight": 0, "dead_letters": 1, "workers": 1,
@@ -236,7 +226,7 @@ def test_queue_counts_equal_the_jobs_submitted_finished_and_queued(
         assert listed(api)[worker.pid]["current_job"] == job_id
     finally:
         os.kill(worker.pid, signal.SIGCONT)
-    eventually(lambda: all_finished(api, [job_id]), 30, "the job complete once the worker thaws")
+    wait_for_job(api, job_id, 30)
     assert api.get("/queue").json()["in_flight"] == 0
 
 
@@ -244,15 +234,15 @@ def test_queue_counts_equal_the_jobs_submitted_finished_and_queued(
 
 
 def test_a_workers_metrics_count_its_jobs_by_outcome_and_time_them(
-        service: tuple[RedisServer, Api], api: Api, start_worker: Callable[..., Worker]) -> None:
+        service: tuple[RedisServer, ApiProcess], api: ApiClient, start_worker: Callable[..., Worker]) -> None:
     assert api.delete("/data").status_code == 200
     [doomed, skipped] = submit(api, 2)  # the first fails (no gene data); the second is cancelled: skipped
     assert api.delete(f"/jobs/{skipped}").status_code == 200
     worker = start_worker()
-    eventually(lambda: all_finished(api, [doomed]), 30, "the job without data failed")
+    wait_for_job(api, doomed, 30)
     assert api.post("/data").status_code == 201
     complete = submit(api, 3)
-    eventually(lambda: all_finished(api, complete), 30, "three jobs complete")
+    wait_for_jobs(api, complete, 30)
     eventually(lambda: listed(api)[worker.pid]["jobs_done"] == 5, 30, "five ids acknowledged")
 
     metrics = worker.metrics()
@@ -266,7 +256,7 @@ def test_a_workers_metrics_count_its_jobs_by_outcome_and_time_them(
 
 
 def test_check_is_true_for_a_live_worker_and_false_once_it_is_stopped_or_killed(
-        api: Api, start_worker: Callable[..., Worker]) -> None:
+        api: ApiClient, start_worker: Callable[..., Worker]) -> None:
     stopped, killed = start_worker(), start_worker()
     for worker in (stopped, killed):
         code, seconds, output = worker.check()
@@ -282,10 +272,10 @@ def test_check_is_true_for_a_live_worker_and_false_once_it_is_stopped_or_killed(
         assert output.strip(), "a failed check says why"
 
 
-def test_a_workers_json_log_lines_name_the_worker_and_the_job(api: Api, start_worker: Callable[..., Worker]) -> None:
+def test_a_workers_json_log_lines_name_the_worker_and_the_job(api: ApiClient, start_worker: Callable[..., Worker]) -> None:
     worker = start_worker()
     [job_id] = submit(api)
-    eventually(lambda: all_finished(api, [job_id]), 30, "the job complete")
+    wait_for_job(api, job_id, 30)
     worker.stop()
 
     lines = worker.log_lines()  # every line is one JSON object

@@ -1,4 +1,4 @@
-"""Real processes for tests: a throwaway redis-server, the API, the worker; each stopped for sure."""
+"""Real processes for tests and benchmarks: a throwaway redis-server, the API, any command; each stopped for sure."""
 from __future__ import annotations
 
 import os
@@ -6,14 +6,15 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import redis
-import requests
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from tests.support.api_client import ApiClient
+from tests.support.polling import ProcessExited, eventually
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_SECONDS = 60.0  # generous: CI machines can be busy
 # The service's own Redis address and secrets: a process a test starts gets them only from the test,
 # never from the shell that runs the tests (whose REDIS_URL, for one, names the tests' Redis).
@@ -29,7 +30,8 @@ def free_port() -> int:
     """A TCP port nobody listens on right now (the kernel picks it)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def closed_port() -> int:
@@ -44,17 +46,21 @@ def service_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
 
 
 class ServiceProcess:
-    """A child process with its output in a log file; `stop()` terminates it, then kills it."""
+    """A child process with its output in a log file; `stop()` terminates it, then kills it.
+
+    `stdout_to_log=False` drops its standard output and logs its standard error alone (a benchmark's
+    gunicorn writes an access line a request to stdout: writing them would cost what is measured).
+    """
 
     def __init__(self, name: str, args: Sequence[str], env: Mapping[str, str], log_path: Path,
-                 cwd: Path = REPO_ROOT) -> None:
+                 cwd: Path = REPO_ROOT, stdout_to_log: bool = True) -> None:
         self.name = name
         self.args = list(args)
         self.log_path = log_path
         self._log = open(log_path, "ab")
         self.process = subprocess.Popen(
             self.args, cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL,
-            stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
+            stdout=self._log if stdout_to_log else subprocess.DEVNULL, stderr=self._log, start_new_session=True,
         )
 
     @property
@@ -64,6 +70,10 @@ class ServiceProcess:
     def is_running(self) -> bool:
         return self.process.poll() is None
 
+    def child_pids(self) -> set[int]:
+        """The processes it started itself (Linux: /proc), e.g. the workers of a gunicorn arbiter."""
+        return {int(pid) for pid in Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()}
+
     def log_tail(self, lines: int = 40) -> str:
         try:
             text = self.log_path.read_text(errors="replace")
@@ -71,22 +81,22 @@ class ServiceProcess:
             return "(no log)"
         return "\n".join(text.splitlines()[-lines:])
 
-    def wait_until(self, ready: Callable[[], bool], timeout: float = START_TIMEOUT_SECONDS) -> None:
-        """Poll `ready` until it holds; fail with the process's log if it dies or takes too long."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not self.is_running():
-                raise ProcessFailed(
-                    f"{self.name} exited with code {self.process.returncode} before it was ready\n"
-                    f"command: {' '.join(self.args)}\n--- log ---\n{self.log_tail()}")
-            try:
-                if ready():
-                    return
-            except Exception:  # not up yet: connection refused, reset, ...
-                pass
-            time.sleep(0.05)
-        self.stop()
-        raise ProcessFailed(f"{self.name} was not ready after {timeout:.0f} s\n--- log ---\n{self.log_tail()}")
+    def wait_until(self, ready: Callable[[], object], timeout: float = START_TIMEOUT_SECONDS) -> None:
+        """Poll `ready` until it holds; fail with the process's log if it dies or takes too long (then stop it)."""
+        try:
+            eventually(ready, timeout, f"{self.name} is ready", interval=0.05, watching=[self])
+        except ProcessExited as exited:  # its message carries the log
+            raise ProcessFailed(f"{exited}\nexit code {self.process.returncode} of: {' '.join(self.args)}") from None
+        except AssertionError as late:
+            self.stop()
+            raise ProcessFailed(f"{late}\n--- log ---\n{self.log_tail()}") from None
+
+    def wait_for_exit(self, timeout: float) -> int:
+        """Its exit code once it has exited by itself; fails, with its log, if it still runs after `timeout` s."""
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"{self.name} still runs after {timeout:g} s\n--- log ---\n{self.log_tail()}") from None
 
     def stop(self) -> None:
         """SIGTERM to the process group, SIGKILL if it lingers; idempotent."""
@@ -114,7 +124,7 @@ class RedisServer:
     """
 
     def __init__(self, binary: str, directory: Path, port: int | None = None, appendonly: bool = False,
-                 extra_args: Sequence[str] = (), client_options: Mapping[str, object] | None = None) -> None:
+                 extra_args: Sequence[str] = (), client_options: Mapping[str, Any] | None = None) -> None:
         """`extra_args` follow the defaults (a later option wins); `client_options` let the readiness
         check in, e.g. `password`, or `ssl` and `ssl_ca_certs` for a server that listens on TLS only."""
         self.binary = binary
@@ -172,10 +182,12 @@ class ApiProcess:
         })
         self.process = ServiceProcess(f"API :{self.port}", [sys.executable, "-m", "entrypoints.api"],
                                       env, log_path)
+        self.client = ApiClient(self.url)
 
     def wait_until_healthy(self) -> "ApiProcess":
-        self.process.wait_until(lambda: requests.get(f"{self.url}/health", timeout=1).status_code == 200)
+        self.process.wait_until(self.client.is_healthy)
         return self
 
     def stop(self) -> None:
         self.process.stop()
+        self.client.close()

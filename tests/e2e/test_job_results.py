@@ -1,4 +1,4 @@
-"""Jobs end to end: the real API and real workers as processes, a real Redis, the full HGNC data set.
+"""Jobs over the full HGNC set, end to end: submitted to the real API, run by real workers, results checked.
 
 The expected counts are computed here from the data file with the csv module, not by the code under test.
 """
@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import struct
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -14,9 +13,9 @@ from typing import Any
 import pytest
 from tests.hgnc_reference import read_tsv_rows
 from tests.problem_details import assert_problem
+from tests.support import ApiClient, wait_for_job, wait_for_jobs
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-JOB_TIMEOUT_SECONDS = 60
 # Leading chromosome of an HGNC location: 1-22, X or Y, not followed by another digit ("1" is not "10").
 LEADING_CHROMOSOME = re.compile(r"(2[0-2]|1[0-9]|[1-9]|X|Y)(?![0-9])")
 
@@ -59,31 +58,12 @@ def expected_counts(rows: list[dict[str, str]], start: str, end: str, locus_grou
 pytestmark = pytest.mark.usefixtures("no_jobs_yet")  # tests/e2e/conftest.py, as is start_worker
 
 
-def submit(api, start: str, end: str, locus_group: str | None = None) -> str:
+def submit(api: ApiClient, start: str, end: str, locus_group: str | None = None) -> str:
     body = {"start_date": start, "end_date": end, **({"locus_group": locus_group} if locus_group else {})}
     response = api.post("/jobs", json=body)
     assert response.status_code == 202, response.text
     assert response.headers["Location"] == f"/jobs/{response.json()['id']}"
     return response.json()["id"]
-
-
-def wait_until_finished(api, job_ids: list[str], workers: list, timeout: float = JOB_TIMEOUT_SECONDS) -> dict[str, dict]:
-    """Each job as it ended; fails early, with the workers' logs, if a worker dies."""
-    deadline = time.monotonic() + timeout
-    finished: dict[str, dict] = {}
-    while len(finished) < len(job_ids):
-        for worker in workers:
-            assert worker.is_running(), f"{worker.name} died:\n{worker.log_tail()}"
-        for job_id in job_ids:
-            if job_id not in finished:
-                job = api.get(f"/jobs/{job_id}").json()
-                if job["status"] in ("complete", "failed", "cancelled"):
-                    finished[job_id] = job
-        if time.monotonic() > deadline:
-            logs = "\n".join(f"--- {w.name}\n{w.log_tail()}" for w in workers)
-            raise AssertionError(f"{len(job_ids) - len(finished)} of {len(job_ids)} jobs unfinished after {timeout} s\n{logs}")
-        time.sleep(0.05)
-    return finished
 
 
 def png_size(png: bytes) -> tuple[int, int]:
@@ -111,7 +91,7 @@ def test_jobs_over_the_full_data_set_match_counts_computed_from_the_file(
     worker = start_worker()
 
     ids = [submit(api, *parameters) for parameters in JOBS]
-    finished = wait_until_finished(api, ids, [worker])
+    finished = wait_for_jobs(api, ids, watching=[worker])
 
     for job_id, (start, end, locus_group) in zip(ids, JOBS):
         job = finished[job_id]
@@ -145,7 +125,7 @@ def test_a_job_without_gene_data_fails_with_the_reason_and_the_worker_completes_
     worker = start_worker()
 
     doomed = submit(api, "2000-01-01", "2005-12-31")
-    failed = wait_until_finished(api, [doomed], [worker])[doomed]
+    failed = wait_for_job(api, doomed, watching=[worker])
 
     assert failed["status"] == "failed" and failed["error"] == "no gene data is loaded: POST /data first"
     response = api.get(f"/results/{doomed}")
@@ -156,7 +136,7 @@ def test_a_job_without_gene_data_fails_with_the_reason_and_the_worker_completes_
 
     assert api.post("/data").status_code == 201
     later = submit(api, "2000-01-01", "2005-12-31")
-    assert wait_until_finished(api, [later], [worker])[later]["status"] == "complete"
+    assert wait_for_job(api, later, watching=[worker])["status"] == "complete"
     assert api.get(f"/results/{later}").status_code == 200
     assert worker.is_running()
 
@@ -169,7 +149,7 @@ def test_two_workers_at_once_complete_every_job_exactly_once(loaded_api, start_w
     workers = [start_worker(), start_worker()]
 
     ids = [submit(api, f"{1990 + n % 30}-01-01", f"{1990 + n % 30}-12-31") for n in range(2 * JOBS_PER_WORKER)]
-    finished = wait_until_finished(api, ids, workers)
+    finished = wait_for_jobs(api, ids, watching=workers)
 
     assert {job["status"] for job in finished.values()} == {"complete"}
     assert {job["attempts"] for job in finished.values()} == {1}
