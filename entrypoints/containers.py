@@ -14,6 +14,7 @@ from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 from dependency_injector import containers, providers
 
+from adapters.forked_sandbox import ForkedSandbox
 from adapters.hgnc_source import HgncBytesSource, source_for
 from adapters.hotqueue_job_queue import HotQueueJobConsumer, HotQueueJobQueue
 from adapters.hotqueue_monitor import HotQueueMonitor
@@ -23,6 +24,7 @@ from adapters.redis_gene_repository import RedisGeneRepository
 from adapters.redis_job_repository import RedisJobRepository
 from adapters.redis_result_repository import RedisResultRepository
 from entrypoints import configuration
+from genes.analysis import analyse
 from genes.gene_lookup import GeneLookup
 from genes.gene_service import GeneService
 from genes.job_runner import JobRunner
@@ -108,6 +110,17 @@ def _optional_port(text: str) -> int | None:
     return int(text)
 
 
+def _job_timeout(text: str) -> float:
+    """JOB_TIMEOUT_SECONDS: a number of seconds above 0, decimals allowed."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = float("nan")
+    if not 0 < seconds < float("inf"):
+        raise ValueError(f"JOB_TIMEOUT_SECONDS must be a number of seconds above 0, e.g. 600 or 0.5, not {text!r}")
+    return seconds
+
+
 def _keep_for(ttl_seconds: int) -> timedelta | None:
     """JOB_TTL_SECONDS as the jobs' retention: 0 keeps them for ever."""
     if ttl_seconds < 0:
@@ -128,6 +141,7 @@ class Container(containers.DeclarativeContainer):
     config.hgnc_source.from_env("HGNC_SOURCE", default=OFFICIAL_HGNC_JSON_URL)
     config.job_lease_seconds.from_env("JOB_LEASE_SECONDS", as_=float, default=30.0)
     config.job_max_attempts.from_env("JOB_MAX_ATTEMPTS", as_=int, default=3)
+    config.job_timeout_seconds.from_env("JOB_TIMEOUT_SECONDS", as_=_job_timeout, default="600")
     config.port.from_env("PORT", as_=int, default=5000)  # the API's (gunicorn.conf.py binds it too)
     config.log.level.from_env("LOG_LEVEL", default="INFO")
     config.log.format.from_env("LOG_FORMAT", default="text")
@@ -165,13 +179,19 @@ class Container(containers.DeclarativeContainer):
     monitoring_service = providers.Factory(MonitoringService, job_repository, queue_monitor)
     worker_file = providers.Object(WORKER_FILE)
     job_consumer = providers.Factory(
-        HotQueueJobConsumer, queue_redis, providers.Callable(_worker_id), config.job_lease_seconds
+        HotQueueJobConsumer, queue_redis, providers.Callable(_worker_id), config.job_lease_seconds,
+        job_timeout_seconds=config.job_timeout_seconds,
     )
+    sandbox = providers.ThreadSafeSingleton(ForkedSandbox)
+    analysis = providers.Object(analyse)  # what a job computes: tests override it with one that never returns
     job_runner = providers.Factory(
         JobRunner,
         job_repository,
         gene_repository,
         result_repository,
         plot_renderer,
+        sandbox,
+        analysis=analysis,
         max_attempts=config.job_max_attempts,
+        timeout_seconds=config.job_timeout_seconds,
     )
