@@ -44,11 +44,11 @@ class UnreachableGeneRepository:
 
 class Setup:
     def __init__(self, genes: list[GeneSummary] = GENES, plots: Any = None, results: Any = None,
-                 gene_repository: Any = None, **runner_options: Any) -> None:
+                 gene_repository: Any = None, sandbox: Any = None, **runner_options: Any) -> None:
         self.jobs = FakeJobRepository()
         self.results = results or FakeResultRepository()
         self.plots = plots or FakePlotRenderer()
-        self.sandbox = InProcessSandbox()
+        self.sandbox = sandbox or InProcessSandbox()
         self.runner = JobRunner(self.jobs, gene_repository or FakeGeneRepository(genes), self.results, self.plots,
                                 self.sandbox, **runner_options)
 
