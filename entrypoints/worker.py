@@ -57,8 +57,8 @@ class Worker:
         @queue.worker(block=not burst, timeout=TAKE_TIMEOUT_SECONDS)  # HotQueue's loop, until a take gets None
         def run_and_acknowledge(job_id: str) -> None:
             started = time.perf_counter()
-            lease.job_started(job_id)
             try:
+                lease.job_started(job_id)  # in the try: an outage here must not leave the job marked as running
                 with job_context(job_id):  # every line logged meanwhile names the job
                     job = self._runner.run(job_id)
             finally:

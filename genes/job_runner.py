@@ -71,9 +71,13 @@ class JobRunner:
             reused = self._results_of(job, gene_set, results_id, started + self._timeout)
         except (StoreUnavailable, StoreAccessDenied):  # never "this job is bad": it stays in progress, for a retry
             raise
-        except JobCancelled:
+        except JobCancelled:  # or ended by another worker, that took it over when this one seemed dead
+            current = self._jobs.get(job_id)
+            if current is None or current.status is not JobStatus.CANCELLED:
+                log.warning("job %s ended elsewhere: its attempt here is stopped", job_id)
+                return None
             log.info("job %s cancelled while it ran: its attempt is stopped", job_id)
-            return self._jobs.get(job_id)
+            return current
         except JobTimedOut:
             return self._after_timeout(job)
         except Exception as error:  # one job's failure must never stop the worker

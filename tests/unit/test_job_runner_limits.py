@@ -117,3 +117,13 @@ def test_the_reservation_is_let_go_when_the_analysis_fails() -> None:
 
     assert after is not None and after.status is JobStatus.FAILED and after.error == "division by zero"
     assert setup.results.reserved == {} and setup.results.saved == {}
+
+
+def test_an_attempt_stopped_because_another_worker_completed_the_job_ends_nothing_here() -> None:
+    sandbox = CancellingSandbox()
+    setup = Setup(sandbox=sandbox)
+    job = setup.submitted()
+    sandbox.cancel = lambda: setup.jobs.update(job.id, lambda j: j.complete(RESULTS_ID))  # it took the job over
+
+    assert setup.runner.run(job.id) is None  # skipped, as a run that lost the race to complete it
+    assert setup.jobs.get(job.id).status is JobStatus.COMPLETE and setup.results.saved == {}
