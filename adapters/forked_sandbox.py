@@ -1,6 +1,7 @@
 """A job's analysis in a forked child process, killed (SIGKILL) at its time limit or on a cancel."""
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import multiprocessing
@@ -77,6 +78,7 @@ def _raise_error(header: dict[str, Any]) -> None:
 
 def _answer(work: Callable[[], Sequence[bytes]], sending: Connection) -> None:
     """In the child: run `work`, send what it answers, or the error it raised, as plain data."""
+    gc.disable()  # it lives for one job: a collection would only touch (and copy) the pages shared with the worker
     try:
         parts = list(work())
         header: dict[str, Any] = {"parts": len(parts)}
