@@ -14,7 +14,7 @@ import redis
 
 from adapters.hotqueue_job_queue import HotQueueJobConsumer, HotQueueJobQueue, heartbeat_key, inflight_key
 from adapters.hotqueue_monitor import HotQueueMonitor
-from entrypoints.containers import Container
+from entrypoints.containers import Container, _job_timeout
 from entrypoints.worker import WEDGED_AFTER_SECONDS, check
 from genes.errors import StoreUnavailable
 from genes.monitoring import WorkerInfo
@@ -120,3 +120,13 @@ def test_any_redis_error_reading_the_lease_is_the_store_unavailable_and_check_sa
 
     assert isinstance(unavailable.value.__cause__, redis.ResponseError)
     assert not healthy and reason.startswith("Redis does not answer: ") and "WRONGTYPE" in reason
+
+
+@pytest.mark.parametrize("text", ["0", "-1", "abc", "", "nan", "inf"])
+def test_a_time_limit_that_is_not_a_number_of_seconds_above_0_is_refused_with_its_name(text: str) -> None:
+    with pytest.raises(ValueError, match=f"JOB_TIMEOUT_SECONDS must be a number of seconds above 0.*{text!r}"):
+        _job_timeout(text)
+
+
+def test_a_time_limit_takes_decimals() -> None:
+    assert (_job_timeout("0.01"), _job_timeout("600")) == (0.01, 600.0)
