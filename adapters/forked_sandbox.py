@@ -1,10 +1,13 @@
 """A job's analysis in a forked child process, killed (SIGKILL) at its time limit or on a cancel."""
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
 import json
 import logging
 import multiprocessing
+import signal
 import time
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -12,6 +15,7 @@ from typing import Any, Callable, Sequence
 
 from genes.errors import AnalysisFailed, JobCancelled, JobTimedOut, StoreAccessDenied, StoreUnavailable
 
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
 POLL_SECONDS = 0.2  # how often `keep_going` is asked: a cancel stops the work within about this
 # 'fork': the child starts from the worker's memory (the summaries read, the plot's modules imported,
 # ~5 ms to fork), and nothing crosses to it by pickle, which 'spawn' and 'forkserver' use for the function.
@@ -76,8 +80,18 @@ def _raise_error(header: dict[str, Any]) -> None:
     raise _STORE_ERRORS.get(str(header["error"]), AnalysisFailed)(reason)
 
 
+def _die_with_parent() -> None:
+    """Be killed with the worker (SIGKILL too), not left running a job no one waits for (Linux)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the child ends with its work, or at the pipe's end
+        pass
+
+
 def _answer(work: Callable[[], Sequence[bytes]], sending: Connection) -> None:
     """In the child: run `work`, send what it answers, or the error it raised, as plain data."""
+    _die_with_parent()
     gc.disable()  # it lives for one job: a collection would only touch (and copy) the pages shared with the worker
     try:
         parts = list(work())

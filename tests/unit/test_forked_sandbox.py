@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import signal
 import threading
 import time
@@ -98,3 +100,37 @@ def test_no_time_left_times_out_without_starting_the_work() -> None:
         sandbox.run(lambda: started.append(True) or [], 0, lambda: True)
 
     assert started == []
+
+
+def test_the_child_dies_with_a_worker_killed_meanwhile(tmp_path: Path) -> None:
+    pid_file = tmp_path / "child.pid"
+    worker = subprocess.Popen([sys.executable, "-c", f"""
+import os, threading
+from adapters.forked_sandbox import ForkedSandbox
+def stuck():
+    open({str(pid_file)!r}, "w").write(str(os.getpid()))
+    threading.Event().wait()
+ForkedSandbox().run(stuck, 600, lambda: True)
+"""], cwd=Path(__file__).parents[2])
+    try:
+        deadline = time.monotonic() + 30
+        while not pid_file.exists() or not pid_file.read_text():
+            assert time.monotonic() < deadline and worker.poll() is None, "the child never started"
+            time.sleep(0.02)
+        child = int(pid_file.read_text())
+    finally:
+        worker.kill()
+        worker.wait()
+
+    deadline = time.monotonic() + 5
+    while _is_running(child):
+        assert time.monotonic() < deadline, "the analysis process outlived its worker"
+        time.sleep(0.02)
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie, until init reaps it, is no longer running
