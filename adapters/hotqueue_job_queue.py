@@ -16,13 +16,14 @@ from datetime import datetime, timezone
 from types import TracebackType
 
 import redis
-from hotqueue import HotQueue, key_for_name
+from hotqueue import HotQueue
 from redis.typing import EncodableT
 
 from adapters.redis_client import as_bytes, as_text, outage_as_store_unavailable
 from genes.errors import StoreUnavailable
 
 QUEUE_NAME = "jobs"
+RUNNING_FIELDS = ("current_job", "current_job_started_at")  # in a lease while its worker runs a job
 log = logging.getLogger(__name__)
 
 
@@ -32,7 +33,8 @@ def inflight_key(queue_key: str, worker_id: str) -> str:
 
 
 def heartbeat_key(queue_key: str, worker_id: str) -> str:
-    """A worker's lease: it exists while the worker is alive. A hash: host, pid, started_at, last_seen, jobs_done."""
+    """A worker's lease: it exists while the worker is alive. A hash: host, pid, started_at, last_seen, jobs_done,
+    job_timeout_seconds, and while it runs a job, current_job and current_job_started_at."""
     return f"{queue_key}:worker:{worker_id}"
 
 
@@ -77,11 +79,12 @@ class HotQueueJobConsumer(HotQueue):
     """The worker's side: a HotQueue whose `get` moves the id into this worker's in-flight list
     (BLMOVE) and answers None once a stop is asked, which ends HotQueue's `@worker` loop."""
 
-    def __init__(self, client: redis.Redis, worker_id: str, lease_seconds: float, name: str = QUEUE_NAME) -> None:
+    def __init__(self, client: redis.Redis, worker_id: str, lease_seconds: float, name: str = QUEUE_NAME,
+                 job_timeout_seconds: float | None = None) -> None:
         super().__init__(name, serializer=json, connection_pool=client.connection_pool)
         self._redis = client
         self.worker_id = worker_id
-        self.lease = Lease(client, self.key, worker_id, lease_seconds)
+        self.lease = Lease(client, self.key, worker_id, lease_seconds, job_timeout_seconds)
         self.stopping = threading.Event()
         self._taken_key = inflight_key(self.key, worker_id)
 
@@ -107,6 +110,16 @@ class HotQueueJobConsumer(HotQueue):
         pipe = self._redis.pipeline(transaction=True)
         pipe.lrem(self._taken_key, 1, self.serializer.dumps(job_id))
         self.lease.count_job_done(pipe)
+        pipe.execute()
+
+    def retry(self, job_id: str) -> None:
+        """The job's attempt ended without ending the job: its id goes from the in-flight list to the back of
+        the queue, in one step, behind the jobs waiting."""
+        message = self.serializer.dumps(job_id)
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.lrem(self._taken_key, 1, message)
+        pipe.rpush(self.key, message)
+        self.lease.hold(pipe)
         pipe.execute()
 
     def _take(self, block: bool, timeout: int | None) -> bytes | None:
@@ -143,7 +156,8 @@ class Lease:
     it last beat, how many jobs it has done. A killed worker's entry expires with its key.
     """
 
-    def __init__(self, client: redis.Redis, queue_key: str, worker_id: str, seconds: float) -> None:
+    def __init__(self, client: redis.Redis, queue_key: str, worker_id: str, seconds: float,
+                 job_timeout_seconds: float | None = None) -> None:
         self.seconds = seconds
         self.beat_interval = seconds / 4
         self.key_lifetime = seconds * 3 / 4
@@ -153,22 +167,39 @@ class Lease:
         self._key = heartbeat_key(queue_key, worker_id)
         self._identity: dict[EncodableT, EncodableT] = {"host": socket.gethostname(), "pid": os.getpid(),
                                                         "started_at": _now()}
+        if job_timeout_seconds is not None:
+            self._identity["job_timeout_seconds"] = job_timeout_seconds
+        self._running: dict[EncodableT, EncodableT] = {}  # the job it runs, and since when
         self._ended = threading.Event()
         self._keeper = threading.Thread(target=self._keep, name="lease", daemon=True)
 
     def renew(self) -> None:
         pipe = self._redis.pipeline(transaction=True)
-        self._hold(pipe)
+        self.hold(pipe)
         pipe.execute()
+
+    def job_started(self, job_id: str) -> None:
+        """Say, at once and at each beat until `job_ended`, that the worker runs `job_id` since now
+        (GET /workers shows for how long; `--check` fails once it is past the time limit)."""
+        self._running = {"current_job": job_id, "current_job_started_at": _now()}
+        self.renew()
+
+    def job_ended(self) -> None:
+        """The next beat (or the acknowledgement) says the worker runs no job."""
+        self._running = {}
 
     def count_job_done(self, pipe: redis.client.Pipeline) -> None:
         """Add to `pipe`: one more job done (and a renewal: the worker is plainly alive)."""
         pipe.hincrby(self._key, "jobs_done", 1)
-        self._hold(pipe)
+        self.hold(pipe)
 
-    def _hold(self, pipe: redis.client.Pipeline) -> None:
+    def hold(self, pipe: redis.client.Pipeline) -> None:
+        """Add to `pipe`: a renewal of the lease, saying which job the worker runs, if any."""
+        running = self._running  # one read: the main thread replaces it whole
         # Every field each time: a key that expired while the worker was frozen comes back whole.
-        pipe.hset(self._key, mapping={**self._identity, "last_seen": _now()})
+        pipe.hset(self._key, mapping={**self._identity, **running, "last_seen": _now()})
+        if not running:  # also mends a beat that wrote a job just ended
+            pipe.hdel(self._key, *RUNNING_FIELDS)
         pipe.pexpire(self._key, round(self.key_lifetime * 1000))
         pipe.sadd(workers_key(self._queue_key), self._worker_id)
 
@@ -213,11 +244,6 @@ class Lease:
             # Only now: its ids count as in flight until they are back. (Its key is left alone: a
             # worker that thaws just now renews it, and its next beat joins the set again.)
             self._redis.srem(workers_key(self._queue_key), worker_id)
-
-
-def lease_is_live(client: redis.Redis, worker_id: str, name: str = QUEUE_NAME) -> bool:
-    """Whether the worker `worker_id` holds a live lease (for its health check, from another process)."""
-    return bool(client.exists(heartbeat_key(key_for_name(name), worker_id)))
 
 
 def _requeue_inflight(client: redis.Redis, queue_key: str, worker_id: str) -> int:

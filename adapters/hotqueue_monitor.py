@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timezone
 
 import redis
 from hotqueue import key_for_name
 
 from adapters.hotqueue_job_queue import QUEUE_NAME, dead_letter_key, heartbeat_key, inflight_key, workers_key
+from adapters.redis_client import UNAVAILABLE
+from genes.errors import StoreUnavailable
 from genes.monitoring import QueueCounts, WorkerInfo
 
 # One call, whatever the length of the lists: LLEN is O(1), and the loop runs over the registered
@@ -46,9 +48,22 @@ class HotQueueMonitor:
                 in zip(worker_ids, answers[::2], answers[1::2]) if fields and isinstance(fields, dict)]
         return sorted(live, key=lambda worker: (worker.started_at, worker.id))
 
+    def worker(self, worker_id: str) -> WorkerInfo | None:
+        """One worker, if it holds a live lease. Any Redis error (not only an outage: a reply of the wrong
+        type too) is StoreUnavailable: `--check` asks this, and answers "unhealthy" to each."""
+        try:
+            pipe = self._redis.pipeline(transaction=False)
+            pipe.hgetall(heartbeat_key(self._key, worker_id))
+            pipe.lindex(inflight_key(self._key, worker_id), 0)
+            fields, current = pipe.execute()
+        except redis.RedisError as error:
+            raise StoreUnavailable(UNAVAILABLE) from error
+        return _worker(worker_id, fields, current) if fields else None
+
 
 def _worker(worker_id: str, raw: dict[bytes, bytes], current: bytes | None) -> WorkerInfo:
     fields = {name.decode(): value.decode() for name, value in raw.items()}
+    running_since = _time(fields.get("current_job_started_at"))
     return WorkerInfo(
         id=worker_id,
         host=fields["host"],
@@ -57,7 +72,14 @@ def _worker(worker_id: str, raw: dict[bytes, bytes], current: bytes | None) -> W
         last_seen=datetime.fromisoformat(fields["last_seen"]),
         current_job=_job_id(current),
         jobs_done=int(fields.get("jobs_done", 0)),
+        job_timeout_seconds=float(fields["job_timeout_seconds"]) if "job_timeout_seconds" in fields else None,
+        current_job_started_at=running_since,
+        current_job_seconds=(datetime.now(timezone.utc) - running_since).total_seconds() if running_since else None,
     )
+
+
+def _time(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
 
 
 def _text(raw: bytes | str) -> str:

@@ -1,20 +1,21 @@
 """Results in Redis (db 3): the results JSON and the plot PNG under a results id, written together.
 
+While a job computes them, its id holds the results id's reservation, a key that expires unless
+renewed: a job with the same parameters waits for those results rather than computing them too.
+
 Jobs with the same parameters on the same gene set share one results id. Its two keys are kept as
 long as the longest kept job using them: every save, claim and job end only ever lengthens their
 life (PEXPIREAT ... GT), and a key without expiry is one that a job kept for ever uses.
 """
 from __future__ import annotations
 
-import json
-from dataclasses import asdict
-from datetime import date, timedelta
+from datetime import timedelta
 
 import redis
 from redis.client import Pipeline
 
 from adapters.redis_client import LUA_NOW_MS, as_bytes
-from genes.analysis import JobResults
+from genes.analysis import JobResults, decode_results, encode_results
 
 # `keep(keys, deadline)`: kept at least until `deadline` (ms since the epoch), or for ever when it is ''.
 # `from_now(ms)`: that many ms from now on Redis's clock, or '' (for ever) for ''.
@@ -70,6 +71,19 @@ end
 redis.call('SELECT', ARGV[2])
 """
 
+# KEYS: the reservation.  ARGV: the job id, how long (ms).  1 if the job holds it now (taken or renewed).
+_RESERVE = """
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+"""
+
+# KEYS: the reservation.  ARGV: the job id.  Dropped only by the job holding it.
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+"""
+
 
 def results_key(results_id: str) -> str:
     return f"results:{results_id}"
@@ -79,6 +93,11 @@ def plot_key(results_id: str) -> str:
     return f"results:{results_id}:plot"
 
 
+def reservation_key(results_id: str) -> str:
+    """The id of the job computing these results, while it does."""
+    return f"results:{results_id}:computing"
+
+
 class RedisResultRepository:
     def __init__(self, client: redis.Redis) -> None:
         self._redis = client
@@ -86,16 +105,24 @@ class RedisResultRepository:
         self._save = client.register_script(_SAVE)
         self._claim = client.register_script(_CLAIM)
         self._keep_elsewhere = client.register_script(_KEEP_ELSEWHERE)
+        self._reserve = client.register_script(_RESERVE)
+        self._release = client.register_script(_RELEASE)
 
     def save(self, results_id: str, results: JobResults, plot_png: bytes, keep_for: timedelta | None) -> None:
-        self._save(keys=_keys(results_id), args=[_encode(results), plot_png, _ms(keep_for)])
+        self._save(keys=_keys(results_id), args=[encode_results(results), plot_png, _ms(keep_for)])
 
     def claim(self, results_id: str, keep_for: timedelta | None) -> bool:
         return bool(self._claim(keys=_keys(results_id), args=[_ms(keep_for)]))
 
+    def reserve(self, results_id: str, job_id: str, seconds: float) -> bool:
+        return bool(self._reserve(keys=[reservation_key(results_id)], args=[job_id, max(1, round(seconds * 1000))]))
+
+    def release(self, results_id: str, job_id: str) -> None:
+        self._release(keys=[reservation_key(results_id)], args=[job_id])
+
     def get(self, results_id: str) -> JobResults | None:
         encoded = self._redis.get(results_key(results_id))
-        return _decode(as_bytes(encoded)) if encoded is not None else None
+        return decode_results(as_bytes(encoded)) if encoded is not None else None
 
     def plot(self, results_id: str) -> bytes | None:
         plot = self._redis.get(plot_key(results_id))
@@ -118,14 +145,3 @@ def _keys(results_id: str) -> list[str]:
 
 def _ms(keep_for: timedelta | None) -> int | str:
     return "" if keep_for is None else round(keep_for.total_seconds() * 1000)
-
-
-def _encode(results: JobResults) -> str:
-    """Compact JSON, in the fields' order; the dates as YYYY-MM-DD."""
-    return json.dumps(asdict(results), separators=(",", ":"), default=date.isoformat)
-
-
-def _decode(encoded: bytes) -> JobResults:
-    fields = json.loads(encoded)
-    return JobResults(**{**fields, "start_date": date.fromisoformat(fields["start_date"]),
-                         "end_date": date.fromisoformat(fields["end_date"])})

@@ -14,6 +14,7 @@ from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 from dependency_injector import containers, providers
 
+from adapters.forked_sandbox import ForkedSandbox
 from adapters.gene_cache import GeneCache
 from adapters.hgnc_source import HgncBytesSource, source_for
 from adapters.hotqueue_job_queue import HotQueueJobConsumer, HotQueueJobQueue
@@ -24,6 +25,7 @@ from adapters.redis_gene_repository import RedisGeneRepository
 from adapters.redis_job_repository import RedisJobRepository
 from adapters.redis_result_repository import RedisResultRepository
 from entrypoints.settings import RedisSettings, Settings, checked
+from genes.analysis import analyse
 from genes.gene_lookup import GeneLookup
 from genes.gene_service import GeneService
 from genes.job_runner import JobRunner
@@ -142,15 +144,21 @@ class Container(containers.DeclarativeContainer):
     monitoring_service = providers.Factory(MonitoringService, job_repository, queue_monitor)
     worker_file = providers.Object(WORKER_FILE)
     job_consumer = providers.Factory(
-        HotQueueJobConsumer, queue_redis, providers.Callable(_worker_id), config.job_lease_seconds
+        HotQueueJobConsumer, queue_redis, providers.Callable(_worker_id), config.job_lease_seconds,
+        job_timeout_seconds=config.job_timeout_seconds,
     )
+    sandbox = providers.ThreadSafeSingleton(ForkedSandbox)
+    analysis = providers.Object(analyse)  # what a job computes: tests override it with one that never returns
     job_runner = providers.Factory(
         JobRunner,
         job_repository,
         gene_repository,
         result_repository,
         plot_renderer,
+        sandbox,
+        analysis=analysis,
         max_attempts=config.job_max_attempts,
+        timeout_seconds=config.job_timeout_seconds,
     )
 
 

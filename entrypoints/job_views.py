@@ -49,7 +49,7 @@ def get_job(job_id: str, service: JobService = Provide[Container.job_service]) -
 @blueprint.delete("/jobs/<job_id>")
 @inject
 def cancel_job(job_id: str, service: JobService = Provide[Container.job_service]) -> Response:
-    """Cancel a job no worker has started yet (409 once it has)."""
+    """Cancel a job that has not ended: queued, or running (its worker stops it within 2 s); 409 once it has ended."""
     return jsonify(job_json(service.cancel(job_id)))
 
 

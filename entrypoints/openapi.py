@@ -207,7 +207,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "tags": ["jobs"],
         "parameters": [_JOB_ID],
         "responses": {"200": _json("the cancelled job", "Job"), "404": _NO_JOB,
-                      "409": _problem("a worker has started it, or it is finished"), "503": _STORE_DOWN},
+                      "409": _problem("it has ended (complete, failed or cancelled)"), "503": _STORE_DOWN},
     },
     ("jobs.get_results", "get"): {
         "tags": ["jobs"],

@@ -219,7 +219,8 @@ class JobSchema(Schema):
     started_at = fields.DateTime(allow_none=True, required=True)
     finished_at = fields.DateTime(allow_none=True, required=True)
     attempts = fields.Integer(required=True, metadata={"description": "how many times a worker has started it"})
-    error = fields.String(allow_none=True, required=True, metadata={"description": "why it failed"})
+    error = fields.String(allow_none=True, required=True, metadata={
+        "description": "why it failed; while in progress, why its last attempt ended (it timed out)"})
     reused = fields.Boolean(required=True, metadata={
         "description": "true when it completed with the results of earlier jobs with the same parameters on the "
                        "gene set loaded: no analysis, no plot drawn again"})
@@ -342,6 +343,12 @@ class WorkerSchema(Schema):
     last_seen = fields.DateTime(required=True, metadata={"description": "its last heartbeat"})
     current_job = fields.String(allow_none=True, required=True, metadata={"description": "the id of the job it runs"})
     jobs_done = fields.Integer(required=True, metadata={"description": "jobs it has taken and acknowledged"})
+    job_timeout_seconds = fields.Float(allow_none=True, required=True, metadata={
+        "description": "its JOB_TIMEOUT_SECONDS: an attempt running longer is stopped"})
+    current_job_started_at = fields.DateTime(allow_none=True, required=True, metadata={
+        "description": "when it started the job it runs; null when it runs none"})
+    current_job_seconds = fields.Float(allow_none=True, required=True, metadata={
+        "description": "how long it has run that job, in seconds; null when it runs none"})
 
 
 class ProblemSchema(Schema):

@@ -73,6 +73,7 @@ class Settings:
     hgnc_source: str = variable("HGNC_SOURCE", OFFICIAL_HGNC_JSON_URL, _text())
     job_lease_seconds: float = variable("JOB_LEASE_SECONDS", 30.0, _seconds())
     job_max_attempts: int = variable("JOB_MAX_ATTEMPTS", 3, _whole(1))
+    job_timeout_seconds: float = variable("JOB_TIMEOUT_SECONDS", 600.0, _seconds())  # decimals allowed
     job_ttl_seconds: int = variable("JOB_TTL_SECONDS", 7 * 24 * 3600, _whole(0))  # 0: kept for ever
     # The read cache (adapters/gene_cache): off sends every gene read to Redis.
     gene_cache: bool = variable("GENE_CACHE", True, fields.Boolean(

@@ -10,21 +10,24 @@ import sys
 import time
 from pathlib import Path
 
-import redis
 from dependency_injector.wiring import Provide, inject
 
-from adapters.hotqueue_job_queue import HotQueueJobConsumer, lease_is_live
+from adapters.hotqueue_job_queue import HotQueueJobConsumer
+from adapters.hotqueue_monitor import HotQueueMonitor
 from entrypoints.containers import Container, build_container
 from entrypoints.log_config import bind_worker_id, configure_logging, job_context
 from entrypoints.settings import ConfigurationError, announce, settings_or_exit
 from entrypoints.worker_metrics import JobMetrics, NoMetrics, WorkerMetrics
 from genes.errors import StoreAccessDenied, StoreUnavailable
+from genes.job import JobStatus
 from genes.job_runner import JobRunner
 from genes.retention_upgrade import RetentionUpgrade
 
 TAKE_TIMEOUT_SECONDS = 1  # how long a take waits for an id: a stop is seen within it
 MAX_BACKOFF_SECONDS = 10.0
 PAUSE_STEP_SECONDS = 0.1  # how soon a stop asked during a backoff is seen
+# A job is stopped within 5 s of its time limit: one running longer still means the worker is wedged.
+WEDGED_AFTER_SECONDS = 5.0
 log = logging.getLogger("worker")
 
 
@@ -54,10 +57,17 @@ class Worker:
         @queue.worker(block=not burst, timeout=TAKE_TIMEOUT_SECONDS)  # HotQueue's loop, until a take gets None
         def run_and_acknowledge(job_id: str) -> None:
             started = time.perf_counter()
-            with job_context(job_id):  # every line logged meanwhile names the job
-                job = self._runner.run(job_id)
+            try:
+                lease.job_started(job_id)  # in the try: an outage here must not leave the job marked as running
+                with job_context(job_id):  # every line logged meanwhile names the job
+                    job = self._runner.run(job_id)
+            finally:
+                lease.job_ended()
             self._metrics.job_ran(job, time.perf_counter() - started)
-            queue.ack(job_id)  # only now: the id of a worker that dies mid-job stays in flight, for another
+            if job is not None and job.status is JobStatus.IN_PROGRESS:  # timed out, with attempts left
+                queue.retry(job_id)
+            else:
+                queue.ack(job_id)  # only now: the id of a worker that dies mid-job stays in flight, for another
 
         backoff = 0.0
         with lease:  # on leaving, the ids still in flight go back to the queue and the lease ends
@@ -131,9 +141,10 @@ def _write_worker_file(path: Path, worker_id: str) -> None:
 @inject
 def check(
     worker_file: Path = Provide[Container.worker_file],
-    client: redis.Redis = Provide[Container.queue_redis],
+    monitor: HotQueueMonitor = Provide[Container.queue_monitor],
 ) -> tuple[bool, str]:
-    """Whether the worker of this container (or pod) holds a live lease, and why (not)."""
+    """Whether the worker of this container (or pod) holds a live lease and is not stuck in a job past
+    its time limit, and why (not)."""
     try:
         state = json.loads(worker_file.read_text())
         worker_id, pid = str(state["worker_id"]), int(state["pid"])
@@ -148,11 +159,18 @@ def check(
     except PermissionError:  # alive, under another user
         pass
     try:
-        if lease_is_live(client, worker_id):
-            return True, f"worker {worker_id} (pid {pid}) holds a live lease"
-        return False, f"the lease of worker {worker_id} (pid {pid}) has expired"
-    except (StoreUnavailable, StoreAccessDenied, redis.RedisError) as error:
+        worker = monitor.worker(worker_id)
+    except (StoreUnavailable, StoreAccessDenied) as error:
         return False, f"Redis does not answer: {error.__cause__ or error}"
+    except ValueError as error:  # a lease this version cannot read
+        return False, f"the lease of worker {worker_id} cannot be read: {error}"
+    if worker is None:
+        return False, f"the lease of worker {worker_id} (pid {pid}) has expired"
+    if worker.is_past_time_limit(WEDGED_AFTER_SECONDS):
+        return False, (f"worker {worker_id} (pid {pid}) has run job {worker.current_job} for "
+                       f"{worker.current_job_seconds:.0f} s, past its time limit of {worker.job_timeout_seconds:g} s: "
+                       "it is wedged")
+    return True, f"worker {worker_id} (pid {pid}) holds a live lease"
 
 
 def run(arguments: list[str]) -> int:

@@ -8,17 +8,20 @@ from prometheus_client import (CollectorRegistry, Counter, Histogram, ProcessCol
 
 from genes.job import Job, JobStatus
 
-OUTCOMES = ("complete", "failed", "skipped")
+OUTCOMES = ("complete", "failed", "cancelled", "skipped")
 disable_created_metrics()  # type: ignore[no-untyped-call]  # no `_created` sample beside each counter: the page stays the size of what is counted
 # A job reads its range and draws a plot: ~0.05 s for a month, ~0.3 s for every year, more when busy.
 JOB_DURATION_BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 
 def outcome_of(job: Job | None) -> str:
-    """complete or failed as the job ended; skipped when it was not runnable (JobRunner.run's None)."""
+    """complete, cancelled (while it ran) or failed as the attempt ended (a timed-out attempt is failed, even
+    with attempts left); skipped when it was not runnable (JobRunner.run's None)."""
     if job is None:
         return "skipped"
-    return "complete" if job.status is JobStatus.COMPLETE else "failed"
+    if job.status is JobStatus.COMPLETE:
+        return "complete"
+    return "cancelled" if job.status is JobStatus.CANCELLED else "failed"
 
 
 class JobMetrics(Protocol):

@@ -1,8 +1,9 @@
 """The analysis of a job: gene approvals in a date range, counted by year, locus and chromosome."""
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Iterable, Mapping
 
@@ -67,6 +68,17 @@ def analyse(genes: Iterable[GeneSummary], parameters: JobParameters) -> JobResul
             year: _in_order(by_year_and_group[year], LOCUS_GROUPS) for year in sorted(by_year_and_group)
         },
     )
+
+
+def encode_results(results: JobResults) -> bytes:
+    """Compact JSON, in the fields' order; the dates as YYYY-MM-DD: as results are stored and sent between processes."""
+    return json.dumps(asdict(results), separators=(",", ":"), default=date.isoformat).encode()
+
+
+def decode_results(encoded: bytes) -> JobResults:
+    fields = json.loads(encoded)
+    return JobResults(**{**fields, "start_date": date.fromisoformat(fields["start_date"]),
+                         "end_date": date.fromisoformat(fields["end_date"])})
 
 
 def _in_order(counts: Counter[str], order: Iterable[str]) -> dict[str, int]:

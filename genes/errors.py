@@ -73,3 +73,22 @@ class IdempotencyKeyReused(DomainError):
         super().__init__(f"the Idempotency-Key {key!r} was first sent with other parameters, for job {job_id}: "
                          "send a new key for new parameters")
         self.job_id = job_id
+
+
+class JobTimedOut(DomainError):
+    """An attempt at a job ran past the time limit (JOB_TIMEOUT_SECONDS): it was stopped."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"timed out after {seconds:g} s")
+        self.seconds = seconds
+
+
+class JobCancelled(DomainError):
+    """The job was cancelled while an attempt ran: the attempt was stopped."""
+
+    def __init__(self) -> None:
+        super().__init__("the job was cancelled while it ran")
+
+
+class AnalysisFailed(DomainError):
+    """The analysis raised, or its process died: the job's reason says which."""

@@ -80,14 +80,21 @@ class Job:
     def complete(self, results_id: str | None = None, reused: bool = False, at: datetime | None = None) -> Job:
         self._require(JobStatus.IN_PROGRESS, to=JobStatus.COMPLETE)
         return replace(self, status=JobStatus.COMPLETE, finished_at=at or utc_now(), results_id=results_id,
-                       reused=reused)
+                       reused=reused, error=None)
 
     def fail(self, reason: str, at: datetime | None = None) -> Job:
         self._require(JobStatus.SUBMITTED, JobStatus.IN_PROGRESS, to=JobStatus.FAILED)
         return replace(self, status=JobStatus.FAILED, finished_at=at or utc_now(), error=reason)
 
+    def retry(self, reason: str) -> Job:
+        """Its attempt failed in a way the next may not (it timed out): still in progress, the reason kept,
+        until a worker starts it again."""
+        self._require(JobStatus.IN_PROGRESS, to=JobStatus.IN_PROGRESS)
+        return replace(self, error=reason)
+
     def cancel(self, at: datetime | None = None) -> Job:
-        self._require(JobStatus.SUBMITTED, to=JobStatus.CANCELLED)
+        """Before any worker starts it, or while one runs it (the worker stops its attempt)."""
+        self._require(JobStatus.SUBMITTED, JobStatus.IN_PROGRESS, to=JobStatus.CANCELLED)
         return replace(self, status=JobStatus.CANCELLED, finished_at=at or utc_now())
 
     def _require(self, *allowed: JobStatus, to: JobStatus) -> None:

@@ -30,7 +30,8 @@ class JobService:
         return self._jobs.ids(status, offset, limit)
 
     def cancel(self, job_id: str) -> Job:
-        """Cancel a job no worker has started; raises InvalidJobTransition otherwise."""
+        """Cancel a job that has not ended (a worker running it stops its attempt); raises InvalidJobTransition
+        once it has ended."""
         return self._jobs.update(job_id, Job.cancel)
 
     def results(self, job_id: str) -> JobResults:

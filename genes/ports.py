@@ -168,9 +168,25 @@ class ResultRepository(Protocol):
         """Whether results and plot are stored under the id; if so, they are now kept at least `keep_for`
         (None: for ever), so that they outlive the job about to complete with them."""
 
+    def reserve(self, results_id: str, job_id: str, seconds: float) -> bool:
+        """Whether the job now holds the right to compute these results (taken, or renewed), for `seconds`
+        unless renewed again; False while another job holds it."""
+
+    def release(self, results_id: str, job_id: str) -> None:
+        """The job no longer computes these results (a no-op unless it holds their reservation)."""
+
     def get(self, results_id: str) -> JobResults | None: ...
 
     def plot(self, results_id: str) -> bytes | None: ...
+
+
+class Sandbox(Protocol):
+    """Where a job's analysis runs: somewhere it can be stopped, whatever it is blocked in."""
+
+    def run(self, work: Callable[[], Sequence[bytes]], seconds: float, keep_going: Callable[[], bool]) -> list[bytes]:
+        """What `work` answers, plain bytes. Stops it, keeping nothing of it, and raises JobTimedOut once
+        `seconds` have passed, or JobCancelled as soon as `keep_going()` (asked a few times a second) is false.
+        Raises AnalysisFailed with the reason when `work` raises, StoreUnavailable or StoreAccessDenied as it does."""
 
 
 class PlotRenderer(Protocol):

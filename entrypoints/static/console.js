@@ -437,7 +437,7 @@ function jobRow(job) {
       "aria-label": `Results of job ${label}`, onclick: () => showResults(job),
     }, "Results"));
   }
-  if (job.status === "submitted") {
+  if (!FINISHED.has(job.status)) { // queued, or running: its worker stops it
     actions.push(el("button", {
       type: "button", className: "small secondary", dataset: { job: job.id, action: "cancel" },
       "aria-label": `Cancel job ${label}`, onclick: () => cancelJob(job),

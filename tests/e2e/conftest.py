@@ -86,10 +86,10 @@ def start_worker(real_redis: RedisEndpoint, start_process: StartProcess) -> Iter
     beats = heartbeat_key(key_for_name(QUEUE_NAME), "*")
     started: list[ServiceProcess] = []
 
-    def start() -> ServiceProcess:
+    def start(module: str = "entrypoints.worker") -> ServiceProcess:
         expected = len(started) + 1
         worker = start_process(
-            ["python", "-m", "entrypoints.worker"],
+            ["python", "-m", module],
             env={"REDIS_HOST": real_redis.host, "REDIS_PORT": str(real_redis.port), "LOG_LEVEL": "INFO"},
             ready=lambda: len(queue.keys(beats)) >= expected,
             name=f"worker {expected}",

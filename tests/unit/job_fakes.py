@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, timedelta
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 from genes.analysis import JobResults
-from genes.errors import IdempotencyKeyReused, JobNotFound
+from genes.errors import IdempotencyKeyReused, JobCancelled, JobNotFound, JobTimedOut
 from genes.gene import GeneSummary
 from genes.job import Job, JobStatus
 
@@ -82,6 +82,7 @@ class FakeResultRepository:
     def __init__(self) -> None:
         self.saved: dict[str, tuple[JobResults, bytes]] = {}
         self.kept_for: dict[str, list[timedelta | None]] = defaultdict(list)  # by results id, each save or claim
+        self.reserved: dict[str, str] = {}  # results id -> the job computing them
 
     def save(self, results_id: str, results: JobResults, plot_png: bytes, keep_for: timedelta | None) -> None:
         self.saved[results_id] = (results, plot_png)
@@ -91,6 +92,13 @@ class FakeResultRepository:
         if results_id in self.saved:
             self.kept_for[results_id].append(keep_for)
         return results_id in self.saved
+
+    def reserve(self, results_id: str, job_id: str, seconds: float) -> bool:
+        return self.reserved.setdefault(results_id, job_id) == job_id
+
+    def release(self, results_id: str, job_id: str) -> None:
+        if self.reserved.get(results_id) == job_id:
+            del self.reserved[results_id]
 
     def get(self, results_id: str) -> JobResults | None:
         return self.saved[results_id][0] if results_id in self.saved else None
@@ -128,3 +136,18 @@ class FakePlotRenderer:
     def render(self, results: JobResults) -> bytes:
         self.rendered.append(results)
         return FAKE_PNG
+
+
+class InProcessSandbox:
+    """Runs the work in the test's own process: it cannot stop it, only ask `keep_going` once before."""
+
+    def __init__(self) -> None:
+        self.runs = 0
+
+    def run(self, work: Callable[[], Sequence[bytes]], seconds: float, keep_going: Callable[[], bool]) -> list[bytes]:
+        self.runs += 1
+        if seconds <= 0:
+            raise JobTimedOut(seconds)
+        if not keep_going():
+            raise JobCancelled()
+        return list(work())

@@ -9,8 +9,7 @@ from typing import Any
 import fakeredis
 import pytest
 
-from adapters.hotqueue_job_queue import (HotQueueJobConsumer, HotQueueJobQueue, heartbeat_key, lease_is_live,
-                                         workers_key)
+from adapters.hotqueue_job_queue import HotQueueJobConsumer, HotQueueJobQueue, heartbeat_key, workers_key
 from adapters.hotqueue_monitor import HotQueueMonitor
 from genes.monitoring import QueueCounts
 
@@ -138,7 +137,7 @@ def test_a_dead_workers_entry_expires_with_its_lease_and_its_ids_count_in_flight
     survivor.lease.renew()
 
     assert [worker.id for worker in monitor.workers()] == ["host-1-aaa"]
-    assert not lease_is_live(queue_redis, "host-2-bbb") and lease_is_live(queue_redis, "host-1-aaa")
+    assert monitor.worker("host-2-bbb") is None and monitor.worker("host-1-aaa") is not None
     assert monitor.counts() == QueueCounts(queued=0, in_flight=1, dead_letters=0, workers=1)
 
     survivor.lease._recover_from_dead_workers()  # what the survivor's next beat does

@@ -16,6 +16,7 @@ TRANSITIONS = {
     "complete": lambda job: job.complete(at=LATER),
     "fail": lambda job: job.fail("the gene store vanished", at=LATER),
     "cancel": lambda job: job.cancel(at=LATER),
+    "retry": lambda job: job.retry("timed out after 600 s"),
 }
 ALLOWED = {
     (JobStatus.SUBMITTED, "start"): JobStatus.IN_PROGRESS,
@@ -24,6 +25,8 @@ ALLOWED = {
     (JobStatus.SUBMITTED, "fail"): JobStatus.FAILED,
     (JobStatus.IN_PROGRESS, "fail"): JobStatus.FAILED,
     (JobStatus.SUBMITTED, "cancel"): JobStatus.CANCELLED,
+    (JobStatus.IN_PROGRESS, "cancel"): JobStatus.CANCELLED,  # its worker stops the attempt
+    (JobStatus.IN_PROGRESS, "retry"): JobStatus.IN_PROGRESS,  # its attempt timed out
 }
 REFUSED = [(status, name) for status in JobStatus for name in TRANSITIONS if (status, name) not in ALLOWED]
 
@@ -131,3 +134,22 @@ def test_a_job_that_has_a_retention_keeps_it() -> None:
     ended = replace(job_in(JobStatus.SUBMITTED), keep_for=timedelta(hours=1)).cancel(at=LATER)
 
     assert ended.with_retention(timedelta(days=7)) == ended
+
+
+def test_a_running_job_cancelled_is_finished_at_the_cancel_and_keeps_its_attempts() -> None:
+    running = job_in(JobStatus.SUBMITTED).start(at=AT)
+
+    cancelled = running.cancel(at=LATER)
+
+    assert (cancelled.status, cancelled.finished_at, cancelled.attempts) == (JobStatus.CANCELLED, LATER, 1)
+    assert cancelled.expires_at is None or cancelled.expires_at > LATER
+
+
+def test_an_attempt_that_timed_out_leaves_the_job_running_with_the_reason_until_it_completes() -> None:
+    retried = job_in(JobStatus.SUBMITTED).start(at=AT).retry("timed out after 0.5 s (attempt 1 of 3)")
+
+    assert (retried.status, retried.error, retried.finished_at) == (
+        JobStatus.IN_PROGRESS, "timed out after 0.5 s (attempt 1 of 3)", None)
+    again = retried.start(at=LATER)
+    assert again.attempts == 2 and again.error == retried.error
+    assert again.complete(at=LATER).error is None

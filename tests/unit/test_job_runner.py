@@ -12,7 +12,7 @@ from genes.gene import GeneSummary
 from genes.job import Job, JobParameters, JobStatus
 from genes.job_runner import JobRunner
 from tests.unit.job_fakes import (
-    FAKE_PNG, FakeGeneRepository, FakeJobRepository, FakePlotRenderer, FakeResultRepository,
+    FAKE_PNG, FakeGeneRepository, FakeJobRepository, FakePlotRenderer, FakeResultRepository, InProcessSandbox,
 )
 
 GENES = [
@@ -44,12 +44,13 @@ class UnreachableGeneRepository:
 
 class Setup:
     def __init__(self, genes: list[GeneSummary] = GENES, plots: Any = None, results: Any = None,
-                 gene_repository: Any = None, **runner_options: Any) -> None:
+                 gene_repository: Any = None, sandbox: Any = None, **runner_options: Any) -> None:
         self.jobs = FakeJobRepository()
         self.results = results or FakeResultRepository()
         self.plots = plots or FakePlotRenderer()
+        self.sandbox = sandbox or InProcessSandbox()
         self.runner = JobRunner(self.jobs, gene_repository or FakeGeneRepository(genes), self.results, self.plots,
-                                **runner_options)
+                                self.sandbox, **runner_options)
 
     def submitted(self, parameters: JobParameters = LATE_EIGHTIES) -> Job:
         return self.jobs.submit(Job.submit(parameters))

@@ -99,14 +99,24 @@ def test_a_job_no_worker_has_started_can_be_cancelled(service: JobService) -> No
     assert service.get(job.id).status is JobStatus.CANCELLED
 
 
-def test_a_job_a_worker_has_started_cannot_be_cancelled(service: JobService, jobs: FakeJobRepository) -> None:
+def test_a_running_job_is_cancelled_with_its_finish_time(service: JobService, jobs: FakeJobRepository) -> None:
     job = service.submit(EARLY_2000S)
     jobs.update(job.id, lambda j: j.start())
+
+    cancelled = service.cancel(job.id)
+
+    assert cancelled.status is JobStatus.CANCELLED and cancelled.finished_at is not None
+    assert service.get(job.id) == cancelled
+
+
+def test_a_job_that_has_ended_cannot_be_cancelled(service: JobService, jobs: FakeJobRepository) -> None:
+    job = service.submit(EARLY_2000S)
+    jobs.update(job.id, lambda j: j.start().fail("timed out after 600 s (attempt 3 of 3)"))
 
     with pytest.raises(InvalidJobTransition) as refused:
         service.cancel(job.id)
 
-    assert refused.value.job_status == "in progress"
+    assert refused.value.job_status == "failed"
 
 
 def test_the_results_and_plot_of_a_complete_job_are_returned(

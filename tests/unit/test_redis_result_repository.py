@@ -8,7 +8,7 @@ from datetime import timedelta
 import fakeredis
 import pytest
 
-from adapters.redis_result_repository import RedisResultRepository, plot_key, results_key
+from adapters.redis_result_repository import RedisResultRepository, plot_key, reservation_key, results_key
 from tests.unit.job_fakes import LATE_EIGHTIES_RESULTS
 
 
@@ -95,3 +95,18 @@ def test_claiming_results_never_saved_says_so_and_keeps_nothing(
         results: RedisResultRepository, results_redis: fakeredis.FakeRedis) -> None:
     assert not results.claim("nope", A_DAY)
     assert results_redis.keys() == []
+
+
+def test_one_job_at_a_time_holds_the_reservation_of_a_results_id_until_it_lets_go_or_it_lapses(
+        results: RedisResultRepository, results_redis: fakeredis.FakeRedis) -> None:
+    assert results.reserve("set-1/2000-01-01/2000-12-31/all", "job-A", 0.2)
+    assert not results.reserve("set-1/2000-01-01/2000-12-31/all", "job-B", 5)  # A computes them
+    assert results.reserve("set-1/2000-01-01/2000-12-31/all", "job-A", 5)  # renewed by its holder
+    results.release("set-1/2000-01-01/2000-12-31/all", "job-B")  # not B's to drop
+    assert results_redis.get(reservation_key("set-1/2000-01-01/2000-12-31/all")) == b"job-A"
+
+    results.release("set-1/2000-01-01/2000-12-31/all", "job-A")
+
+    assert results.reserve("set-1/2000-01-01/2000-12-31/all", "job-B", 0.1)
+    time.sleep(0.15)  # B's worker died: its reservation lapses
+    assert results.reserve("set-1/2000-01-01/2000-12-31/all", "job-C", 5)

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.browser.conftest import OpenPage, WatchedPage
+from tests.e2e.reliability.stuck_worker import STUCK
 from tests.support import ApiClient, ServiceProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("no_jobs_yet")]
@@ -176,6 +177,26 @@ def test_a_job_no_worker_has_started_is_cancelled_from_its_row(console: WatchedP
     expect(row.locator(".status")).to_have_text(re.compile(r"\bcancelled$"))
     expect(row.get_by_role("button")).to_have_count(0)  # nothing left to do with it
     assert loaded_api.get(f"/jobs/{job['id']}").json()["status"] == "cancelled"
+    console.assert_everything_came_from_the_service()
+
+
+def test_a_running_job_is_cancelled_from_its_row_and_its_worker_stops_it(
+        console: WatchedPage, loaded_api: ApiClient, start_worker: Callable[..., ServiceProcess]) -> None:
+    worker = start_worker("tests.e2e.reliability.stuck_worker")  # its STUCK job only a cancel ends
+    body = {"start_date": STUCK.start_date.isoformat(), "end_date": STUCK.end_date.isoformat()}
+    job = loaded_api.post("/jobs", json=body).json()
+    row = console.page.locator(f'#jobs-rows tr[data-job-id="{job["id"]}"]')
+    expect(row.locator(".status")).to_have_text(re.compile(r"\bin progress$"))
+
+    row.get_by_role("button", name=f"Cancel job {job['id'][:8]}").click()
+
+    expect(row.locator(".status")).to_have_text(re.compile(r"\bcancelled$"))
+    expect(row.get_by_role("button")).to_have_count(0)
+    expect(console.page.locator("#job-form-status")).to_have_text(f"Job {job['id'][:8]} is cancelled.")
+    next_job = loaded_api.post("/jobs", json={"start_date": "2001-01-01", "end_date": "2001-12-31"}).json()
+    expect(console.page.locator(f'#jobs-rows tr[data-job-id="{next_job["id"]}"] .status')).to_have_text(
+        re.compile(r"\bcomplete$"), timeout=15_000)  # the worker stopped the cancelled job and took the next
+    assert f"job {job['id']} cancelled while it ran" in worker.log_path.read_text()
     console.assert_everything_came_from_the_service()
 
 

@@ -252,17 +252,18 @@ class Workers:
         self._start_process = start_process
         self.started: list[WorkerProcess] = []
 
-    def start(self, **env: str) -> WorkerProcess:
-        [worker] = self.start_many(1, **env)
+    def start(self, module: str = "entrypoints.worker", **env: str) -> WorkerProcess:
+        [worker] = self.start_many(1, module, **env)
         return worker
 
-    def start_many(self, count: int, **env: str) -> list[WorkerProcess]:
-        """Start `count` workers side by side (a worker takes ~1.5 s to import), then wait for each."""
+    def start_many(self, count: int, module: str = "entrypoints.worker", **env: str) -> list[WorkerProcess]:
+        """Start `count` workers side by side (a worker takes ~1.5 s to import), then wait for each.
+        `module`: one that runs a worker with a provider overridden, e.g. tests.e2e.reliability.stuck_worker."""
         settings = {**self._store.env, "JOB_LEASE_SECONDS": str(LEASE_SECONDS),
                     "JOB_MAX_ATTEMPTS": str(MAX_ATTEMPTS), "LOG_LEVEL": "INFO", **env}
         batch = []
         for _ in range(count):
-            process = self._start_process(["python", "-m", "entrypoints.worker"], env=settings,
+            process = self._start_process(["python", "-m", module], env=settings,
                                           name=f"worker {len(self.started)}")
             batch.append(WorkerProcess(process, self._store))
             self.started.append(batch[-1])

@@ -1,12 +1,15 @@
-"""Cancel: DELETE /jobs/<id> cancels a job no worker has started, and workers skip it; otherwise 409 or 404."""
+"""Cancel: DELETE /jobs/<id> cancels a job no worker has started (workers skip it) or a running one (its
+worker stops it); a job that has ended answers 409, an unknown one 404."""
 from __future__ import annotations
 
+import time
 import uuid
 
 import pytest
 
 from genes.job import JobStatus
-from tests.e2e.reliability.deployment import JOB_SECONDS, Store, Workers, freeze_in_a_new_job
+from tests.e2e.reliability.deployment import A_MONTH, JOB_SECONDS, Store, Workers
+from tests.e2e.reliability.stuck_worker import STUCK
 from tests.problem_details import assert_problem
 from tests.support import ApiClient, eventually
 
@@ -37,17 +40,38 @@ def test_a_job_cancelled_before_any_worker_runs_stays_cancelled_and_workers_skip
     assert assert_problem(again.status_code, again.headers, again.content, 409)["job_status"] == "cancelled"
 
 
-def test_cancelling_a_running_or_complete_job_answers_409_and_changes_nothing(
+def test_a_running_job_cancelled_is_stopped_within_2_s_and_its_worker_runs_the_next(
         api: ApiClient, jobs_store: Store, workers: Workers) -> None:
-    worker = workers.start()
-    job_id = freeze_in_a_new_job(jobs_store, worker)
+    worker = workers.start("tests.e2e.reliability.stuck_worker")  # its STUCK job only a cancel can end
+    [job_id] = jobs_store.submit(STUCK)
+    eventually(jobs_store.all_in([job_id], JobStatus.IN_PROGRESS), JOB_SECONDS, "the stuck job runs")
 
-    running = api.delete(f"/jobs/{job_id}", timeout=10)
+    cancelled = api.delete(f"/jobs/{job_id}", timeout=10)
+    asked = time.monotonic()
 
-    assert assert_problem(running.status_code, running.headers, running.content, 409)["job_status"] == "in progress"
-    worker.thaw()
-    eventually(jobs_store.all_in([job_id], JobStatus.COMPLETE), JOB_SECONDS, "the running job is complete")
+    assert cancelled.status_code == 200, cancelled.text
+    answer = cancelled.json()
+    assert answer["status"] == "cancelled" and answer["finished_at"] is not None and answer["attempts"] == 1
+    eventually(lambda: jobs_store.in_flight() == {}, 2, "the worker stops the job and lets its id go")
+    assert time.monotonic() - asked < 2 and f"job {job_id} cancelled while it ran" in worker.log()
+    [next_job] = jobs_store.submit(A_MONTH)
+    eventually(jobs_store.all_in([next_job], JobStatus.COMPLETE), JOB_SECONDS, "the next job is complete")
+    assert jobs_store.job(job_id).status is JobStatus.CANCELLED
+    assert api.get(f"/jobs/{job_id}", timeout=10).json() == answer
+    assert jobs_store.results_of(job_id) == (None, None)
+    results = api.get(f"/results/{job_id}", timeout=10)
+    assert assert_problem(results.status_code, results.headers, results.content, 409)["job_status"] == "cancelled"
+    jobs_store.assert_complete_exactly_once([next_job], workers.logs())
+
+
+def test_cancelling_a_complete_job_answers_409_and_changes_nothing(
+        api: ApiClient, jobs_store: Store, workers: Workers) -> None:
+    workers.start()
+    [job_id] = jobs_store.submit(A_MONTH)
+    eventually(jobs_store.all_in([job_id], JobStatus.COMPLETE), JOB_SECONDS, "the job is complete")
+
     complete = api.delete(f"/jobs/{job_id}", timeout=10)
+
     problem = assert_problem(complete.status_code, complete.headers, complete.content, 409)
     assert problem["job_status"] == "complete" and problem["type"].endswith("/invalid-job-transition")
     assert api.get(f"/jobs/{job_id}", timeout=10).json()["status"] == "complete"

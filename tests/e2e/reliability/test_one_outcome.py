@@ -88,7 +88,8 @@ def test_a_complete_job_never_goes_back_to_in_progress(jobs_store: Store) -> Non
     _assert_in_one_status_set(jobs_store, job_id, JobStatus.COMPLETE)
 
 
-def test_a_cancel_racing_starts_leaves_the_job_either_cancelled_or_started_never_both(jobs_store: Store) -> None:
+def test_a_cancel_racing_starts_leaves_the_job_cancelled_once_with_only_the_starts_before_it(
+        jobs_store: Store) -> None:
     for _ in range(5):
         job_id = jobs_store.submit(A_MONTH)[0]
         cancel, start = _slowly(Job.cancel), _slowly(Job.start)
@@ -98,11 +99,10 @@ def test_a_cancel_racing_starts_leaves_the_job_either_cancelled_or_started_never
 
         won = [outcome for outcome in outcomes if isinstance(outcome, Job)]
         job = jobs_store.job(job_id)
-        if job.status is JobStatus.CANCELLED:
-            assert len(won) == 1 and job.attempts == 0  # the first cancel; no start after it
-        else:
-            assert job.status is JobStatus.IN_PROGRESS and all(w.status is JobStatus.IN_PROGRESS for w in won)
-            assert job.attempts == len(won)  # every start counted, and no cancel after the first start
+        # A running job can be cancelled too: only an earlier cancel refuses one, so one cancel wins whenever it runs.
+        assert job.status is JobStatus.CANCELLED
+        assert [w.status for w in won].count(JobStatus.CANCELLED) == 1
+        assert job.attempts == [w.status for w in won].count(JobStatus.IN_PROGRESS)  # no start after the cancel
         assert all(isinstance(outcome, InvalidJobTransition) for outcome in outcomes if not isinstance(outcome, Job))
         _assert_in_one_status_set(jobs_store, job_id, job.status)
 
