@@ -19,7 +19,10 @@ from entrypoints.http_caching import register_compression
 from entrypoints.load import upgrade_stored_set
 from entrypoints.log_config import configure_logging, job_context
 from entrypoints.openapi import help_answer, register_openapi
+from entrypoints.operation import json_answer, operation
 from entrypoints.problems import problem, register_problem_handlers
+from entrypoints.schemas.service import HealthSchema, RouteSchema
+from entrypoints.uri_limit import register_uri_limit
 from genes.errors import StoreUnavailable
 
 MAX_REQUEST_BYTES = 64 * 1024  # every body but an uploaded data set (gene_views raises its own limit)
@@ -46,6 +49,7 @@ def create_app(container: Container | None = None) -> Flask:
     app.add_url_rule("/help", view_func=help_page)
     register_problem_handlers(app)
     instrument(app)
+    register_uri_limit(app)  # after `instrument`: a refused URI is counted and timed too
     _log_lines_name_their_job(app)
     register_compression(app)
     register_openapi(app)  # last: it documents every route registered above
@@ -59,6 +63,7 @@ def _no_sniffing(response: Response) -> Response:
     return response
 
 
+@operation("service", reads_store=True, responses={200: json_answer("Redis answers", HealthSchema)})
 @inject
 def health(genes_redis: redis.Redis = Provide[Container.genes_redis]) -> Response | tuple[Response, int]:
     """200 when Redis answers, 503 otherwise."""
@@ -69,6 +74,7 @@ def health(genes_redis: redis.Redis = Provide[Container.genes_redis]) -> Respons
     return jsonify(status="ok")
 
 
+@operation("service", responses={200: json_answer("every route", {"type": "array", "items": RouteSchema})})
 def help_page() -> Response:
     """Every route with a one-line description."""
     return help_answer()

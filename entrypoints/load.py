@@ -14,7 +14,7 @@ import redis
 from entrypoints.configuration import ConfigurationError
 from entrypoints.containers import Container
 from entrypoints.log_config import configure_logging
-from entrypoints.schemas import LoadSummarySchema
+from entrypoints.schemas.genes import LoadSummarySchema
 from genes.errors import DomainError, InvalidGeneSource, StoreAccessDenied, StoreUnavailable
 
 # Exit codes (sysexits.h): a Kubernetes Job retries an unavailable source or store (Redis may not be
