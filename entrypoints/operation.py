@@ -19,7 +19,11 @@ SchemaLike = type[Schema] | dict[str, Any]
 
 @dataclass(frozen=True)
 class Operation:
-    """What a view takes and answers, beyond what every route shares (openapi.py adds that)."""
+    """What a view takes and answers, beyond what every route shares (openapi.py adds that).
+
+    Used as its view's decorator, right under the route's: `@blueprint.get(...)` then `@operation(...)`.
+    The operation's summary is the view's docstring's first line.
+    """
 
     tag: str
     responses: Mapping[int, dict[str, Any]]
@@ -31,19 +35,12 @@ class Operation:
     reads_store: bool = False  # 503 with Retry-After while Redis does not answer
     conditional: bool = False  # If-None-Match, its 304, and an ETag on the 200 (http_caching.conditional)
 
-
-def operation(tag: str, responses: Mapping[int, dict[str, Any]], **declared: Any) -> Callable[[View], View]:
-    """Declare the view's operation (see Operation for the keywords); its summary is the docstring's first line.
-
-    Put it right under the route's decorator: `@blueprint.get(...)` then `@operation(...)`.
-    """
-    described = Operation(tag, responses, **declared)
-
-    def declare(view: View) -> View:
-        setattr(view, _ATTRIBUTE, described)
+    def __call__(self, view: View) -> View:
+        setattr(view, _ATTRIBUTE, self)
         return view
 
-    return declare
+
+operation = Operation  # `@operation(...)` on a view declares it
 
 
 def declared_operation(view: Callable[..., Any]) -> Operation | None:

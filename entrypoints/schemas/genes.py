@@ -39,7 +39,7 @@ class FieldNames(fields.String):
         text = super()._deserialize(value, attr, data, **kwargs)
         if len(text) > MAX_FIELDS_LENGTH:  # the text's length, as documented: not the count of names it gives
             raise ValidationError(f"longer than {MAX_FIELDS_LENGTH} characters")
-        return _known_fields([name.strip() for name in text.split(",")])
+        return _known_fields(text.split(","))  # as documented: no spaces around the names
 
 
 def known_field_names(names: list[str]) -> None:

@@ -213,6 +213,7 @@ def test_a_gzip_bomb_upload_is_a_413_and_the_loaded_set_stays(loaded: FlaskClien
     {"limit": "50001"}, {"limit": ""}, {"offset": "-1"}, {"offset": "x"}, {"symbol": ""}, {"symbol": "x" * 65},
     {"locus_group": "gene"}, {"locus_group": "PSEUDOGENE"},
     {"fields": ",".join(["symbol"] * 300)},  # known names, but longer than the documented maxLength
+    {"fields": "symbol, name"},  # the documented pattern has no spaces
 ])
 def test_a_bad_query_is_a_400_naming_the_field(loaded: FlaskClient, query: dict[str, str]) -> None:
     problem = problem_of(loaded.get("/genes", query_string=query), 400)
