@@ -19,9 +19,9 @@ from entrypoints.schemas.genes import (
     InfoSchema, LoadSummarySchema, gene_query_schema,
 )
 from entrypoints.version import API_VERSION
+from genes.gene import HGNC_ID_PATTERN
 from genes.gene_lookup import GeneLookup
 from genes.gene_service import GeneService
-from genes.gene import HGNC_ID_PATTERN
 from genes.lookup import SEARCHABLE_FIELDS
 from genes.ports import GeneSource
 
