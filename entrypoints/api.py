@@ -19,8 +19,11 @@ from entrypoints.http_caching import register_compression
 from entrypoints.load import upgrade_stored_set
 from entrypoints.log_config import configure_logging, job_context
 from entrypoints.openapi import help_answer, register_openapi
+from entrypoints.operation import json_answer, operation, problem_answer
 from entrypoints.problems import problem, register_problem_handlers
+from entrypoints.schemas.service import HealthSchema, LivenessSchema, ReadinessSchema, RouteSchema
 from entrypoints.settings import Settings, announce, settings_or_exit
+from entrypoints.uri_limit import register_uri_limit
 from genes.errors import StoreAccessDenied, StoreUnavailable
 
 MAX_REQUEST_BYTES = 64 * 1024  # every body but an uploaded data set (gene_views raises its own limit)
@@ -49,6 +52,7 @@ def create_app(container: Container | None = None) -> Flask:
     app.add_url_rule("/help", view_func=help_page)
     register_problem_handlers(app)
     instrument(app)
+    register_uri_limit(app)  # after `instrument`: a refused URI is counted and timed too
     _log_lines_name_their_job(app)
     register_compression(app)
     register_openapi(app)  # last: it documents every route registered above
@@ -62,6 +66,7 @@ def _no_sniffing(response: Response) -> Response:
     return response
 
 
+@operation("service", reads_store=True, responses={200: json_answer("Redis answers", HealthSchema)})
 @inject
 def health(genes_redis: redis.Redis = Provide[Container.genes_redis]) -> Response | tuple[Response, int]:
     """200 when Redis answers, 503 otherwise."""
@@ -72,11 +77,21 @@ def health(genes_redis: redis.Redis = Provide[Container.genes_redis]) -> Respons
     return jsonify(status="ok")
 
 
+@operation("service", description="Liveness: 200 while the process answers; it asks nothing of Redis.",
+           responses={200: json_answer("the process is alive", LivenessSchema)})
 def health_live() -> Response:
     """200 while the process answers at all (a liveness probe): it asks nothing of Redis."""
     return jsonify(status="alive")
 
 
+@operation("service", description="Readiness: 200 while the process can serve its gene reads: Redis answers, "
+                                  "or it holds a gene set in memory (which it answers from through a Redis outage); "
+                                  "says which.",
+           reads_store=True,  # its 503 is its own: Redis down and nothing held
+           responses={200: json_answer("ready, and why", ReadinessSchema),
+                      503: problem_answer("Redis does not answer and no gene set is held: not ready; "
+                                          "`redis` and `genes` say so too",
+                                          headers={"Retry-After": {"schema": {"type": "integer"}}})})
 @inject
 def health_ready(genes_redis: redis.Redis = Provide[Container.genes_redis],
                  gene_cache: GeneCache = Provide[Container.gene_cache]) -> Response:
@@ -92,6 +107,7 @@ def health_ready(genes_redis: redis.Redis = Provide[Container.genes_redis],
     return jsonify(status="ready", **state)
 
 
+@operation("service", responses={200: json_answer("every route", {"type": "array", "items": RouteSchema})})
 def help_page() -> Response:
     """Every route with a one-line description."""
     return help_answer()

@@ -12,11 +12,14 @@ from werkzeug.routing import PathConverter
 from entrypoints.admin_token import admin_only
 from entrypoints.containers import Container
 from entrypoints.http_caching import conditional
-from entrypoints.openapi import API_VERSION
+from entrypoints.operation import BINARY, JSON, json_answer, operation, path_parameter, problem_answer
 from entrypoints.request_body import json_object_body, read_body
-from entrypoints.schemas import (
-    GeneBatchQuerySchema, GeneFieldsSchema, InfoSchema, LoadSummarySchema, gene_query_schema,
+from entrypoints.schemas.genes import (
+    DeletedSchema, GeneBatchQuerySchema, GeneFieldsSchema, GeneMatchSchema, GeneQuerySchema, GeneRecordSchema,
+    InfoSchema, LoadSummarySchema, gene_query_schema,
 )
+from entrypoints.version import API_VERSION
+from genes.gene import HGNC_ID_PATTERN
 from genes.gene_lookup import GeneLookup
 from genes.gene_service import GeneService
 from genes.lookup import SEARCHABLE_FIELDS
@@ -25,7 +28,10 @@ from genes.ports import GeneSource
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024  # the JSON release is ~35 MB
 EXPORT_CHUNK_BYTES = 64 * 1024
 MAX_QUERY_BYTES = 1024 * 1024  # 1,000 terms of up to 256 characters, with room for scopes and fields
-JSON, NDJSON, TSV = "application/json", "application/x-ndjson", "text/tab-separated-values"
+NDJSON, TSV = "application/x-ndjson", "text/tab-separated-values"
+_HGNC_ID = {"type": "string", "pattern": f"^{HGNC_ID_PATTERN.pattern}$"}
+# With `fields`, a gene is its hgnc_id and the fields asked.
+_CHOSEN = {"type": "object", "required": ["hgnc_id"], "properties": {"hgnc_id": _HGNC_ID}}
 
 blueprint = Blueprint("genes", __name__)
 
@@ -49,6 +55,14 @@ _info = InfoSchema()
 
 
 @blueprint.post("/data")
+@operation(
+    "genes", description="Without a body, loads from `HGNC_SOURCE`. The format is recognised from the "
+                         "content whatever the Content-Type. A failed load leaves the loaded data untouched.",
+    body={media_type: BINARY for media_type in ("application/octet-stream", JSON, TSV, "application/gzip")},
+    reads_store=True,
+    responses={201: json_answer("the new set is loaded", LoadSummarySchema),
+               400: problem_answer("the source is not an HGNC complete set"),
+               502: problem_answer("`HGNC_SOURCE` cannot be read")})
 @admin_only
 @inject
 def load_data(
@@ -63,6 +77,16 @@ def load_data(
 
 
 @blueprint.get("/data")
+@operation(
+    "genes", description="JSON by default; `Accept: application/x-ndjson` gives one record a line, "
+                         "`Accept: text/tab-separated-values` HGNC's TSV (its columns in their order, lists "
+                         "joined with `|`), which `POST /data` loads back to the same records. gzip-encoded "
+                         "for a client that accepts it, streamed either way.",
+    reads_store=True, conditional=True,
+    responses={200: {"description": "every record; none when nothing is loaded", "content": {
+        JSON: {"schema": {"type": "array", "items": GeneRecordSchema}},
+        NDJSON: {"schema": {"type": "string"}},
+        TSV: {"schema": {"type": "string"}}}}})
 @inject
 def export_data(lookup: GeneLookup = Provide[Container.gene_lookup]) -> Response:
     """Every gene record (streamed): a JSON list, or by Accept one JSON record a line (NDJSON) or HGNC's TSV."""
@@ -76,6 +100,7 @@ def export_data(lookup: GeneLookup = Provide[Container.gene_lookup]) -> Response
 
 
 @blueprint.delete("/data")
+@operation("genes", reads_store=True, responses={200: json_answer("the data is gone", DeletedSchema)})
 @admin_only
 @inject
 def delete_data(service: GeneService = Provide[Container.gene_service]) -> Response:
@@ -85,6 +110,13 @@ def delete_data(service: GeneService = Provide[Container.gene_service]) -> Respo
 
 
 @blueprint.get("/genes")
+@operation(
+    "genes", description="Every lookup given must hold. Matching is exact and in any case. Without `fields`, "
+                         "the ids; with it, one object per gene: `hgnc_id` and those fields.",
+    query=GeneQuerySchema, reads_store=True, conditional=True,
+    responses={200: json_answer("the matching genes: by `symbol`'s rank when it is given, else in load order",
+                                {"anyOf": [{"type": "array", "items": _HGNC_ID},
+                                           {"type": "array", "items": _CHOSEN}]})})
 @inject
 def list_genes(lookup: GeneLookup = Provide[Container.gene_lookup]) -> Response:
     """The hgnc_id of every gene, or of those matching every lookup given (?symbol=, ?entrez_id=, ...); ?fields=, ?limit=, ?offset=."""
@@ -98,6 +130,13 @@ def list_genes(lookup: GeneLookup = Provide[Container.gene_lookup]) -> Response:
 
 
 @blueprint.post("/genes/query")
+@operation(
+    "genes", description="Each term is matched against each scope (default `hgnc_id` and `symbol`, "
+                         "ranked as `GET /genes?symbol=` ranks). The answer lists, in the order of `q`, one "
+                         "object per gene found per term (its record, or `hgnc_id` and `fields`), and "
+                         "`{\"query\": term, \"notfound\": true}` for a term that found none.",
+    json_body=GeneBatchQuerySchema, reads_store=True,
+    responses={200: json_answer("the matches", {"type": "array", "items": GeneMatchSchema})})
 @inject
 def query_genes(lookup: GeneLookup = Provide[Container.gene_lookup]) -> Response:
     """Many terms at once: {"q": [...], "scopes": [...], "fields": [...]}; one answer per gene found per term."""
@@ -106,6 +145,14 @@ def query_genes(lookup: GeneLookup = Provide[Container.gene_lookup]) -> Response
 
 
 @blueprint.get("/genes/<gene_id:hgnc_id>")
+@operation(
+    # Any text reaches the view (no routing-level 404): one that does not match is answered 400.
+    "genes", parameters=[path_parameter("hgnc_id", "e.g. `HGNC:5`", pattern=_HGNC_ID["pattern"])],
+    query=GeneFieldsSchema, reads_store=True, conditional=True,
+    responses={200: json_answer("the record; with `fields`, its `hgnc_id` and those fields it has",
+                                {"anyOf": [GeneRecordSchema, _CHOSEN]}),
+               400: problem_answer("not an hgnc_id, or an unknown field name"),
+               404: problem_answer("no gene with this id")})
 @inject
 def get_gene(hgnc_id: str, lookup: GeneLookup = Provide[Container.gene_lookup]) -> Response:
     """The whole record of one gene, e.g. /genes/HGNC:5; ?fields= picks fields."""
@@ -119,6 +166,7 @@ def get_gene(hgnc_id: str, lookup: GeneLookup = Provide[Container.gene_lookup]) 
 
 
 @blueprint.get("/info")
+@operation("genes", reads_store=True, conditional=True, responses={200: json_answer("what is loaded", InfoSchema)})
 @inject
 def info(lookup: GeneLookup = Provide[Container.gene_lookup]) -> Response:
     """What is loaded (count, when, from where, newest date_modified), what can be looked up, and the version."""

@@ -6,13 +6,19 @@ from typing import Callable
 from flask import Flask, Response, request
 from flask_compress import Compress
 
-from entrypoints.openapi import API_VERSION
+from entrypoints.version import API_VERSION
 
 COMPRESSED_MEDIA_TYPES = ["application/json", "application/x-ndjson", "text/tab-separated-values"]
 COMPRESS_MIN_BYTES = 4096  # smaller answers fit a few TCP segments: gzip would save no round trip
 # zlib's default level: GET /data's 29.8 MB of JSON becomes 4.4 MB for ~0.46 s of CPU; level 1
 # would take 0.15 s for 5.8 MB, level 3 0.21 s for 5.2 MB (measured once, the full set, in-process).
 GZIP_LEVEL = 6
+
+# How the OpenAPI document shows `conditional` on an operation that declares it (`conditional=True`).
+IF_NONE_MATCH = {"in": "header", "name": "If-None-Match", "required": False, "schema": {"type": "string"},
+                 "description": "the ETag of an earlier answer: 304 if the loaded set is still the same"}
+ETAG = {"ETag": {"description": "names the loaded set (weak); changes with every load", "schema": {"type": "string"}}}
+NOT_MODIFIED = {"description": "the answer held under If-None-Match is still current", "headers": ETAG}
 
 
 def register_compression(app: Flask) -> None:

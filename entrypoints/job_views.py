@@ -7,9 +7,11 @@ from dependency_injector.wiring import Provide, inject
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from entrypoints.containers import Container
+from entrypoints.operation import BINARY, json_answer, operation, path_parameter, problem_answer
 from entrypoints.request_body import json_object_body
-from entrypoints.schemas import (
-    IDEMPOTENCY_KEY_HEADER, JobListQuerySchema, JobParametersSchema, JobSchema, ResultsSchema, idempotency_key,
+from entrypoints.schemas.jobs import (
+    IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_HEADER, JobListQuerySchema, JobParametersSchema, JobSchema, ResultsSchema,
+    idempotency_key,
 )
 from genes.job import Job
 from genes.job_service import JobService
@@ -20,8 +22,32 @@ _job_list_query = JobListQuerySchema()
 _job = JobSchema()
 _results = ResultsSchema()
 
+_JOB_ID = path_parameter("job_id", "the id `POST /jobs` answered")
+_NO_JOB = problem_answer("no job with this id")
+_NOT_READY = problem_answer("the job is not complete (its `job_status` says where it is)")
+# Where the id of a submitted job leads (stateful fuzzing follows these).
+_JOB_LINKS = {
+    name: {"operationId": operation_id, "parameters": {"job_id": "$response.body#/id"}}
+    for name, operation_id in (("GetJob", "get_job"), ("CancelJob", "cancel_job"),
+                               ("GetResults", "get_results"), ("GetPlot", "get_plot"))
+}
+
 
 @blueprint.post("/jobs")
+@operation(
+    "jobs", description="With an `Idempotency-Key`, sending the same parameters again answers the first job "
+                        "(same id and `Location`) for as long as that job is kept, and submits nothing.",
+    parameters=[{
+        "in": "header", "name": IDEMPOTENCY_KEY_HEADER, "required": False,
+        "description": "the client's unique key for this submission, e.g. a UUID (IETF httpapi draft)",
+        "schema": {"type": "string", "pattern": f"^{IDEMPOTENCY_KEY.pattern}$"},
+    }],
+    json_body=JobParametersSchema, reads_store=True,
+    responses={202: json_answer("submitted: a worker will run it (or, for an `Idempotency-Key` sent before, "
+                                "the job first submitted with it)", JobSchema, headers={
+                                    "Location": {"description": "the job's URL", "schema": {"type": "string"}}},
+                                links=_JOB_LINKS),
+               422: problem_answer("the `Idempotency-Key` was first sent with other parameters")})
 @inject
 def submit_job(service: JobService = Provide[Container.job_service]) -> tuple[Response, int, dict[str, str]]:
     """Submit an analysis: {"start_date": "YYYY-MM-DD", "end_date": "YYYY-MM-DD", "locus_group": optional}."""
@@ -32,6 +58,8 @@ def submit_job(service: JobService = Provide[Container.job_service]) -> tuple[Re
 
 
 @blueprint.get("/jobs")
+@operation("jobs", query=JobListQuerySchema, reads_store=True, responses={
+    200: json_answer("job ids, oldest first; an expired job is in none", {"type": "array", "items": {"type": "string"}})})
 @inject
 def list_jobs(service: JobService = Provide[Container.job_service]) -> Response:
     """Job ids, oldest first; ?status= filters (submitted, in progress, complete, failed, cancelled); ?limit=&offset= pages."""
@@ -40,6 +68,8 @@ def list_jobs(service: JobService = Provide[Container.job_service]) -> Response:
 
 
 @blueprint.get("/jobs/<job_id>")
+@operation("jobs", parameters=[_JOB_ID], reads_store=True,
+           responses={200: json_answer("the job", JobSchema), 404: _NO_JOB})
 @inject
 def get_job(job_id: str, service: JobService = Provide[Container.job_service]) -> Response:
     """One job: its parameters, status, attempts and timestamps."""
@@ -47,6 +77,9 @@ def get_job(job_id: str, service: JobService = Provide[Container.job_service]) -
 
 
 @blueprint.delete("/jobs/<job_id>")
+@operation("jobs", parameters=[_JOB_ID], reads_store=True,
+           responses={200: json_answer("the cancelled job", JobSchema), 404: _NO_JOB,
+                      409: problem_answer("it has ended (complete, failed or cancelled)")})
 @inject
 def cancel_job(job_id: str, service: JobService = Provide[Container.job_service]) -> Response:
     """Cancel a job that has not ended: queued, or running (its worker stops it within 2 s); 409 once it has ended."""
@@ -54,6 +87,8 @@ def cancel_job(job_id: str, service: JobService = Provide[Container.job_service]
 
 
 @blueprint.get("/results/<job_id>")
+@operation("jobs", parameters=[_JOB_ID], reads_store=True,
+           responses={200: json_answer("the analysis", ResultsSchema), 404: _NO_JOB, 409: _NOT_READY})
 @inject
 def get_results(job_id: str, service: JobService = Provide[Container.job_service]) -> Response:
     """The analysis of a complete job (409 while it is not complete)."""
@@ -61,6 +96,9 @@ def get_results(job_id: str, service: JobService = Provide[Container.job_service
 
 
 @blueprint.get("/results/<job_id>/plot")
+@operation("jobs", parameters=[_JOB_ID], reads_store=True,
+           responses={200: {"description": "the PNG", "content": {"image/png": {"schema": BINARY}}},
+                      404: _NO_JOB, 409: _NOT_READY})
 @inject
 def get_plot(job_id: str, service: JobService = Provide[Container.job_service]) -> Response:
     """The PNG plot of approvals per year, stacked by locus group, of a complete job."""

@@ -13,7 +13,7 @@ import redis
 
 from entrypoints.containers import Container, build_container
 from entrypoints.log_config import configure_logging
-from entrypoints.schemas import LoadSummarySchema
+from entrypoints.schemas.genes import LoadSummarySchema
 from entrypoints.settings import ConfigurationError, Settings
 from genes.errors import DomainError, InvalidGeneSource, StoreAccessDenied, StoreUnavailable
 

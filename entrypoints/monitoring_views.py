@@ -8,7 +8,8 @@ from flask import Blueprint, Response, jsonify, request
 
 from entrypoints.api_metrics import QueueCollector, metrics_page
 from entrypoints.containers import Container
-from entrypoints.schemas import QueueSchema, WorkerSchema
+from entrypoints.operation import json_answer, operation
+from entrypoints.schemas.monitoring import QueueSchema, WorkerSchema
 from genes.monitoring import QueueOverview
 from genes.monitoring_service import MonitoringService
 
@@ -18,6 +19,8 @@ _workers = WorkerSchema(many=True)
 
 
 @blueprint.get("/queue")
+@operation("monitoring", reads_store=True,
+           responses={200: json_answer("each count from a constant number of Redis calls", QueueSchema)})
 @inject
 def queue_overview(service: MonitoringService = Provide[Container.monitoring_service]) -> Response:
     """The queue: ids queued, in flight and set aside, live workers, and the jobs in each status."""
@@ -25,6 +28,8 @@ def queue_overview(service: MonitoringService = Provide[Container.monitoring_ser
 
 
 @blueprint.get("/workers")
+@operation("monitoring", reads_store=True, responses={
+    200: json_answer("the workers holding a live lease, oldest first", {"type": "array", "items": WorkerSchema})})
 @inject
 def list_workers(service: MonitoringService = Provide[Container.monitoring_service]) -> Response:
     """The live workers: id, host, pid, start, last heartbeat, current job and jobs done."""
@@ -32,6 +37,10 @@ def list_workers(service: MonitoringService = Provide[Container.monitoring_servi
 
 
 @blueprint.get("/metrics")
+@operation(
+    "monitoring", description="The Prometheus text format (OpenMetrics when the scraper's Accept header asks "
+                              "for it). With Redis down it still answers, without the queue's gauges.",
+    responses={200: {"description": "every metric", "content": {"text/plain": {"schema": {"type": "string"}}}}})
 @inject
 def metrics(service: MonitoringService = Provide[Container.monitoring_service]) -> Response:
     """Prometheus metrics: HTTP requests of every API process, and the queue read from Redis."""

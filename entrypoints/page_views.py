@@ -9,6 +9,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, make_response, render_template, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
 
+from entrypoints.operation import html_answer, operation
+
 # Scripts, styles, images and API calls from this service only; no inline script, no frames.
 CONTENT_SECURITY_POLICY = "; ".join((
     "default-src 'none'",
@@ -30,12 +32,14 @@ swagger_ui = Blueprint("swagger_ui", __name__, url_prefix="/docs/swagger-ui")
 
 
 @blueprint.get("/")
+@operation("pages", responses={200: html_answer("the console, an HTML page")})
 def console() -> Response:
     """The console, a page for people: look up genes, submit jobs, watch them, see their results."""
     return _page("console.html")
 
 
 @blueprint.get("/docs")
+@operation("pages", responses={200: html_answer("Swagger UI, an HTML page")})
 def docs() -> Response:
     """The interactive API documentation: this OpenAPI document in Swagger UI, with "Try it out"."""
     return _page("docs.html")

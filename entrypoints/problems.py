@@ -6,10 +6,11 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, json
-from marshmallow import ValidationError
+from marshmallow import INCLUDE, Schema, ValidationError, fields
 from werkzeug.exceptions import HTTPException
 
 from genes import errors
+from genes.job import JobStatus
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger(__name__)
@@ -28,6 +29,21 @@ DOMAIN_PROBLEMS: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.ResultsNotReady: (409, "results-not-ready"),
     errors.IdempotencyKeyReused: (422, "idempotency-key-reused"),
 }
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details: the body of every error."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    type = fields.String(required=True, metadata={"description": "a URI reference naming the kind of problem"})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    errors = fields.Dict(keys=fields.String(), values=fields.Raw(),
+                         metadata={"description": "invalid input: the messages of each wrong field"})
+    job_status = fields.Enum(JobStatus, by_value=fields.String, metadata={"description": "the job's status, on a 409"})
 
 
 def problem(status: int, detail: str, slug: str | None = None, **extensions: Any) -> Response:

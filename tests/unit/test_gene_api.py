@@ -178,7 +178,7 @@ def test_help_describes_every_gene_route_in_one_line(client: FlaskClient) -> Non
 
 
 @pytest.mark.parametrize("text", ["BRCA1", "HGNC:", "HGNC:0", "hgnc:5", "HGNC:5x", "HGNC:5/extra", "5",
-                                  "HGNC:12345678901", "%00", "HGNC:5%20", "x" * 5000])
+                                  "HGNC:12345678901", "%00", "HGNC:5%20", "x" * 3900])  # under MAX_URI_BYTES
 def test_a_text_that_is_not_an_hgnc_id_is_a_400(loaded: FlaskClient, text: str) -> None:
     problem = problem_of(loaded.get(f"/genes/{text}"), 400)
     assert problem["type"].endswith("invalid-gene-id")
@@ -225,6 +225,8 @@ def test_a_gzip_bomb_upload_is_a_413_and_the_loaded_set_stays(loaded: FlaskClien
     {"foo": "1"}, {"symbols": "brca1"}, {"limit": "0"}, {"limit": "-1"}, {"limit": "ten"}, {"limit": "1.5"},
     {"limit": "50001"}, {"limit": ""}, {"offset": "-1"}, {"offset": "x"}, {"symbol": ""}, {"symbol": "x" * 65},
     {"locus_group": "gene"}, {"locus_group": "PSEUDOGENE"},
+    {"fields": ",".join(["symbol"] * 300)},  # known names, but longer than the documented maxLength
+    {"fields": "symbol, name"},  # the documented pattern has no spaces
 ])
 def test_a_bad_query_is_a_400_naming_the_field(loaded: FlaskClient, query: dict[str, str]) -> None:
     problem = problem_of(loaded.get("/genes", query_string=query), 400)
@@ -330,6 +332,12 @@ def test_with_nothing_loaded_info_says_so_lookups_find_nothing_and_there_is_no_e
     assert client.get("/genes?entrez_id=1").get_json() == []
     assert client.post("/genes/query", json={"q": ["A1BG", "HGNC:5"]}).get_json() == [
         {"query": "A1BG", "notfound": True}, {"query": "HGNC:5", "notfound": True}]
+
+
+def test_a_batch_query_asking_for_an_unknown_field_is_a_400_naming_it(loaded: FlaskClient) -> None:
+    problem = problem_of(loaded.post("/genes/query", json={"q": ["A1BG"], "fields": ["symbol", "colour"]}), 400)
+    assert problem["errors"]["fields"] == loaded.get("/genes/HGNC:5?fields=symbol,colour").get_json()["errors"]["fields"]
+    assert "'colour'" in problem["errors"]["fields"][0] and "'symbol'" not in problem["errors"]["fields"][0]
 
 
 def test_the_sample_is_found_by_its_cross_references(loaded: FlaskClient) -> None:

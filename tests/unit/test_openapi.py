@@ -9,7 +9,8 @@ import schemathesis
 from flask import Flask
 from flask.testing import FlaskClient
 
-from entrypoints import openapi
+from entrypoints import admin_token, openapi
+from entrypoints.operation import declared_operation, json_answer, operation
 from genes.gene import is_hgnc_id
 from genes.lookup import SEARCHABLE_FIELDS
 
@@ -70,6 +71,23 @@ def test_every_error_is_documented_as_problem_json(document: dict[str, Any]) -> 
                     assert media_types & {"application/json", "image/png", "text/plain", "text/html"}, f"{method} {path} {status}"
 
 
+def test_the_answers_routes_share_are_on_every_route_that_gives_them(app: Flask, document: dict[str, Any]) -> None:
+    for rule in app.url_map.iter_rules():
+        declared = declared_operation(app.view_functions[rule.endpoint])
+        if declared is None:
+            continue  # files, not operations
+        method = next(iter(rule.methods - {"HEAD", "OPTIONS"})).lower()
+        operation = document["paths"][openapi.path_of(rule.rule)][method]
+        statuses = set(operation["responses"])
+        assert "414" in statuses, rule
+        assert ("503" in statuses) == declared.reads_store, rule
+        assert ("400" in statuses) >= (declared.query is not None or declared.json_body is not None), rule
+        assert ("413" in statuses) == bool(declared.json_body or declared.body), rule
+        assert ("415" in statuses) == (declared.json_body is not None), rule
+        assert ("304" in statuses) == declared.conditional, rule
+        assert ("401" in statuses) == admin_token.requires_admin_token(app.view_functions[rule.endpoint]), rule
+
+
 def test_the_hgnc_id_pattern_is_the_domains(document: dict[str, Any]) -> None:
     pattern = re.compile(document["paths"]["/genes/{hgnc_id}"]["get"]["parameters"][0]["schema"]["pattern"])
     for text in ("HGNC:5", "HGNC:37133", "HGNC:0", "HGNC:05", "hgnc:5", "HGNC:", "5", "HGNC:1234567890"):
@@ -90,3 +108,19 @@ def test_a_route_nobody_documented_fails_the_build() -> None:
     app.add_url_rule("/undocumented", view_func=lambda: "", endpoint="undocumented")
     with pytest.raises(LookupError, match="/undocumented"):
         openapi.openapi_document(app)
+
+
+def test_an_operation_declared_on_a_view_is_documented_with_the_shared_answers() -> None:
+    app = Flask(__name__)
+
+    @operation("tests", reads_store=True, responses={200: json_answer("an answer", {"type": "string"})})
+    def declared() -> str:
+        """One line of summary.
+
+        More that the summary leaves out."""
+        return ""
+
+    app.add_url_rule("/declared", view_func=declared)
+    written = openapi.openapi_document(app)["paths"]["/declared"]["get"]
+    assert written["operationId"] == "declared" and written["summary"] == "One line of summary."
+    assert written["tags"] == ["tests"] and list(written["responses"]) == ["200", "414", "503"]

@@ -6,7 +6,8 @@ from typing import Any
 import schemathesis
 from schemathesis import Case
 
-from entrypoints.schemas import MAX_OFFSET, MAX_PAGE
+from entrypoints.schemas.genes import MAX_PAGE
+from entrypoints.schemas.paging import MAX_OFFSET
 from tests.conftest import StartProcess
 from tests.e2e.fuzz.contract import WatchedApi, api_schema
 from tests.support import wait_for_job

@@ -7,12 +7,12 @@ import io
 import json
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, seed, settings, strategies as st
 from schemathesis import Case
 from schemathesis.core import NOT_SET
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from tests.e2e.fuzz.contract import WatchedApi, api_schema, with_admin_token
+from tests.e2e.fuzz.contract import HUNT_SEED, WatchedApi, api_schema, with_admin_token
 
 UPLOADS_OF_ANY_VALUES = 100
 # Some real columns (text, list, integer, lsdb's pairs, Solr's bookkeeping) and a made-up one.
@@ -78,7 +78,8 @@ hgnc_shaped_uploads = (json_uploads | tsv_uploads).flatmap(lambda body: st.sampl
 
 
 @given(upload=hgnc_shaped_uploads)
-@settings(max_examples=UPLOADS_OF_ANY_VALUES, derandomize=True, database=None, deadline=None,
+@seed(HUNT_SEED or 0)  # used only on a hunt: derandomized otherwise
+@settings(max_examples=UPLOADS_OF_ANY_VALUES, derandomize=HUNT_SEED is None, database=None, deadline=None,
           suppress_health_check=[HealthCheck.too_slow])
 def test_an_hgnc_shaped_upload_of_any_values_is_refused_or_loaded_and_then_served(
         upload: bytes, watched_api: WatchedApi) -> None:

@@ -1,0 +1,1 @@
+"""Marshmallow schemas, one module per resource: what its routes take and what they answer."""
