@@ -195,7 +195,7 @@ class Supervisor:
         client = build_container(self.settings).genes_redis()
         try:
             if not _answers(client)():
-                raise CannotStart(f"no Redis answers at {self.redis_address} (REDIS_URL, REDIS_HOST or REDIS_SENTINELS)")
+                raise CannotStart(f"no Redis answers at {self.redis_address} (REDIS_URL or REDIS_HOST)")
         finally:
             client.close()
 
