@@ -36,6 +36,13 @@ from genes.retention_upgrade import RetentionUpgrade
 GENES_DB, QUEUE_DB, JOBS_DB, RESULTS_DB = 0, 1, 2, 3
 
 
+# With sentinels, a primary whose machine vanished (no connection reset) is noticed within ~6 s rather
+# than after socket_timeout: keepalive probes on a connection awaiting a reply, and a bound on how long
+# a request may stay unacknowledged by the peer's kernel. A busy but living Redis trips neither.
+FAILOVER_KEEPALIVE = {socket.TCP_KEEPIDLE: 3, socket.TCP_KEEPINTVL: 1, socket.TCP_KEEPCNT: 3,
+                      socket.TCP_USER_TIMEOUT: 6000}
+
+
 def _redis_client(settings: RedisSettings, db: int, sentinel: Sentinel | None = None) -> redis.Redis:
     """A lazily connecting client: nothing touches the network until the first command. An outage
     raises the domain's StoreUnavailable (adapters.redis_client).
@@ -57,6 +64,7 @@ def _redis_client(settings: RedisSettings, db: int, sentinel: Sentinel | None = 
         health_check_interval=15,
     )
     if sentinel is not None:
+        options["socket_keepalive_options"] = FAILOVER_KEEPALIVE
         client: redis.Redis = sentinel.master_for(  # type: ignore[no-untyped-call]  # unannotated in redis-py
             settings.sentinel_master, redis_class=StoreRedis, **options)
         return client

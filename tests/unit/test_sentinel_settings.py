@@ -1,6 +1,8 @@
 """REDIS_SENTINELS and its companions: read, checked, and given to the clients; without them nothing changes."""
 from __future__ import annotations
 
+import socket
+
 import pytest
 from redis.sentinel import SentinelConnectionPool
 
@@ -48,10 +50,13 @@ def test_with_sentinels_every_client_asks_them_for_the_primary_and_keeps_its_dat
     assert {pool.connection_kwargs["password"] for pool in pools} == {"pw"}
     assert len({id(pool.sentinel_manager) for pool in pools}) == 1  # one set of sentinel connections a process
     assert container.replica_acks().required == 1
+    # A vanished primary (no reset) is given up on within seconds, not after socket_timeout.
+    assert {pool.connection_kwargs["socket_keepalive_options"][socket.TCP_USER_TIMEOUT] for pool in pools} == {6000}
 
 
 def test_without_sentinels_the_clients_are_as_before() -> None:
     container = build_container(Settings.from_environment({"REDIS_HOST": "cache"}))
     assert not isinstance(container.genes_redis().connection_pool, SentinelConnectionPool)
+    assert not container.genes_redis().connection_pool.connection_kwargs.get("socket_keepalive_options")
     assert container.replica_acks().required == 0
     assert RedisSettings.from_variables(host="cache").connection_options()["host"] == "cache"
