@@ -73,3 +73,12 @@ def test_the_redis_pods_reach_each_other_and_the_service_reaches_the_sentinels()
     among_themselves = [rule for rule in rules
                         if rule["from"] == [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": REDIS}}}]]
     assert [{port["port"] for port in rule["ports"]} for rule in among_themselves] == [{"redis", "sentinel"}]
+
+
+def test_the_loader_of_prod_ha_finds_the_primary_as_the_service_does_and_leaves_its_configmap_as_it_is() -> None:
+    load = render("load-ha")
+    [config] = [m for m in load if m["kind"] == "ConfigMap"]
+    assert config["data"] == _config()
+    assert config["metadata"]["name"] in {m["metadata"]["name"] for m in render(HA) if m["kind"] == "ConfigMap"}
+    [job] = [m for m in load if m["kind"] == "Job"]
+    assert {"REDIS_SENTINELS", "REDIS_SENTINEL_MASTER", "REDIS_SENTINEL_PASSWORD"} <= environment(load, the_container(job))
