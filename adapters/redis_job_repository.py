@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Callable, Iterator, Mapping
 
 import redis
+from redis.typing import EncodableT
 
 from adapters.hotqueue_job_queue import HotQueueJobQueue
 from adapters.redis_client import LUA_NOW_MS, ReplicaAcks, as_text
@@ -136,15 +137,18 @@ class RedisJobRepository:
         key = idempotency_key(job.idempotency_key) if job.idempotency_key else ""
         parameters = _parameters_text(job.parameters)
         fields = [text for pair in _to_hash(job).items() for text in pair]
+        keys = [job_key(job.id), key, EXPIRING_KEY, ALL_JOBS_KEY, status_key(job.status),
+                *(k for k in LISTING_KEYS if k not in (ALL_JOBS_KEY, status_key(job.status)))]
+        args: list[EncodableT] = [job.id, job.submitted_at.timestamp(), parameters, self._db, self._queue.db,
+                self._queue.key, self._queue.message(job.id), *fields]
         while True:
-            pipe = self._redis.pipeline(transaction=False)  # one connection: WAIT counts the script's writes
-            self._submit(
-                keys=[job_key(job.id), key, EXPIRING_KEY, ALL_JOBS_KEY, status_key(job.status),
-                      *(k for k in LISTING_KEYS if k not in (ALL_JOBS_KEY, status_key(job.status)))],
-                args=[job.id, job.submitted_at.timestamp(), parameters, self._db, self._queue.db,
-                      self._queue.key, self._queue.message(job.id), *fields], client=pipe)
-            self._replicas.wait_in(pipe)
-            replies = pipe.execute()
+            if self._replicas.required:
+                pipe = self._redis.pipeline(transaction=False)  # one connection: WAIT counts the script's writes
+                self._submit(keys=keys, args=args, client=pipe)
+                self._replicas.wait_in(pipe)
+                replies = pipe.execute()
+            else:
+                replies = [self._submit(keys=keys, args=args)]
             outcome, job_id = replies[0]
             job_id = job_id.decode()
             if outcome == b"created":
