@@ -48,6 +48,26 @@ def test_a_load_no_replica_confirms_is_refused_and_the_set_loaded_before_stays_l
     assert _everything(real_redis_client) == before
 
 
+class ConfirmsTheSetNotTheSwitch(ReplicaAcks):
+    """Replicas that took the whole new set, then fell away before the switch to it."""
+
+    def __init__(self) -> None:
+        super().__init__(required=1, timeout_ms=100)
+        object.__setattr__(self, "answers", iter([True, False]))
+
+    def confirmed(self, replies: list[object]) -> bool:
+        return next(self.answers)  # type: ignore[attr-defined, no-any-return]
+
+
+def test_a_switch_no_replica_confirms_puts_the_set_before_back_and_drops_the_new_one(
+        real_redis_client: redis.Redis) -> None:
+    RedisGeneRepository(real_redis_client).replace_all(SAMPLE.read(), "first")
+    before = _everything(real_redis_client)
+    with pytest.raises(StoreNotReplicated):
+        RedisGeneRepository(real_redis_client, ConfirmsTheSetNotTheSwitch()).replace_all(SAMPLE.read(), "second")
+    assert _everything(real_redis_client) == before
+
+
 @pytest.fixture
 def primary_and_replica(redis_binary: str, tmp_path: Path) -> Iterator[tuple[RedisServer, RedisServer]]:
     primary = RedisServer(redis_binary, tmp_path / "primary").start()
