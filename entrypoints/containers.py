@@ -152,7 +152,7 @@ class Container(containers.DeclarativeContainer):
     results_redis = providers.ThreadSafeSingleton(_redis_client, redis_settings, RESULTS_DB, redis_sentinel)
     replica_acks = providers.ThreadSafeSingleton(ReplicaAcks, redis_settings.provided.min_replicas_acked)
 
-    gene_repository = providers.ThreadSafeSingleton(RedisGeneRepository, genes_redis, replica_acks)
+    gene_repository = providers.ThreadSafeSingleton(RedisGeneRepository, genes_redis, replicas=replica_acks)
     default_gene_source = providers.Factory(source_for, config.hgnc_source)
     uploaded_gene_source = providers.Factory(HgncBytesSource)
     gene_service = providers.Factory(GeneService, gene_repository, default_gene_source)
@@ -162,7 +162,7 @@ class Container(containers.DeclarativeContainer):
     result_repository = providers.ThreadSafeSingleton(RedisResultRepository, results_redis)
     job_queue = providers.ThreadSafeSingleton(HotQueueJobQueue, queue_redis)
     job_repository = providers.ThreadSafeSingleton(RedisJobRepository, jobs_redis, job_queue, result_repository,
-                                                   replica_acks)
+                                                   replicas=replica_acks)
     plot_renderer = providers.ThreadSafeSingleton(_plot_renderer)
     keep_for = providers.Callable(_keep_for, config.job_ttl_seconds)
     job_service = providers.Factory(JobService, job_repository, result_repository, keep_for)

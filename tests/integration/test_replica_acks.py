@@ -25,7 +25,7 @@ NO_REPLICA_IN_TIME = ReplicaAcks(required=1, timeout_ms=100)
 
 
 def _jobs(client: redis.Redis, replicas: ReplicaAcks) -> RedisJobRepository:
-    return RedisJobRepository(client, HotQueueJobQueue(client), RedisResultRepository(client), replicas)
+    return RedisJobRepository(client, HotQueueJobQueue(client), RedisResultRepository(client), replicas=replicas)
 
 
 def _everything(client: redis.Redis) -> dict[bytes, bytes]:
@@ -44,7 +44,7 @@ def test_a_load_no_replica_confirms_is_refused_and_the_set_loaded_before_stays_l
     RedisGeneRepository(real_redis_client).replace_all(SAMPLE.read(), "first")
     before = _everything(real_redis_client)
     with pytest.raises(StoreNotReplicated, match="^the gene set could not be copied"):
-        RedisGeneRepository(real_redis_client, NO_REPLICA_IN_TIME).replace_all(SAMPLE.read(), "second")
+        RedisGeneRepository(real_redis_client, replicas=NO_REPLICA_IN_TIME).replace_all(SAMPLE.read(), "second")
     assert _everything(real_redis_client) == before
 
 
@@ -64,7 +64,7 @@ def test_a_switch_no_replica_confirms_puts_the_set_before_back_and_drops_the_new
     RedisGeneRepository(real_redis_client).replace_all(SAMPLE.read(), "first")
     before = _everything(real_redis_client)
     with pytest.raises(StoreNotReplicated):
-        RedisGeneRepository(real_redis_client, ConfirmsTheSetNotTheSwitch()).replace_all(SAMPLE.read(), "second")
+        RedisGeneRepository(real_redis_client, replicas=ConfirmsTheSetNotTheSwitch()).replace_all(SAMPLE.read(), "second")
     assert _everything(real_redis_client) == before
 
 
@@ -89,7 +89,7 @@ def test_an_acknowledged_submit_and_load_are_on_the_replica_when_they_return(
     acks = ReplicaAcks(required=1, timeout_ms=5000)
     with primary.client() as client, replica.client() as copy:
         job = _jobs(client, acks).submit(Job.submit(A_YEAR))
-        RedisGeneRepository(client, acks).replace_all(SAMPLE.read(), "sample")
+        RedisGeneRepository(client, replicas=acks).replace_all(SAMPLE.read(), "sample")
         # WAIT counted the replica once it had applied them: nothing to wait for here.
         assert copy.hget(job_key(job.id), "status") == b"submitted"
         assert copy.get(CURRENT_KEY) == client.get(CURRENT_KEY) is not None
