@@ -31,7 +31,7 @@ def stack(docker_engine: None, api_port: int) -> Iterator[ComposeStack]:
     try:
         yield stack
     finally:
-        stack.run("--profile", "ha", "down", "-v", "--timeout", "10", check=False)
+        stack.run("--profile", "ha", "down", "-v", "--remove-orphans", "--rmi", "local", "--timeout", "10", check=False)
 
 
 def test_the_ha_profile_serves_and_follows_a_killed_primary(stack: ComposeStack, api_port: int) -> None:
