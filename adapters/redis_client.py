@@ -7,6 +7,7 @@ forget it and nothing beyond the adapters needs to know redis-py's exceptions.
 from __future__ import annotations
 
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, Iterator
 
 import redis
@@ -74,6 +75,27 @@ class _StorePipeline(Pipeline):
     def execute(self, raise_on_error: bool = True) -> list[Any]:
         with outage_as_store_unavailable():
             return super().execute(raise_on_error)
+
+
+@dataclass(frozen=True)
+class ReplicaAcks:
+    """How many replicas must hold a write before the service acknowledges it, and how long it waits for them.
+
+    Redis's WAIT, sent on the connection that wrote, after the write: Redis replicates one ordered
+    stream, so a replica holding that write holds every write before it, from any connection.
+    """
+
+    required: int = 0
+    timeout_ms: int = 1000
+
+    def wait_in(self, pipe: Pipeline) -> None:
+        """Append WAIT to `pipe`, after its writes (a pipeline keeps one connection): see `confirmed`."""
+        if self.required:
+            pipe.execute_command("WAIT", self.required, self.timeout_ms)  # type: ignore[no-untyped-call]
+
+    def confirmed(self, replies: list[Any]) -> bool:
+        """Whether the pipeline's WAIT (its last reply) counted enough replicas."""
+        return not self.required or int(replies[-1]) >= self.required
 
 
 def as_bytes(reply: bytes | str) -> bytes:

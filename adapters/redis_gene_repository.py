@@ -9,32 +9,68 @@ import redis
 
 from adapters.gene_cache import GeneCache
 from adapters.hgnc_format import genes_of_records
-from adapters.redis_client import as_text
+from adapters.redis_client import ReplicaAcks, as_text
 from adapters.redis_gene_catalog import stored_records
 from adapters.redis_gene_keys import (
     CURRENT_KEY, SET_FORMAT, current_set_id, new_set_id, retire, set_key, set_keys,
 )
 from adapters.redis_gene_load import write_set
+from genes.errors import StoreNotReplicated
 from genes.gene import Gene, GeneSummary
+
+# A load no replica confirmed in time, undone: KEYS[1] names the set it made live (ARGV[1]) again the
+# one before (ARGV[2]; '' for none), unless another load has replaced it since.
+_PUT_BACK = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  if ARGV[2] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[2]) end
+end
+"""
 
 
 class RedisGeneRepository:
-    def __init__(self, client: redis.Redis, cache: GeneCache | None = None) -> None:
+    def __init__(self, client: redis.Redis, cache: GeneCache | None = None,
+                 replicas: ReplicaAcks = ReplicaAcks()) -> None:
+        """`replicas`: how many replicas must hold a load before it is acknowledged (none by default)."""
         self._redis = client
         self._cache = cache or GeneCache(client)
+        self._replicas = replicas
+        self._put_back = client.register_script(_PUT_BACK)
 
     def replace_all(self, genes: Iterable[Gene], source: str) -> int:
         set_id = new_set_id()
         try:
             count = write_set(self._redis, set_id, genes, source)
+            if count:
+                self._confirm_stored(set_id)
         except BaseException:
             self._redis.unlink(*set_keys(set_id))
             raise
         if count:
-            previous = self._redis.set(CURRENT_KEY, set_id, get=True)
-            if isinstance(previous, (bytes, str)):  # SET with GET answers the value it replaced
-                retire(self._redis, as_text(previous))
+            self._make_live(set_id)
         return count
+
+    def _confirm_stored(self, set_id: str) -> None:
+        """Before the set goes live: a replica holds all of it, or StoreNotReplicated (and it goes)."""
+        if self._replicas.required:
+            pipe = self._redis.pipeline(transaction=False)
+            pipe.hset(set_key(set_id, "meta"), "format", SET_FORMAT)  # a write of its own, for WAIT to count
+            self._replicas.wait_in(pipe)
+            if not self._replicas.confirmed(pipe.execute()):
+                raise StoreNotReplicated("the gene set")
+
+    def _make_live(self, set_id: str) -> None:
+        """The set goes live; unless a replica confirms that in time, the set before is put back."""
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.set(CURRENT_KEY, set_id, get=True)  # SET with GET answers the value it replaced
+        self._replicas.wait_in(pipe)
+        replies = pipe.execute()
+        previous = as_text(replies[0]) if isinstance(replies[0], (bytes, str)) else None
+        if not self._replicas.confirmed(replies):
+            self._put_back(keys=[CURRENT_KEY], args=[set_id, previous or ""])
+            self._redis.unlink(*set_keys(set_id))
+            raise StoreNotReplicated("the gene set")
+        if previous is not None:
+            retire(self._redis, previous)
 
     def clear(self) -> bool:
         previous = self._redis.getdel(CURRENT_KEY)

@@ -13,11 +13,12 @@ from datetime import date, datetime, timedelta
 from typing import Callable, Iterator, Mapping
 
 import redis
+from redis.typing import EncodableT
 
 from adapters.hotqueue_job_queue import HotQueueJobQueue
-from adapters.redis_client import LUA_NOW_MS, as_text
+from adapters.redis_client import LUA_NOW_MS, ReplicaAcks, as_text
 from adapters.redis_result_repository import RedisResultRepository
-from genes.errors import IdempotencyKeyReused, JobNotFound
+from genes.errors import IdempotencyKeyReused, JobNotFound, StoreNotReplicated
 from genes.job import Job, JobParameters, JobStatus
 
 ALL_JOBS_KEY = "jobs"
@@ -103,29 +104,56 @@ trim(index, {unpack(KEYS, 4)}, """ + str(TRIMMED_PER_SUBMIT) + """)
 return {'created', id}
 """
 
+# A submit no replica confirmed, undone: the job, its listings, its idempotency key (if still its own), its
+# queued id. KEYS: the job, its idempotency key or '', then every listing and the expiry index.
+# ARGV: job id, this database, the queue's database, queue key, queued message.
+WITHDRAW_SCRIPT = """
+local job, key = KEYS[1], KEYS[2]
+local id = ARGV[1]
+redis.call('DEL', job)
+for i = 3, #KEYS do redis.call('ZREM', KEYS[i], id) end
+if key ~= '' and redis.call('HGET', key, 'job') == id then redis.call('DEL', key) end
+redis.call('SELECT', ARGV[3])
+redis.call('LREM', ARGV[4], 0, ARGV[5])
+redis.call('SELECT', ARGV[2])
+"""
+
 
 class RedisJobRepository:
-    def __init__(self, client: redis.Redis, queue: HotQueueJobQueue, results: RedisResultRepository) -> None:
+    def __init__(self, client: redis.Redis, queue: HotQueueJobQueue, results: RedisResultRepository,
+                 replicas: ReplicaAcks = ReplicaAcks()) -> None:
+        """`replicas`: how many replicas must hold a submit before it is acknowledged (none by default)."""
         self._redis = client
         self._db = _database(client)
         self._queue = queue
         self._results = results
+        self._replicas = replicas
         self._list = client.register_script(_LIST)
         self._count = client.register_script(_COUNT)
         self._submit = client.register_script(SUBMIT_SCRIPT)
+        self._withdraw = client.register_script(WITHDRAW_SCRIPT)
 
     def submit(self, job: Job) -> Job:
         key = idempotency_key(job.idempotency_key) if job.idempotency_key else ""
         parameters = _parameters_text(job.parameters)
         fields = [text for pair in _to_hash(job).items() for text in pair]
+        keys = [job_key(job.id), key, EXPIRING_KEY, ALL_JOBS_KEY, status_key(job.status),
+                *(k for k in LISTING_KEYS if k not in (ALL_JOBS_KEY, status_key(job.status)))]
+        args: list[EncodableT] = [job.id, job.submitted_at.timestamp(), parameters, self._db, self._queue.db,
+                self._queue.key, self._queue.message(job.id), *fields]
         while True:
-            outcome, job_id = self._submit(
-                keys=[job_key(job.id), key, EXPIRING_KEY, ALL_JOBS_KEY, status_key(job.status),
-                      *(k for k in LISTING_KEYS if k not in (ALL_JOBS_KEY, status_key(job.status)))],
-                args=[job.id, job.submitted_at.timestamp(), parameters, self._db, self._queue.db,
-                      self._queue.key, self._queue.message(job.id), *fields])
+            if self._replicas.required:
+                pipe = self._redis.pipeline(transaction=False)  # one connection: WAIT counts the script's writes
+                self._submit(keys=keys, args=args, client=pipe)
+                self._replicas.wait_in(pipe)
+                replies = pipe.execute()
+            else:
+                replies = [self._submit(keys=keys, args=args)]
+            outcome, job_id = replies[0]
             job_id = job_id.decode()
             if outcome == b"created":
+                if not self._replicas.confirmed(replies):
+                    self._withdraw_unconfirmed(job.id, key)
                 return job
             if outcome == b"conflict":
                 raise IdempotencyKeyReused(job.idempotency_key or "", job_id)
@@ -133,6 +161,13 @@ class RedisJobRepository:
             if first is not None:
                 return first
             # The first job expired (with its key) since the script looked: submit anew.
+
+    def _withdraw_unconfirmed(self, job_id: str, key: str) -> None:
+        """Undo a submit no replica holds: the primary could fail over to a replica without it. (A worker
+        that took its id meanwhile finds no job and skips it.)"""
+        self._withdraw(keys=[job_key(job_id), key, *LISTING_KEYS, EXPIRING_KEY],
+                       args=[job_id, self._db, self._queue.db, self._queue.key, self._queue.message(job_id)])
+        raise StoreNotReplicated("the job")
 
     def get(self, job_id: str) -> Job | None:
         fields = self._redis.hgetall(job_key(job_id))

@@ -12,6 +12,7 @@ from pathlib import Path
 import redis
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
+from redis.sentinel import Sentinel
 from dependency_injector import containers, providers
 
 from adapters.forked_sandbox import ForkedSandbox
@@ -19,7 +20,7 @@ from adapters.gene_cache import GeneCache
 from adapters.hgnc_source import HgncBytesSource, source_for
 from adapters.hotqueue_job_queue import HotQueueJobConsumer, HotQueueJobQueue
 from adapters.hotqueue_monitor import HotQueueMonitor
-from adapters.redis_client import StoreRedis
+from adapters.redis_client import ReplicaAcks, StoreRedis
 from adapters.redis_gene_catalog import RedisGeneCatalog
 from adapters.redis_gene_repository import RedisGeneRepository
 from adapters.redis_job_repository import RedisJobRepository
@@ -38,16 +39,26 @@ from genes.retention_upgrade import RetentionUpgrade
 GENES_DB, QUEUE_DB, JOBS_DB, RESULTS_DB = 0, 1, 2, 3
 
 
-def _redis_client(settings: RedisSettings, db: int) -> redis.Redis:
+# With sentinels, a primary whose machine vanished (no connection reset) is noticed within ~6 s rather
+# than after socket_timeout: keepalive probes on a connection awaiting a reply, and a bound on how long
+# a request may stay unacknowledged by the peer's kernel. A busy but living Redis trips neither.
+FAILOVER_KEEPALIVE = {socket.TCP_KEEPIDLE: 3, socket.TCP_KEEPINTVL: 1, socket.TCP_KEEPCNT: 3,
+                      socket.TCP_USER_TIMEOUT: 6000}
+
+
+def _redis_client(settings: RedisSettings, db: int, sentinel: Sentinel | None = None) -> redis.Redis:
     """A lazily connecting client: nothing touches the network until the first command. An outage
     raises the domain's StoreUnavailable (adapters.redis_client).
 
     One quick retry rides over a dropped connection; a Redis that is down is reported within
     a fraction of a second (the API answers 503, the worker backs off), not after redis-py's
     default of several growing waits.
+
+    With sentinels, every new connection asks them where the primary is, and a connection to a
+    primary since demoted (READONLY) is dropped: after a failover, the next command reaches the new one.
     """
-    return StoreRedis(
-        **settings.connection_options(),
+    options = dict(
+        settings.connection_options(),
         db=db,
         retry=Retry(ExponentialBackoff(cap=0.25, base=0.05), retries=1),
         socket_connect_timeout=2,
@@ -55,6 +66,21 @@ def _redis_client(settings: RedisSettings, db: int) -> redis.Redis:
         socket_keepalive=True,
         health_check_interval=15,
     )
+    if sentinel is not None:
+        options["socket_keepalive_options"] = FAILOVER_KEEPALIVE
+        client: redis.Redis = sentinel.master_for(  # type: ignore[no-untyped-call]  # unannotated in redis-py
+            settings.sentinel_master, redis_class=StoreRedis, **options)
+        return client
+    return StoreRedis(**options)
+
+
+def _sentinel(settings: RedisSettings) -> Sentinel | None:
+    """The sentinels that name the primary (one set of connections to them per process); None without."""
+    if not settings.sentinels:
+        return None
+    # Short timeouts: a sentinel that is down is passed over for the next one within a second.
+    return Sentinel(list(settings.sentinels), sentinel_kwargs={  # type: ignore[no-untyped-call]
+        "password": settings.sentinel_password, "socket_connect_timeout": 1, "socket_timeout": 1})
 
 
 def _worker_id() -> str:
@@ -119,14 +145,18 @@ class Container(containers.DeclarativeContainer):
         RedisSettings.from_variables,
         url=config.redis.url, host=config.redis.host, port=config.redis.port,
         username=config.redis.username, password=config.redis.password, ca_cert=config.redis.ca_cert,
+        sentinels=config.redis.sentinels, sentinel_master=config.redis.sentinel_master,
+        sentinel_password=config.redis.sentinel_password, min_replicas_acked=config.redis.min_replicas_acked,
     )
-    genes_redis = providers.ThreadSafeSingleton(_redis_client, redis_settings, GENES_DB)
-    queue_redis = providers.ThreadSafeSingleton(_redis_client, redis_settings, QUEUE_DB)
-    jobs_redis = providers.ThreadSafeSingleton(_redis_client, redis_settings, JOBS_DB)
-    results_redis = providers.ThreadSafeSingleton(_redis_client, redis_settings, RESULTS_DB)
+    redis_sentinel = providers.ThreadSafeSingleton(_sentinel, redis_settings)
+    genes_redis = providers.ThreadSafeSingleton(_redis_client, redis_settings, GENES_DB, redis_sentinel)
+    queue_redis = providers.ThreadSafeSingleton(_redis_client, redis_settings, QUEUE_DB, redis_sentinel)
+    jobs_redis = providers.ThreadSafeSingleton(_redis_client, redis_settings, JOBS_DB, redis_sentinel)
+    results_redis = providers.ThreadSafeSingleton(_redis_client, redis_settings, RESULTS_DB, redis_sentinel)
+    replica_acks = providers.ThreadSafeSingleton(ReplicaAcks, redis_settings.provided.min_replicas_acked)
 
     gene_cache = providers.ThreadSafeSingleton(GeneCache, genes_redis, enabled=config.gene_cache)
-    gene_repository = providers.ThreadSafeSingleton(RedisGeneRepository, genes_redis, gene_cache)
+    gene_repository = providers.ThreadSafeSingleton(RedisGeneRepository, genes_redis, gene_cache, replicas=replica_acks)
     default_gene_source = providers.Factory(source_for, config.hgnc_source)
     uploaded_gene_source = providers.Factory(HgncBytesSource)
     gene_service = providers.Factory(GeneService, gene_repository, default_gene_source)
@@ -135,7 +165,8 @@ class Container(containers.DeclarativeContainer):
 
     result_repository = providers.ThreadSafeSingleton(RedisResultRepository, results_redis)
     job_queue = providers.ThreadSafeSingleton(HotQueueJobQueue, queue_redis)
-    job_repository = providers.ThreadSafeSingleton(RedisJobRepository, jobs_redis, job_queue, result_repository)
+    job_repository = providers.ThreadSafeSingleton(RedisJobRepository, jobs_redis, job_queue, result_repository,
+                                                   replicas=replica_acks)
     plot_renderer = providers.ThreadSafeSingleton(_plot_renderer)
     keep_for = providers.Callable(_keep_for, config.job_ttl_seconds)
     job_service = providers.Factory(JobService, job_repository, result_repository, keep_for)

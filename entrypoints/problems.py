@@ -22,6 +22,7 @@ DOMAIN_PROBLEMS: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.GeneSourceTooLarge: (413, "gene-source-too-large"),
     errors.InvalidGeneSource: (400, "invalid-gene-source"),
     errors.GeneSourceUnavailable: (502, "gene-source-unavailable"),
+    errors.StoreNotReplicated: (503, "store-not-replicated"),  # before its base, StoreUnavailable
     errors.StoreUnavailable: (503, "store-unavailable"),
     errors.StoreAccessDenied: (503, "store-access-denied"),  # not an outage: a configuration error
     errors.JobNotFound: (404, "job-not-found"),

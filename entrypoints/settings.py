@@ -69,6 +69,14 @@ class Settings:
     redis_username: str = variable("REDIS_USERNAME", "", _text(), config="redis.username")
     redis_password: str = variable("REDIS_PASSWORD", "", _text(), secret=True, config="redis.password")
     redis_ca_cert: str = variable("REDIS_CA_CERT", "", _text(), config="redis.ca_cert")
+    # Sentinel (docs/failover.md): the sentinels find the primary; REDIS_HOST and REDIS_PORT are then unused.
+    redis_sentinels: str = variable("REDIS_SENTINELS", "", _text(), config="redis.sentinels")
+    redis_sentinel_master: str = variable("REDIS_SENTINEL_MASTER", "", _text(), config="redis.sentinel_master")
+    redis_sentinel_password: str = variable("REDIS_SENTINEL_PASSWORD", "", _text(), secret=True,
+                                            config="redis.sentinel_password")
+    # Replicas that must hold a submit or a load before it is acknowledged; unset: 1 with sentinels, else 0.
+    redis_min_replicas_acked: int | None = variable("REDIS_MIN_REPLICAS_ACKED", None, _whole(0),
+                                                    config="redis.min_replicas_acked")
     # The data and the jobs.
     hgnc_source: str = variable("HGNC_SOURCE", OFFICIAL_HGNC_JSON_URL, _text())
     job_lease_seconds: float = variable("JOB_LEASE_SECONDS", 30.0, _seconds())
@@ -117,7 +125,9 @@ class Settings:
 
     def redis(self) -> RedisSettings:
         return RedisSettings.from_variables(self.redis_url, self.redis_host, self.redis_port,
-                                            self.redis_username, self.redis_password, self.redis_ca_cert)
+                                            self.redis_username, self.redis_password, self.redis_ca_cert,
+                                            self.redis_sentinels, self.redis_sentinel_master,
+                                            self.redis_sentinel_password, self.redis_min_replicas_acked)
 
     def as_config(self) -> dict[str, Any]:
         """The values as the container's `config` holds them: `{"redis": {"host": ...}, "port": ...}`."""
@@ -188,11 +198,18 @@ class RedisSettings:
     password: str | None = field(default=None, repr=False)
     tls: bool = False
     ca_cert: str | None = None
+    sentinels: tuple[tuple[str, int], ...] = ()  # when given, they name the primary: host and port are unused
+    sentinel_master: str | None = None
+    sentinel_password: str | None = field(default=None, repr=False)
+    min_replicas_acked: int = 0
 
     @classmethod
     def from_variables(cls, url: str = "", host: str = "localhost", port: int = DEFAULT_REDIS_PORT,
-                       username: str = "", password: str = "", ca_cert: str = "") -> RedisSettings:
+                       username: str = "", password: str = "", ca_cert: str = "", sentinels: str = "",
+                       sentinel_master: str = "", sentinel_password: str = "",
+                       min_replicas_acked: int | None = None) -> RedisSettings:
         """REDIS_URL overrides REDIS_HOST and REDIS_PORT; REDIS_USERNAME and REDIS_PASSWORD give what it does not.
+        REDIS_SENTINELS, when set, find the primary instead: the URL then gives only TLS and the login.
 
         The URL may name no database (the service uses 0-3 itself) and take no query parameters.
         """
@@ -209,12 +226,21 @@ class RedisSettings:
                 raise ConfigurationError("REDIS_CA_CERT is set, but the connection is not TLS: use a rediss:// REDIS_URL")
             if not os.access(ca_cert, os.R_OK) or not os.path.isfile(ca_cert):
                 raise ConfigurationError(f"REDIS_CA_CERT names no readable file: {ca_cert}")
-        return cls(host, port, username or None, password or None, tls, ca_cert or None)
+        nodes = _sentinel_addresses(sentinels)
+        if nodes and not sentinel_master:
+            raise ConfigurationError("REDIS_SENTINELS is set without REDIS_SENTINEL_MASTER, the name the sentinels "
+                                     "monitor the primary by")
+        if (sentinel_master or sentinel_password) and not nodes:
+            raise ConfigurationError("REDIS_SENTINEL_MASTER or REDIS_SENTINEL_PASSWORD is set without REDIS_SENTINELS")
+        acked = (1 if nodes else 0) if min_replicas_acked is None else min_replicas_acked
+        return cls(host, port, username or None, password or None, tls, ca_cert or None, nodes,
+                   sentinel_master or None, sentinel_password or None, acked)
 
     def connection_options(self) -> dict[str, Any]:
         """Keyword arguments of `redis.Redis` (without the database)."""
-        options: dict[str, Any] = {"host": self.host, "port": self.port,
-                                   "username": self.username, "password": self.password}
+        options: dict[str, Any] = {"username": self.username, "password": self.password}
+        if not self.sentinels:
+            options = {"host": self.host, "port": self.port, **options}
         if self.tls:  # redis-py checks the certificate and the host name by default
             options.update(ssl=True, ssl_ca_certs=self.ca_cert)
         return options
@@ -223,7 +249,24 @@ class RedisSettings:
         """For logs: the address, TLS, the user; never the password."""
         user = f"{self.username}@" if self.username else ""
         login = ", with a password" if self.password else ""
-        return f"{'rediss' if self.tls else 'redis'}://{user}{self.host}:{self.port}{login}"
+        where = f"{self.host}:{self.port}"
+        if self.sentinels:
+            where = f"the primary {self.sentinel_master!r} of the sentinels " + ",".join(
+                f"{host}:{port}" for host, port in self.sentinels)
+        acked = f", {self.min_replicas_acked} replica(s) confirming each submit" if self.min_replicas_acked else ""
+        return f"{'rediss' if self.tls else 'redis'}://{user}{where}{login}{acked}"
+
+
+def _sentinel_addresses(text: str) -> tuple[tuple[str, int], ...]:
+    """REDIS_SENTINELS, `host:port,host:port,...` (an IPv6 host in brackets), as (host, port) pairs."""
+    addresses = []
+    for each in filter(None, (part.strip() for part in text.split(","))):
+        host, _, port = each.rpartition(":")
+        host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ConfigurationError(f"REDIS_SENTINELS={text!r}: each sentinel must be host:port, not {each!r}")
+        addresses.append((host, int(port)))
+    return tuple(addresses)
 
 
 def _parse_url(url: str) -> SplitResult:

@@ -39,6 +39,14 @@ class StoreUnavailable(DomainError):
     """The store (Redis) does not answer; the caller may retry later."""
 
 
+class StoreNotReplicated(StoreUnavailable):
+    """A write reached the primary but no replica confirmed it in time: it has been undone; retry later."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what} could not be copied to a replica of the data store in time, so it was not "
+                         "kept; retry shortly")
+
+
 class StoreAccessDenied(DomainError):
     """The store refuses the service's login or one of its commands: a configuration error, which waiting does not mend."""
 

@@ -3,6 +3,7 @@
     HOST=127.0.0.1 PORT=5000 WORKERS=1 REDIS_PORT=6379 make run   (the defaults)
     HOST=0.0.0.0 make run          (reachable from the network: set ADMIN_TOKEN too)
     REDIS_HOST=localhost make run  (use that Redis, or REDIS_URL's; start none)
+    REDIS_SENTINELS=h:26379,... REDIS_SENTINEL_MASTER=name make run  (the primary those sentinels name)
 
 The settings are the service's own (entrypoints/settings.py), read once here and passed on to every
 process, with one difference: the API listens on 127.0.0.1 unless HOST says otherwise, so that the
@@ -73,8 +74,8 @@ def settings_from(environ: Mapping[str, str]) -> Settings:
 
 
 def runs_own_redis(settings: Settings) -> bool:
-    """Whether make run starts a Redis: not when REDIS_HOST or REDIS_URL names one to use."""
-    return not settings.given & {"REDIS_HOST", "REDIS_URL"}
+    """Whether make run starts a Redis: not when REDIS_HOST, REDIS_URL or REDIS_SENTINELS names one to use."""
+    return not settings.given & {"REDIS_HOST", "REDIS_URL", "REDIS_SENTINELS"}
 
 
 class Child:

@@ -23,7 +23,7 @@ from tests.support import REPO_ROOT
 
 KUBERNETES_DIR = REPO_ROOT / "kubernetes"
 # What `kubectl apply -k` is given: the two environments, and the loader Job beside either.
-KUSTOMIZATIONS = ("test", "prod", "load")
+KUSTOMIZATIONS = ("test", "prod", "prod-ha", "load", "load-ha")
 KUBERNETES_VERSION = "1.37"  # the schemas kubernetes-validate checks against
 MIN_KUBECTL_MINOR = 27  # kustomize v5: `labels`, components and the `replicas` field as used here
 CRD_SCHEMAS = {  # apiVersion and kind -> KEDA's CRD, as committed (schemas/README.md)

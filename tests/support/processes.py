@@ -18,7 +18,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_SECONDS = 60.0  # generous: CI machines can be busy
 # The service's own Redis address and secrets: a process a test starts gets them only from the test,
 # never from the shell that runs the tests (whose REDIS_URL, for one, names the tests' Redis).
-SERVICE_CONNECTION_VARIABLES = ("REDIS_URL", "REDIS_USERNAME", "REDIS_PASSWORD", "REDIS_CA_CERT", "ADMIN_TOKEN")
+SERVICE_CONNECTION_VARIABLES = ("REDIS_URL", "REDIS_USERNAME", "REDIS_PASSWORD", "REDIS_CA_CERT", "ADMIN_TOKEN",
+                                "REDIS_SENTINELS", "REDIS_SENTINEL_MASTER", "REDIS_SENTINEL_PASSWORD")
 STOP_TIMEOUT_SECONDS = 10.0
 
 
