@@ -15,6 +15,7 @@ from redis.retry import Retry
 from dependency_injector import containers, providers
 
 from adapters.hgnc_source import HgncBytesSource, source_for
+from adapters.hgnc_withdrawn_format import parse_withdrawn
 from adapters.hotqueue_job_queue import HotQueueJobConsumer, HotQueueJobQueue
 from adapters.hotqueue_monitor import HotQueueMonitor
 from adapters.redis_client import StoreRedis
@@ -22,6 +23,7 @@ from adapters.redis_gene_catalog import RedisGeneCatalog
 from adapters.redis_gene_repository import RedisGeneRepository
 from adapters.redis_job_repository import RedisJobRepository
 from adapters.redis_result_repository import RedisResultRepository
+from adapters.redis_withdrawn_store import RedisWithdrawnStore
 from entrypoints import configuration
 from genes.gene_lookup import GeneLookup
 from genes.gene_service import GeneService
@@ -30,8 +32,11 @@ from genes.job_service import JobService
 from genes.monitoring_service import MonitoringService
 from genes.ports import PlotRenderer
 from genes.retention_upgrade import RetentionUpgrade
+from genes.symbol_check import SymbolChecker
+from genes.withdrawn_service import WithdrawnService
 
 OFFICIAL_HGNC_JSON_URL = "https://storage.googleapis.com/public-download-files/hgnc/json/json/hgnc_complete_set.json"
+OFFICIAL_HGNC_WITHDRAWN_URL = "https://storage.googleapis.com/public-download-files/hgnc/tsv/tsv/withdrawn.txt"
 
 # The course's layout of the Redis databases.
 GENES_DB, QUEUE_DB, JOBS_DB, RESULTS_DB = 0, 1, 2, 3
@@ -126,6 +131,7 @@ class Container(containers.DeclarativeContainer):
     config.redis.password.from_env("REDIS_PASSWORD", default="")
     config.redis.ca_cert.from_env("REDIS_CA_CERT", default="")
     config.hgnc_source.from_env("HGNC_SOURCE", default=OFFICIAL_HGNC_JSON_URL)
+    config.hgnc_withdrawn_source.from_env("HGNC_WITHDRAWN_SOURCE", default=OFFICIAL_HGNC_WITHDRAWN_URL)
     config.job_lease_seconds.from_env("JOB_LEASE_SECONDS", as_=float, default=30.0)
     config.job_max_attempts.from_env("JOB_MAX_ATTEMPTS", as_=int, default=3)
     config.port.from_env("PORT", as_=int, default=5000)  # the API's (gunicorn.conf.py binds it too)
@@ -152,7 +158,12 @@ class Container(containers.DeclarativeContainer):
     uploaded_gene_source = providers.Factory(HgncBytesSource)
     gene_service = providers.Factory(GeneService, gene_repository, default_gene_source)
     gene_catalog = providers.ThreadSafeSingleton(RedisGeneCatalog, genes_redis)
-    gene_lookup = providers.Factory(GeneLookup, gene_catalog)
+    withdrawn_store = providers.ThreadSafeSingleton(RedisWithdrawnStore, genes_redis)
+    gene_lookup = providers.Factory(GeneLookup, gene_catalog, withdrawn_store)
+    default_withdrawn_source = providers.Factory(source_for, config.hgnc_withdrawn_source, parse=parse_withdrawn)
+    uploaded_withdrawn_source = providers.Factory(HgncBytesSource, parse=parse_withdrawn)
+    withdrawn_service = providers.Factory(WithdrawnService, withdrawn_store, default_withdrawn_source)
+    symbol_checker = providers.Factory(SymbolChecker, gene_catalog, withdrawn_store)
 
     result_repository = providers.ThreadSafeSingleton(RedisResultRepository, results_redis)
     job_queue = providers.ThreadSafeSingleton(HotQueueJobQueue, queue_redis)

@@ -21,6 +21,7 @@ from genes.gene_lookup import GeneLookup
 from genes.gene_service import GeneService
 from genes.lookup import SEARCHABLE_FIELDS
 from genes.ports import GeneSource
+from genes.withdrawn_service import WithdrawnService, WithdrawnSource
 
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024  # the JSON release is ~35 MB
 EXPORT_CHUNK_BYTES = 64 * 1024
@@ -31,10 +32,10 @@ blueprint = Blueprint("genes", __name__)
 
 
 class GeneIdConverter(PathConverter):
-    """Any text after /genes/ but `query` (POST /genes/query's own): a malformed id reaches the view
-    and is answered 400, not 404 by the router, and GET /genes/query is a 405."""
+    """Any text after /genes/ but `query` and `check` (POST /genes/query's and /genes/check's own): a
+    malformed id reaches the view and is answered 400, not 404 by the router, and GET /genes/query is a 405."""
 
-    regex = r"(?!query$)[^/].*?"
+    regex = r"(?!(?:query|check)$)[^/].*?"
 
 
 @blueprint.record_once
@@ -54,11 +55,15 @@ _info = InfoSchema()
 def load_data(
     service: GeneService = Provide[Container.gene_service],
     uploaded_source: Callable[..., GeneSource] = Provide[Container.uploaded_gene_source.provider],
+    withdrawn_service: WithdrawnService = Provide[Container.withdrawn_service],
+    uploaded_withdrawn: Callable[..., WithdrawnSource] = Provide[Container.uploaded_withdrawn_source.provider],
 ) -> tuple[Response, int]:
     """Load the HGNC complete set into Redis: from HGNC_SOURCE, or from the request body (JSON or TSV, plain or gzip)."""
     body = read_body(MAX_UPLOAD_BYTES)
     source = uploaded_source(body) if body else None
     summary = service.load(source)
+    if body:  # a file that holds withdrawn rows (a custom download): they are kept too
+        withdrawn_service.load_any(uploaded_withdrawn(body))
     return jsonify(_load_summary.dump(summary)), 201
 
 

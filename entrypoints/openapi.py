@@ -10,7 +10,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, Response, current_app
 
-from entrypoints import admin_token, schemas
+from entrypoints import admin_token, hgnc_schemas, schemas
 from entrypoints.problems import PROBLEM_JSON
 from genes.gene import HGNC_ID_PATTERN
 
@@ -37,6 +37,8 @@ COMPONENTS = {
     "Info": schemas.InfoSchema,
     "Queue": schemas.QueueSchema,
     "Worker": schemas.WorkerSchema,
+    "CheckRequest": hgnc_schemas.CheckRequestSchema,
+    "CheckRow": hgnc_schemas.CheckRowSchema,
     "Route": schemas.RouteSchema,
     "Problem": schemas.ProblemSchema,
 }
@@ -157,7 +159,45 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                       "304": _NOT_MODIFIED,
                       "400": _problem("not an hgnc_id, or an unknown field name"),
                       "404": _problem("no gene with this id"),
+                      "410": _problem("the id's entry was withdrawn: `replaced_by` lists the ids HGNC names "
+                                      "instead (POST /data/withdrawn loads them)"),
                       "503": _STORE_DOWN},
+    },
+    ("check.check_symbols", "post"): {
+        "tags": ["genes"],
+        "description": "HGNC's multi-symbol checker. A JSON list of symbols, `{\"symbols\": [...] or text, "
+                       "\"case_sensitive\": true}`, or plain text as pasted (one a line, or separated by commas, "
+                       "spaces or tabs; `?case_sensitive=true`), up to 100,000 symbols. One row per match, in "
+                       "input order: approved before previous before alias before withdrawn; `Unmatched` when "
+                       "none. Matching is literal and, by default, in any case. `Accept: "
+                       "text/tab-separated-values` gives a TSV a spreadsheet opens as is.",
+        "parameters": [{"in": "query", "name": "case_sensitive", "required": False,
+                        "schema": {"type": "boolean", "default": False},
+                        "description": "for a plain-text body: match in the symbols' case only"}],
+        "requestBody": {"required": True, "content": {
+            JSON: {"schema": "CheckRequest"}, "text/plain": {"schema": {"type": "string"}}}},
+        "responses": {"200": {"description": "a row per match", "content": {
+            JSON: {"schema": {"type": "array", "items": "CheckRow"}},
+            "text/tab-separated-values": {"schema": {"type": "string"}}}},
+            "400": _BAD_INPUT, "413": _problem("more than 100,000 symbols, or a larger body than the limit"),
+            "503": _STORE_DOWN},
+    },
+    ("check.load_withdrawn", "post"): {
+        "tags": ["genes"],
+        "description": "Without a body, loads from `HGNC_WITHDRAWN_SOURCE` (default: HGNC's withdrawn.txt). "
+                       "Takes HGNC's withdrawn TSV or JSON, or a custom download, of which it keeps the "
+                       "withdrawn rows. What the approved routes count and list is unchanged.",
+        "requestBody": {"required": False, "content": {
+            media_type: {"schema": _BINARY}
+            for media_type in ("application/octet-stream", JSON, "text/tab-separated-values", "application/gzip")
+        }},
+        "responses": {
+            "201": _json("the withdrawn entries are loaded", "LoadSummary"),
+            "400": _problem("the source holds no withdrawn entries of HGNC's"),
+            "413": _TOO_LARGE,
+            "502": _problem("`HGNC_WITHDRAWN_SOURCE` cannot be read"),
+            "503": _STORE_DOWN,
+        },
     },
     ("genes.info", "get"): {
         "tags": ["genes"],

@@ -1,0 +1,91 @@
+"""The multi-symbol checker (`POST /genes/check`) and the withdrawn entries' load (`POST /data/withdrawn`)."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Callable
+
+from dependency_injector.wiring import Provide, inject
+from flask import Blueprint, Response, jsonify, request
+from werkzeug.exceptions import BadRequest
+
+from entrypoints.admin_token import admin_only
+from entrypoints.containers import Container
+from entrypoints.gene_views import MAX_UPLOAD_BYTES
+from entrypoints.hgnc_schemas import CheckRequestSchema, CheckRowSchema
+from entrypoints.request_body import read_body
+from entrypoints.schemas import LoadSummarySchema
+from genes.symbol_check import CheckRow, SymbolChecker, split_pasted
+from genes.withdrawn_service import WithdrawnService, WithdrawnSource
+
+MAX_CHECK_BYTES = 8 * 1024 * 1024  # 100,000 symbols of up to ~80 characters
+JSON, TSV = "application/json", "text/tab-separated-values"
+TSV_COLUMNS = ("Input", "Match type", "Approved symbol", "Approved name", "HGNC ID", "Location", "Replaced by")
+
+blueprint = Blueprint("check", __name__)
+_check_request = CheckRequestSchema()
+_rows = CheckRowSchema(many=True)
+_load_summary = LoadSummarySchema()
+
+
+@blueprint.post("/genes/check")
+@inject
+def check_symbols(checker: SymbolChecker = Provide[Container.symbol_checker]) -> Response:
+    """The multi-symbol checker: how each symbol matches, approved, previous, alias or withdrawn; TSV by Accept."""
+    symbols, case_sensitive = _check_input()
+    rows = checker.check(symbols, case_sensitive).value
+    if request.accept_mimetypes.best_match([JSON, TSV], default=JSON) == TSV:
+        response = Response(_tsv(rows), mimetype=TSV)
+        response.headers["Content-Disposition"] = 'attachment; filename="hgnc-symbol-check.tsv"'
+    else:
+        response = jsonify(_rows.dump(rows))
+    response.vary.add("Accept")
+    return response
+
+
+@blueprint.post("/data/withdrawn")
+@admin_only
+@inject
+def load_withdrawn(
+    service: WithdrawnService = Provide[Container.withdrawn_service],
+    uploaded_source: Callable[..., WithdrawnSource] = Provide[Container.uploaded_withdrawn_source.provider],
+) -> tuple[Response, int]:
+    """Load HGNC's withdrawn entries beside the approved set: from HGNC_WITHDRAWN_SOURCE, or from the body."""
+    body = read_body(MAX_UPLOAD_BYTES)
+    summary = service.load(uploaded_source(body) if body else None)
+    return jsonify(_load_summary.dump(summary)), 201
+
+
+def _check_input() -> tuple[list[str], bool]:
+    """The symbols and the case sensitivity, from JSON or from text as pasted (`?case_sensitive=true`)."""
+    body = read_body(MAX_CHECK_BYTES)
+    if request.is_json:
+        try:
+            document = json.loads(body)
+        except ValueError as error:
+            raise BadRequest(f"the body is not valid JSON: {error}") from None
+        loaded = _check_request.load(document)
+        symbols = CheckRequestSchema.symbols_of(loaded["symbols"])
+        case_sensitive = loaded["case_sensitive"]
+    else:
+        try:
+            symbols = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadRequest("the body is not UTF-8 text") from None
+        flag = request.args.get("case_sensitive", "false").lower()
+        if flag not in ("true", "false", "1", "0"):
+            raise BadRequest("case_sensitive must be true or false")
+        case_sensitive = flag in ("true", "1")
+    return (split_pasted(symbols) if isinstance(symbols, str) else symbols), case_sensitive
+
+
+def _tsv(rows: list[CheckRow]) -> str:
+    text = io.StringIO()
+    writer = csv.writer(text, delimiter="\t", lineterminator="\r\n")
+    writer.writerow(TSV_COLUMNS)
+    writer.writerows([
+        row.input, row.match_type.value, row.approved_symbol or "", row.approved_name or "", row.hgnc_id or "",
+        row.location or "", ", ".join(f"{r.hgnc_id} {r.symbol or ''}".rstrip() for r in row.replaced_by),
+    ] for row in rows)
+    return text.getvalue()
