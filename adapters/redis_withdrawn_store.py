@@ -76,8 +76,17 @@ class RedisWithdrawnStore:
         encoded = held[0].get(hgnc_id.encode()) if held is not None else None
         return WithdrawnEntry.from_record(orjson.loads(encoded)) if encoded is not None else None
 
-    def _hashes(self) -> tuple[dict[bytes, bytes], dict[bytes, bytes]] | None:
-        """The live generation's records and names, as this process holds them; None when none is loaded."""
+    def entries(self) -> list[WithdrawnEntry]:
+        held = self._hashes()
+        if held is None:
+            return []
+        ordered = sorted(held[0].items(), key=lambda item: int(item[0].partition(b":")[2]))
+        return [WithdrawnEntry.from_record(orjson.loads(text)) for _, text in ordered]
+
+    def loaded_set(self) -> str | None:
+        return self._generation()
+
+    def _generation(self) -> str | None:
         generation = self._watch.generation()
         if generation is None:
             mark = self._watch.mark()
@@ -87,6 +96,13 @@ class RedisWithdrawnStore:
                 return None
             generation = as_text(current)
             self._watch.learn(generation, mark)
+        return generation
+
+    def _hashes(self) -> tuple[dict[bytes, bytes], dict[bytes, bytes]] | None:
+        """The live generation's records and names, as this process holds them; None when none is loaded."""
+        generation = self._generation()
+        if generation is None:
+            return None
         keys = [withdrawn_key(generation, part) for part in WITHDRAWN_PARTS]
         held = self._held.hashes(generation, keys)
         return held[keys[0]], held[keys[1]]

@@ -11,7 +11,9 @@ from flask.json.provider import DefaultJSONProvider
 import redis
 from werkzeug.serving import WSGIRequestHandler
 
-from entrypoints import admin_token, check_views, gene_views, job_views, monitoring_views, page_views
+from entrypoints import (
+    admin_token, check_views, gene_views, hgnc_rest_views, job_views, monitoring_views, page_views,
+)
 from entrypoints.api_metrics import instrument
 from entrypoints.configuration import check_configuration
 from entrypoints.containers import Container
@@ -31,7 +33,7 @@ class _JsonInFieldOrder(DefaultJSONProvider):
 
 def create_app(container: Container | None = None) -> Flask:
     container = container or Container()
-    container.wire(modules=[gene_views, check_views, job_views, monitoring_views, __name__])
+    container.wire(modules=[gene_views, check_views, hgnc_rest_views, job_views, monitoring_views, __name__])
     app = Flask(__name__)
     app.container = container  # type: ignore[attr-defined]
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
@@ -39,6 +41,7 @@ def create_app(container: Container | None = None) -> Flask:
     admin_token.configure(app, container.admin_token())
     app.register_blueprint(gene_views.blueprint)
     app.register_blueprint(check_views.blueprint)
+    app.register_blueprint(hgnc_rest_views.blueprint)
     app.register_blueprint(job_views.blueprint)
     app.register_blueprint(monitoring_views.blueprint)
     app.register_blueprint(page_views.blueprint)

@@ -27,6 +27,7 @@ from adapters.redis_withdrawn_store import RedisWithdrawnStore
 from entrypoints import configuration
 from genes.gene_lookup import GeneLookup
 from genes.gene_service import GeneService
+from genes.hgnc_search import HgncMirror
 from genes.job_runner import JobRunner
 from genes.job_service import JobService
 from genes.monitoring_service import MonitoringService
@@ -164,6 +165,7 @@ class Container(containers.DeclarativeContainer):
     uploaded_withdrawn_source = providers.Factory(HgncBytesSource, parse=parse_withdrawn)
     withdrawn_service = providers.Factory(WithdrawnService, withdrawn_store, default_withdrawn_source)
     symbol_checker = providers.Factory(SymbolChecker, gene_catalog, withdrawn_store)
+    hgnc_mirror = providers.ThreadSafeSingleton(HgncMirror, gene_catalog, withdrawn_store)  # holds its index
 
     result_repository = providers.ThreadSafeSingleton(RedisResultRepository, results_redis)
     job_queue = providers.ThreadSafeSingleton(HotQueueJobQueue, queue_redis)

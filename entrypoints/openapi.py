@@ -182,6 +182,34 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
             "400": _BAD_INPUT, "413": _problem("more than 100,000 symbols, or a larger body than the limit"),
             "503": _STORE_DOWN},
     },
+    ("rest.rest_info", "get"): {
+        "tags": ["HGNC REST mirror"],
+        "description": "As `https://rest.genenames.org/info`: XML by default, JSON on `Accept: application/json`. "
+                       "`numDoc` counts the approved records and the withdrawn entries loaded.",
+        "responses": {"200": {"description": "lastModified, numDoc, searchableFields, storedFields", "content": {
+            "application/xml": {"schema": {"type": "string"}}, JSON: {"schema": {"type": "object"}}}}},
+    },
+    ("rest.rest_fetch", "get"): {
+        "tags": ["HGNC REST mirror"],
+        "description": "As HGNC's `/fetch/{field}/{term}`: every stored field of each record whose `field` holds "
+                       "`term` (in any case; no wildcards), in `{\"responseHeader\", \"response\": {\"numFound\", "
+                       "\"start\", \"docs\"}}` or Solr's XML. A withdrawn entry is found with its `status`.",
+        "parameters": [_path_parameter("field", "a searchable field, e.g. `symbol`"),
+                       _path_parameter("term", "e.g. `ZNF3`; `+` or `%20` for a space")],
+        "responses": {"200": {"description": "the matching records", "content": {
+            "application/xml": {"schema": {"type": "string"}}, JSON: {"schema": {"type": "object"}}}},
+            "400": _problem("not a searchable field"), "503": _STORE_DOWN},
+    },
+    ("rest.rest_search", "get"): {
+        "tags": ["HGNC REST mirror"],
+        "description": "As HGNC's `/search/{term}` and `/search/{field}/{term}`, its query syntax in the path: "
+                       "`field:term`, `AND`, `OR`, `NOT`, parentheses, quoted phrases, `*` and `?` wildcards. Each "
+                       "doc gives `hgnc_id`, `symbol` and `score`, best first; an exact approved symbol ranks first.",
+        "parameters": [_path_parameter("query", "e.g. `BRAF`, `symbol/ZNF*`, `symbol:BRAF+AND+status:Approved`")],
+        "responses": {"200": {"description": "the matches, with numFound and maxScore", "content": {
+            "application/xml": {"schema": {"type": "string"}}, JSON: {"schema": {"type": "object"}}}},
+            "400": _problem("the query is malformed, or names a field that is not searchable"), "503": _STORE_DOWN},
+    },
     ("check.load_withdrawn", "post"): {
         "tags": ["genes"],
         "description": "Without a body, loads from `HGNC_WITHDRAWN_SOURCE` (default: HGNC's withdrawn.txt). "

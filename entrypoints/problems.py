@@ -20,6 +20,7 @@ DOMAIN_PROBLEMS: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.GeneNotFound: (404, "gene-not-found"),
     errors.GeneWithdrawn: (410, "gene-withdrawn"),
     errors.TooManySymbols: (413, "too-many-symbols"),
+    errors.InvalidQuery: (400, "invalid-query"),
     errors.GeneSourceTooLarge: (413, "gene-source-too-large"),
     errors.InvalidGeneSource: (400, "invalid-gene-source"),
     errors.GeneSourceUnavailable: (502, "gene-source-unavailable"),

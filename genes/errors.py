@@ -29,6 +29,11 @@ class TooManySymbols(DomainError):
         super().__init__(f"{count} symbols sent: at most {limit} are checked at once")
 
 
+class InvalidQuery(DomainError):
+    """A query HGNC's syntax cannot read (an unbalanced parenthesis or quote, an operator without
+    operand), or a field it cannot search."""
+
+
 class GeneDataNotLoaded(DomainError):
     """Why a job fails when no gene data is loaded: the worker's reason, never an API answer (the gene
     routes answer what is loaded, an empty set included)."""

@@ -120,6 +120,12 @@ class WithdrawnStore(Protocol):
 
     def entry(self, hgnc_id: str) -> WithdrawnEntry | None: ...
 
+    def entries(self) -> list[WithdrawnEntry]:
+        """Every withdrawn entry, by the number of its id; none when none is loaded."""
+
+    def loaded_set(self) -> str | None:
+        """The name of the withdrawn set loaded now, new with every load; None when none is."""
+
 
 class JobRepository(Protocol):
     def submit(self, job: Job) -> Job:

