@@ -4,7 +4,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Callable
+from typing import Any, Callable
+
+import orjson
 
 from dependency_injector.wiring import Provide, inject
 from flask import Blueprint, Response, jsonify, request
@@ -13,7 +15,7 @@ from werkzeug.exceptions import BadRequest
 from entrypoints.admin_token import admin_only
 from entrypoints.containers import Container
 from entrypoints.gene_views import MAX_UPLOAD_BYTES
-from entrypoints.hgnc_schemas import CheckRequestSchema, CheckRowSchema
+from entrypoints.hgnc_schemas import CheckRequestSchema
 from entrypoints.request_body import read_body
 from entrypoints.schemas import LoadSummarySchema
 from genes.symbol_check import CheckRow, SymbolChecker, split_pasted
@@ -25,7 +27,6 @@ TSV_COLUMNS = ("Input", "Match type", "Approved symbol", "Approved name", "HGNC 
 
 blueprint = Blueprint("check", __name__)
 _check_request = CheckRequestSchema()
-_rows = CheckRowSchema(many=True)
 _load_summary = LoadSummarySchema()
 
 
@@ -39,7 +40,8 @@ def check_symbols(checker: SymbolChecker = Provide[Container.symbol_checker]) ->
         response = Response(_tsv(rows), mimetype=TSV)
         response.headers["Content-Disposition"] = 'attachment; filename="hgnc-symbol-check.tsv"'
     else:
-        response = jsonify(_rows.dump(rows))
+        # What CheckRowSchema documents, written directly: marshmallow's dump cost the checker ~40% of its time.
+        response = Response(orjson.dumps([_row_json(row) for row in rows]) + b"\n", mimetype=JSON)
     response.vary.add("Accept")
     return response
 
@@ -78,6 +80,12 @@ def _check_input() -> tuple[list[str], bool]:
             raise BadRequest("case_sensitive must be true or false")
         case_sensitive = flag in ("true", "1")
     return (split_pasted(symbols) if isinstance(symbols, str) else symbols), case_sensitive
+
+
+def _row_json(row: CheckRow) -> dict[str, Any]:
+    return {"input": row.input, "match_type": row.match_type.value, "approved_symbol": row.approved_symbol,
+            "approved_name": row.approved_name, "hgnc_id": row.hgnc_id, "location": row.location,
+            "replaced_by": [{"hgnc_id": r.hgnc_id, "symbol": r.symbol} for r in row.replaced_by]}
 
 
 def _tsv(rows: list[CheckRow]) -> str:

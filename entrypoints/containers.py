@@ -164,7 +164,7 @@ class Container(containers.DeclarativeContainer):
     default_withdrawn_source = providers.Factory(source_for, config.hgnc_withdrawn_source, parse=parse_withdrawn)
     uploaded_withdrawn_source = providers.Factory(HgncBytesSource, parse=parse_withdrawn)
     withdrawn_service = providers.Factory(WithdrawnService, withdrawn_store, default_withdrawn_source)
-    symbol_checker = providers.Factory(SymbolChecker, gene_catalog, withdrawn_store)
+    symbol_checker = providers.ThreadSafeSingleton(SymbolChecker, gene_catalog, withdrawn_store)  # holds what it read
     hgnc_mirror = providers.ThreadSafeSingleton(HgncMirror, gene_catalog, withdrawn_store)  # holds its index
 
     result_repository = providers.ThreadSafeSingleton(RedisResultRepository, results_redis)
