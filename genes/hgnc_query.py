@@ -134,7 +134,7 @@ class _Parser:
         if kind == "phrase":
             return self._phrase(self.fields[-1], text)
         field, colon, rest = text.partition(":")
-        if colon and field and not field.upper().startswith("HGNC"):  # HGNC:5 is a term, not a field
+        if colon and field and field.upper() != "HGNC":  # HGNC:5 is a term, not a field
             if not rest:
                 following = self._peek()
                 if following is not None and following[0] == "open":
