@@ -5,6 +5,7 @@ import threading
 import time
 from bisect import bisect_left
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any, Iterable, Mapping
 
 import orjson
@@ -61,37 +62,55 @@ class SearchIndex:
     value, and each of its words, so that `name:kinase` finds what Solr's text fields do."""
 
     def __init__(self, docs: Iterable[Mapping[str, Any]]) -> None:
-        self.docs = list(docs)
+        # Each doc kept as its JSON (decoded only when answered) and its id and symbol: the decoded
+        # full set took ~150 MB of each API process, its JSON takes ~40.
+        self._encoded: list[bytes] = []
+        self._briefs: list[tuple[str, str]] = []
         self._whole: dict[str, dict[str, list[int]]] = {field: {} for field in SEARCHABLE_FIELDS}
         self._words: dict[str, dict[str, list[int]]] = {field: {} for field in SEARCHABLE_FIELDS}
         self._sorted: dict[tuple[str, bool], list[str]] = {}
-        for field in SEARCHABLE_FIELDS:  # a field at a time: the build of the full set's ~600,000 terms is the cost
-            whole, words, worded = self._whole[field], self._words[field], field in WORDED_FIELDS
-            for position, doc in enumerate(self.docs):
+        self._fields: set[str] = set()
+        for position, doc in enumerate(docs):
+            self._encoded.append(memoryview(orjson.dumps(doc)).tobytes())  # a copy of its own size: orjson leaves ~10 KB of room a doc
+            self._briefs.append((doc["hgnc_id"], doc["symbol"]))
+            self._fields.update(doc)
+            for field in SEARCHABLE_FIELDS:
                 value = doc.get(field)
                 if value is None:
                     continue
+                whole = self._whole[field]
                 for text in (str(v).lower() for v in value) if isinstance(value, list) else (str(value).lower(),):
                     held = whole.get(text)
                     if held is None:
                         whole[text] = [position]
                     elif held[-1] != position:
                         held.append(position)
-                    if worded:
+                    if field in WORDED_FIELDS:
                         for word in words_of(text):
                             if word != text:
-                                _add(words, word, position)
-            if field == "hgnc_id":  # HGNC:5 is found as 5 too
-                for text, positions in list(whole.items()):
-                    whole[text.partition(":")[2]] = positions
+                                _add(self._words[field], word, position)
+        hgnc_ids = self._whole["hgnc_id"]
+        for text, positions in list(hgnc_ids.items()):  # HGNC:5 is found as 5 too
+            hgnc_ids[text.partition(":")[2]] = positions
+
+    def __len__(self) -> int:
+        return len(self._encoded)
+
+    def doc(self, position: int) -> dict[str, Any]:
+        record: dict[str, Any] = orjson.loads(self._encoded[position])
+        return record
 
     def fields_in_docs(self) -> list[str]:
-        return sorted({name for doc in self.docs for name in doc})
+        return sorted(self._fields)
 
-    def find(self, query: Query) -> Found:
+    def find(self, query: Query, whole: bool = False) -> Found:
+        """The docs found, best first: each whole, or (by default) its `hgnc_id` and `symbol` alone."""
         scores = self._scores(query)
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-        return Found([(self.docs[position], score) for position, score in ranked])
+        if whole:
+            return Found([(self.doc(position), score) for position, score in ranked])
+        briefs = self._briefs
+        return Found([({"hgnc_id": briefs[p][0], "symbol": briefs[p][1]}, score) for p, score in ranked])
 
     def _scores(self, query: Query) -> dict[int, float]:
         if isinstance(query, Term):
@@ -110,13 +129,13 @@ class SearchIndex:
                 scores = {position: sum(part[position] for part in parts)
                           for position in parts[0] if all(position in part for part in parts[1:])}
             else:
-                scores = dict.fromkeys(range(len(self.docs)), 0.0)
+                scores = dict.fromkeys(range(len(self)), 0.0)
             for operand in unwanted:
                 for position in self._scores(operand):
                     scores.pop(position, None)
             return scores
         excluded = self._scores(query.operand)
-        return {position: 0.0 for position in range(len(self.docs)) if position not in excluded}
+        return {position: 0.0 for position in range(len(self)) if position not in excluded}
 
     def _term(self, term: Term) -> dict[int, float]:
         fields = SEARCHABLE_FIELDS if term.field is None else (term.field,)
@@ -149,7 +168,7 @@ class SearchIndex:
             return scores
         candidates = set(whole.get(found[0], ())) | set(words.get(found[0], ()))
         for position in candidates - scores.keys():
-            if _holds_phrase(self.docs[position].get(field), found):
+            if _holds_phrase(self.doc(position).get(field), found):
                 scores[position] = _WORD * len(found)
         return scores
 
@@ -204,7 +223,7 @@ class HgncMirror:
         index = self._index()
         loaded = self._catalog.info().value
         last = loaded.last_modified if loaded is not None else None
-        return MirrorInfo(solr_date(last) if last else None, len(index.docs), SEARCHABLE_FIELDS,
+        return MirrorInfo(solr_date(last) if last else None, len(index), SEARCHABLE_FIELDS,
                           index.fields_in_docs())
 
     def fetch(self, field: str, term: str) -> Found:
@@ -212,7 +231,7 @@ class HgncMirror:
         text = " ".join(term.lower().split())
         if not text:
             raise InvalidQuery("the term is empty")
-        return self._index().find(Term(field, text))
+        return self._index().find(Term(field, text), whole=True)
 
     def search(self, query: str, field: str | None = None) -> Found:
         if field is not None and field not in SEARCHABLE_FIELDS:
@@ -227,9 +246,9 @@ class HgncMirror:
         with self._lock:
             held = self._held
             if held is None or held[0] != key:
-                docs = [hgnc_doc(orjson.loads(text)) for text in self._catalog.export_json().value]
-                docs += [entry.record() for entry in self._withdrawn.entries()]
-                held = (key, SearchIndex(docs))
+                approved = (hgnc_doc(orjson.loads(text)) for text in self._catalog.export_json().value)
+                withdrawn = (entry.record() for entry in self._withdrawn.entries())
+                held = (key, SearchIndex(chain(approved, withdrawn)))
                 self._held = held
             return held[1]
 
