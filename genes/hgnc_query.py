@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Union
+from typing import Callable, Union
 
 from genes.errors import InvalidQuery
 
@@ -56,10 +56,14 @@ class Any_:
 Query = Union[Term, Not, All, Any_]
 _TOKEN = re.compile(r'\s*(?:(?P<open>\()|(?P<close>\))|"(?P<phrase>[^"]*)"|(?P<word>[^\s()"]+))')
 _OPERATORS = {"AND", "OR", "NOT", "&&", "||"}
+MAX_QUERY_LENGTH = 4_096
+MAX_NESTING = 32  # parentheses and NOTs within one another: far beyond any real query, far below the stack's limit
 
 
 def parse_query(text: str, field: str | None = None) -> Query:
     """The query `text` (HGNC's REST path, `+` already a space) means; `field` is the default field."""
+    if len(text) > MAX_QUERY_LENGTH:
+        raise InvalidQuery(f"the query is longer than {MAX_QUERY_LENGTH} characters")
     tokens = _tokens(text)
     if not tokens:
         raise InvalidQuery("the query is empty")
@@ -91,6 +95,7 @@ class _Parser:
         self.tokens = tokens
         self.position = 0
         self.fields = [field]
+        self.depth = 0
 
     def _peek(self) -> tuple[str, str] | None:
         return self.tokens[self.position] if self.position < len(self.tokens) else None
@@ -120,8 +125,17 @@ class _Parser:
 
     def negation(self) -> Query:
         if self._operator("NOT"):
-            return Not(self.negation())
+            return Not(self._nested(self.negation))
         return self.primary()
+
+    def _nested(self, parse: Callable[[], Query]) -> Query:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise InvalidQuery(f"the query nests more than {MAX_NESTING} levels deep")
+        try:
+            return parse()
+        finally:
+            self.depth -= 1
 
     def primary(self) -> Query:
         token = self._peek()
@@ -152,7 +166,7 @@ class _Parser:
         return self._word(self.fields[-1], text)
 
     def _group(self) -> Query:
-        query = self.alternatives()
+        query = self._nested(self.alternatives)
         token = self._peek()
         if token is None or token[0] != "close":
             raise InvalidQuery("an unbalanced parenthesis in the query")

@@ -27,7 +27,8 @@ def test_fields_operators_parentheses_phrases_and_wildcards() -> None:
     assert parse_query("HGNC:5") == Term(None, "hgnc:5")
 
 
-@pytest.mark.parametrize("text", ["", "  ", "(A", "A)", '"A', "A AND", "NOT", "symbol:", "AND A", '""'])
+@pytest.mark.parametrize("text", ["", "  ", "(A", "A)", '"A', "A AND", "NOT", "symbol:", "AND A", '""',
+                                  "(" * 40 + "A" + ")" * 40, "NOT " * 40 + "A", "A " * 3000])
 def test_malformed_queries_are_refused(text: str) -> None:
     with pytest.raises(InvalidQuery):
         parse_query(text)
