@@ -60,8 +60,15 @@ def load_withdrawn(
 
 
 def _check_input() -> tuple[list[str], bool]:
-    """The symbols and the case sensitivity, from JSON or from text as pasted (`?case_sensitive=true`)."""
+    """The symbols and the case sensitivity: from JSON (its own `case_sensitive` first), or from text as
+    pasted; `?case_sensitive=true` either way."""
+    flag = request.args.get("case_sensitive", "false").lower()
+    if flag not in ("true", "false", "1", "0"):
+        raise BadRequest("case_sensitive must be true or false")
+    case_sensitive = flag in ("true", "1")
     body = read_body(MAX_CHECK_BYTES)
+    if not body:
+        raise BadRequest("the body is empty: send the symbols, as JSON or as plain text")
     if request.is_json:
         try:
             document = json.loads(body)
@@ -69,16 +76,12 @@ def _check_input() -> tuple[list[str], bool]:
             raise BadRequest(f"the body is not valid JSON: {error}") from None
         loaded = _check_request.load(document)
         symbols = CheckRequestSchema.symbols_of(loaded["symbols"])
-        case_sensitive = loaded["case_sensitive"]
+        case_sensitive = loaded.get("case_sensitive", case_sensitive)
     else:
         try:
             symbols = body.decode("utf-8")
         except UnicodeDecodeError:
             raise BadRequest("the body is not UTF-8 text") from None
-        flag = request.args.get("case_sensitive", "false").lower()
-        if flag not in ("true", "false", "1", "0"):
-            raise BadRequest("case_sensitive must be true or false")
-        case_sensitive = flag in ("true", "1")
     return (split_pasted(symbols) if isinstance(symbols, str) else symbols), case_sensitive
 
 

@@ -8,6 +8,8 @@ from xml.sax.saxutils import escape, quoteattr
 import orjson
 from dependency_injector.wiring import Provide, inject
 from flask import Blueprint, Response, request
+from flask.blueprints import BlueprintSetupState
+from werkzeug.routing import PathConverter
 
 from entrypoints.containers import Container
 from genes.hgnc_search import DATE_FIELDS, Found, HgncMirror, elapsed_ms, hgnc_doc
@@ -15,6 +17,17 @@ from genes.hgnc_search import DATE_FIELDS, Found, HgncMirror, elapsed_ms, hgnc_d
 XML, JSON = "application/xml", "application/json"
 
 blueprint = Blueprint("rest", __name__, url_prefix="/rest")
+
+
+class RestTextConverter(PathConverter):
+    """Any text, slashes and line breaks included (Werkzeug's `path` stops at a line break: a 404)."""
+
+    regex = r"[^/][\s\S]*?"
+
+
+@blueprint.record_once
+def _rest_text_converter(state: BlueprintSetupState) -> None:
+    state.app.url_map.converters.setdefault("rest_text", RestTextConverter)
 
 
 @blueprint.get("/info")
@@ -28,7 +41,7 @@ def rest_info(mirror: HgncMirror = Provide[Container.hgnc_mirror]) -> Response:
     return _answer(started, answer)
 
 
-@blueprint.get("/fetch/<field>/<path:term>")
+@blueprint.get("/fetch/<field>/<rest_text:term>")
 @inject
 def rest_fetch(field: str, term: str, mirror: HgncMirror = Provide[Container.hgnc_mirror]) -> Response:
     """HGNC's /fetch/{field}/{term}: every stored field of each matching record (withdrawn ones with their status)."""
@@ -37,7 +50,7 @@ def rest_fetch(field: str, term: str, mirror: HgncMirror = Provide[Container.hgn
     return _answer(started, None, found, [hgnc_doc(doc) for doc, _ in found.docs], with_score=False)
 
 
-@blueprint.get("/search/<path:query>")
+@blueprint.get("/search/<rest_text:query>")
 @inject
 def rest_search(query: str, mirror: HgncMirror = Provide[Container.hgnc_mirror]) -> Response:
     """HGNC's /search/{term} and /search/{field}/{term}, its query syntax in the path: hgnc_id, symbol, score, best first."""

@@ -16,11 +16,15 @@ class CheckRequestSchema(Schema):
 
     symbols = fields.Raw(required=True, metadata={
         "description": f"the symbols: a list of at most {MAX_INPUTS:,} strings, or text as pasted "
-                       "(one a line, or separated by commas, spaces or tabs)"})
-    case_sensitive = fields.Boolean(load_default=False, metadata={"description": "match in the symbols' case only"})
+                       "(one a line, or separated by commas, spaces or tabs)",
+        "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "maxItems": MAX_INPUTS}]})
+    case_sensitive = fields.Boolean(metadata={"description": "match in the symbols' case only (default: "
+                                                             "`?case_sensitive=`, else false)"})
 
     @pre_load
     def _a_list_alone(self, data: Any, **kwargs: Any) -> Any:
+        if isinstance(data, dict) and "case_sensitive" in data and not isinstance(data["case_sensitive"], bool):
+            raise ValidationError({"case_sensitive": ["must be true or false"]})  # marshmallow takes 0 and "yes"
         return {"symbols": data} if isinstance(data, list) else data
 
     @staticmethod

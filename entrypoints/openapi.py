@@ -13,6 +13,7 @@ from flask import Flask, Response, current_app
 from entrypoints import admin_token, hgnc_schemas, schemas
 from entrypoints.problems import PROBLEM_JSON
 from genes.gene import HGNC_ID_PATTERN
+from genes.hgnc_search import SEARCHABLE_FIELDS as HGNC_SEARCHABLE_FIELDS
 
 OPENAPI_VERSION = "3.1.0"
 API_VERSION = "1.0.0"
@@ -175,7 +176,9 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                         "schema": {"type": "boolean", "default": False},
                         "description": "for a plain-text body: match in the symbols' case only"}],
         "requestBody": {"required": True, "content": {
-            JSON: {"schema": "CheckRequest"}, "text/plain": {"schema": {"type": "string"}}}},
+            JSON: {"schema": {"anyOf": [{"$ref": "#/components/schemas/CheckRequest"},
+                                        {"type": "array", "items": {"type": "string"}, "maxItems": 100_000}]}},
+            "text/plain": {"schema": {"type": "string", "minLength": 1}}}},
         "responses": {"200": {"description": "a row per match", "content": {
             JSON: {"schema": {"type": "array", "items": "CheckRow"}},
             "text/tab-separated-values": {"schema": {"type": "string"}}}},
@@ -194,7 +197,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "description": "As HGNC's `/fetch/{field}/{term}`: every stored field of each record whose `field` holds "
                        "`term` (in any case; no wildcards), in `{\"responseHeader\", \"response\": {\"numFound\", "
                        "\"start\", \"docs\"}}` or Solr's XML. A withdrawn entry is found with its `status`.",
-        "parameters": [_path_parameter("field", "a searchable field, e.g. `symbol`"),
+        "parameters": [_path_parameter("field", "a searchable field, e.g. `symbol`", enum=list(HGNC_SEARCHABLE_FIELDS)),
                        _path_parameter("term", "e.g. `ZNF3`; `+` or `%20` for a space")],
         "responses": {"200": {"description": "the matching records", "content": {
             "application/xml": {"schema": {"type": "string"}}, JSON: {"schema": {"type": "object"}}}},
