@@ -15,6 +15,7 @@ import orjson
 
 from genes.errors import GeneSourceTooLarge, InvalidGeneSource
 from genes.gene import Gene, is_hgnc_id
+from genes.withdrawn import WithdrawnStatus
 
 # The TSV joins these with "|"; the JSON gives them as arrays.
 LIST_FIELDS = frozenset({
@@ -52,13 +53,15 @@ def decompress(content: bytes) -> bytes:
 
 
 def parse_genes(content: bytes) -> Iterator[Gene]:
-    """The genes of an HGNC complete set; the format is recognised from the content itself."""
+    """The genes of an HGNC complete set; the format is recognised from the content itself. Withdrawn
+    rows, which a custom download holds, are left to `hgnc_withdrawn_format`: they are no genes."""
     content = decompress(content)
     head = content[:64].lstrip()
-    if head.startswith((b"{", b"[")):
-        yield from genes_of_records(_json_records(content))
-    else:
-        yield from _tsv_genes(content)
+    genes = genes_of_records(_json_records(content)) if head.startswith((b"{", b"[")) else _tsv_genes(content)
+    for gene in genes:
+        status = gene.record.get("status")
+        if not (isinstance(status, str) and WithdrawnStatus.of(status)):
+            yield gene
 
 
 def genes_of_records(records: Iterable[Any]) -> Iterator[Gene]:

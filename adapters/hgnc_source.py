@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
 import requests
 
 from adapters.hgnc_format import parse_genes
 from genes.errors import GeneSourceTooLarge, GeneSourceUnavailable
-from genes.gene import Gene
+
+# What a source's bytes are read as: genes (`parse_genes`), or withdrawn entries (`parse_withdrawn`).
+Parse = Callable[[bytes], Iterator[Any]]
 
 MAX_DOWNLOAD_BYTES = 128 * 1024 * 1024
 DOWNLOAD_TIMEOUT_SECONDS = (10, 120)  # connect, read
@@ -17,41 +19,44 @@ DOWNLOAD_TIMEOUT_SECONDS = (10, 120)  # connect, read
 class HgncBytesSource:
     """A complete set already in memory, e.g. the body of `POST /data`."""
 
-    def __init__(self, content: bytes, name: str = "request body") -> None:
+    def __init__(self, content: bytes, name: str = "request body", parse: Parse = parse_genes) -> None:
         self._content = content
         self._name = name
+        self._parse = parse
 
     def describe(self) -> str:
         return self._name
 
-    def read(self) -> Iterator[Gene]:
-        return parse_genes(self._content)
+    def read(self) -> Iterator[Any]:
+        return self._parse(self._content)
 
 
 class HgncFileSource:
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, parse: Parse = parse_genes) -> None:
         self._path = Path(path)
+        self._parse = parse
 
     def describe(self) -> str:
         return str(self._path)
 
-    def read(self) -> Iterator[Gene]:
+    def read(self) -> Iterator[Any]:
         try:
             content = self._path.read_bytes()
         except OSError as error:
             raise GeneSourceUnavailable(f"cannot read {self._path}: {error.strerror}") from None
-        return parse_genes(content)
+        return self._parse(content)
 
 
 class HgncUrlSource:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, parse: Parse = parse_genes) -> None:
         self._url = url
+        self._parse = parse
 
     def describe(self) -> str:
         return self._url
 
-    def read(self) -> Iterator[Gene]:
-        return parse_genes(self._download())
+    def read(self) -> Iterator[Any]:
+        return self._parse(self._download())
 
     def _download(self) -> bytes:
         try:
@@ -67,8 +72,8 @@ class HgncUrlSource:
             raise GeneSourceUnavailable(f"cannot download {self._url}: {error}") from None
 
 
-def source_for(location: str) -> HgncUrlSource | HgncFileSource:
-    """The source that `HGNC_SOURCE` names: an http(s) URL or a file path."""
+def source_for(location: str, parse: Parse = parse_genes) -> HgncUrlSource | HgncFileSource:
+    """The source that `HGNC_SOURCE` (or `HGNC_WITHDRAWN_SOURCE`) names: an http(s) URL or a file path."""
     if location.startswith(("http://", "https://")):
-        return HgncUrlSource(location)
-    return HgncFileSource(location)
+        return HgncUrlSource(location, parse)
+    return HgncFileSource(location, parse)

@@ -12,7 +12,9 @@ import redis
 from werkzeug.serving import WSGIRequestHandler
 
 from adapters.gene_cache import GeneCache
-from entrypoints import admin_token, gene_views, job_views, monitoring_views, page_views
+from entrypoints import (
+    admin_token, check_views, gene_views, hgnc_rest_views, job_views, monitoring_views, page_views,
+)
 from entrypoints.api_metrics import instrument
 from entrypoints.containers import Container, build_container
 from entrypoints.http_caching import register_compression
@@ -35,13 +37,15 @@ class _JsonInFieldOrder(DefaultJSONProvider):
 
 def create_app(container: Container | None = None) -> Flask:
     container = container or build_container(Settings.from_environment())
-    container.wire(modules=[gene_views, job_views, monitoring_views, __name__])
+    container.wire(modules=[gene_views, check_views, hgnc_rest_views, job_views, monitoring_views, __name__])
     app = Flask(__name__)
     app.container = container  # type: ignore[attr-defined]
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.json = _JsonInFieldOrder(app)
     admin_token.configure(app, container.admin_token())
     app.register_blueprint(gene_views.blueprint)
+    app.register_blueprint(check_views.blueprint)
+    app.register_blueprint(hgnc_rest_views.blueprint)
     app.register_blueprint(job_views.blueprint)
     app.register_blueprint(monitoring_views.blueprint)
     app.register_blueprint(page_views.blueprint)

@@ -18,6 +18,7 @@ from dependency_injector import containers, providers
 from adapters.forked_sandbox import ForkedSandbox
 from adapters.gene_cache import GeneCache
 from adapters.hgnc_source import HgncBytesSource, source_for
+from adapters.hgnc_withdrawn_format import parse_withdrawn
 from adapters.hotqueue_job_queue import HotQueueJobConsumer, HotQueueJobQueue
 from adapters.hotqueue_monitor import HotQueueMonitor
 from adapters.redis_client import ReplicaAcks, StoreRedis
@@ -25,15 +26,19 @@ from adapters.redis_gene_catalog import RedisGeneCatalog
 from adapters.redis_gene_repository import RedisGeneRepository
 from adapters.redis_job_repository import RedisJobRepository
 from adapters.redis_result_repository import RedisResultRepository
+from adapters.redis_withdrawn_store import RedisWithdrawnStore
 from entrypoints.settings import RedisSettings, Settings, checked
 from genes.analysis import analyse
 from genes.gene_lookup import GeneLookup
 from genes.gene_service import GeneService
+from genes.hgnc_search import HgncMirror
 from genes.job_runner import JobRunner
 from genes.job_service import JobService
 from genes.monitoring_service import MonitoringService
 from genes.ports import PlotRenderer
 from genes.retention_upgrade import RetentionUpgrade
+from genes.symbol_check import SymbolChecker
+from genes.withdrawn_service import WithdrawnService
 
 # The course's layout of the Redis databases.
 GENES_DB, QUEUE_DB, JOBS_DB, RESULTS_DB = 0, 1, 2, 3
@@ -161,7 +166,13 @@ class Container(containers.DeclarativeContainer):
     uploaded_gene_source = providers.Factory(HgncBytesSource)
     gene_service = providers.Factory(GeneService, gene_repository, default_gene_source)
     gene_catalog = providers.ThreadSafeSingleton(RedisGeneCatalog, genes_redis, gene_cache)
-    gene_lookup = providers.Factory(GeneLookup, gene_catalog)
+    withdrawn_store = providers.ThreadSafeSingleton(RedisWithdrawnStore, genes_redis, enabled=config.gene_cache)
+    gene_lookup = providers.Factory(GeneLookup, gene_catalog, withdrawn_store)
+    default_withdrawn_source = providers.Factory(source_for, config.hgnc_withdrawn_source, parse=parse_withdrawn)
+    uploaded_withdrawn_source = providers.Factory(HgncBytesSource, parse=parse_withdrawn)
+    withdrawn_service = providers.Factory(WithdrawnService, withdrawn_store, default_withdrawn_source)
+    symbol_checker = providers.ThreadSafeSingleton(SymbolChecker, gene_catalog, withdrawn_store)  # holds what it read
+    hgnc_mirror = providers.ThreadSafeSingleton(HgncMirror, gene_catalog, withdrawn_store)  # holds its index
 
     result_repository = providers.ThreadSafeSingleton(RedisResultRepository, results_redis)
     job_queue = providers.ThreadSafeSingleton(HotQueueJobQueue, queue_redis)

@@ -24,6 +24,7 @@ from genes.gene_lookup import GeneLookup
 from genes.gene_service import GeneService
 from genes.lookup import SEARCHABLE_FIELDS
 from genes.ports import GeneSource
+from genes.withdrawn_service import WithdrawnService, WithdrawnSource
 
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024  # the JSON release is ~35 MB
 EXPORT_CHUNK_BYTES = 64 * 1024
@@ -37,10 +38,10 @@ blueprint = Blueprint("genes", __name__)
 
 
 class GeneIdConverter(PathConverter):
-    """Any text after /genes/ but `query` (POST /genes/query's own): a malformed id reaches the view
-    and is answered 400, not 404 by the router, and GET /genes/query is a 405."""
+    """Any text after /genes/ but `query` and `check` (POST /genes/query's and /genes/check's own): a
+    malformed id reaches the view and is answered 400, not 404 by the router, and GET /genes/query is a 405."""
 
-    regex = r"(?!query$)[^/].*?"
+    regex = r"(?!(?:query|check)$)[^/].*?"
 
 
 @blueprint.record_once
@@ -68,11 +69,15 @@ _info = InfoSchema()
 def load_data(
     service: GeneService = Provide[Container.gene_service],
     uploaded_source: Callable[..., GeneSource] = Provide[Container.uploaded_gene_source.provider],
+    withdrawn_service: WithdrawnService = Provide[Container.withdrawn_service],
+    uploaded_withdrawn: Callable[..., WithdrawnSource] = Provide[Container.uploaded_withdrawn_source.provider],
 ) -> tuple[Response, int]:
     """Load the HGNC complete set into Redis: from HGNC_SOURCE, or from the request body (JSON or TSV, plain or gzip)."""
     body = read_body(MAX_UPLOAD_BYTES)
     source = uploaded_source(body) if body else None
     summary = service.load(source)
+    if body:  # a file that holds withdrawn rows (a custom download): they are kept too
+        withdrawn_service.load_any(uploaded_withdrawn(body))
     return jsonify(_load_summary.dump(summary)), 201
 
 
@@ -152,7 +157,9 @@ def query_genes(lookup: GeneLookup = Provide[Container.gene_lookup]) -> Response
     responses={200: json_answer("the record; with `fields`, its `hgnc_id` and those fields it has",
                                 {"anyOf": [GeneRecordSchema, _CHOSEN]}),
                400: problem_answer("not an hgnc_id, or an unknown field name"),
-               404: problem_answer("no gene with this id")})
+               404: problem_answer("no gene with this id"),
+               410: problem_answer("the id's entry was withdrawn: `replaced_by` lists the ids HGNC names "
+                                   "instead (POST /data/withdrawn loads them)")})
 @inject
 def get_gene(hgnc_id: str, lookup: GeneLookup = Provide[Container.gene_lookup]) -> Response:
     """The whole record of one gene, e.g. /genes/HGNC:5; ?fields= picks fields."""

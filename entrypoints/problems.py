@@ -19,6 +19,9 @@ log = logging.getLogger(__name__)
 DOMAIN_PROBLEMS: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.InvalidGeneId: (400, "invalid-gene-id"),
     errors.GeneNotFound: (404, "gene-not-found"),
+    errors.GeneWithdrawn: (410, "gene-withdrawn"),
+    errors.TooManySymbols: (413, "too-many-symbols"),
+    errors.InvalidQuery: (400, "invalid-query"),
     errors.GeneSourceTooLarge: (413, "gene-source-too-large"),
     errors.InvalidGeneSource: (400, "invalid-gene-source"),
     errors.GeneSourceUnavailable: (502, "gene-source-unavailable"),
@@ -70,7 +73,9 @@ def register_problem_handlers(app: Flask) -> None:
                 if status == 503:  # the cause, e.g. a refused connection, is for the logs only
                     log.warning("store unavailable: %s", error.__cause__ or error)
                 job_status = getattr(error, "job_status", None)
-                extensions = {"job_status": job_status} if job_status else {}
+                extensions: dict[str, Any] = {"job_status": job_status} if job_status else {}
+                if isinstance(error, errors.GeneWithdrawn):
+                    extensions["replaced_by"] = error.replaced_by
                 return problem(status, str(error), slug, **extensions)
         log.exception("unmapped domain error")
         return problem(500, "an unexpected error occurred")

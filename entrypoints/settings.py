@@ -14,6 +14,7 @@ from marshmallow import ValidationError, fields, validate
 from entrypoints.log_config import LOG_FORMATS
 
 OFFICIAL_HGNC_JSON_URL = "https://storage.googleapis.com/public-download-files/hgnc/json/json/hgnc_complete_set.json"
+OFFICIAL_HGNC_WITHDRAWN_URL = "https://storage.googleapis.com/public-download-files/hgnc/tsv/tsv/withdrawn.txt"
 OPEN_DATA_ROUTES_WARNING = ("ADMIN_TOKEN is not set: anyone who can reach the API can replace or delete "
                             "the gene data (POST and DELETE /data)")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -79,6 +80,7 @@ class Settings:
                                                     config="redis.min_replicas_acked")
     # The data and the jobs.
     hgnc_source: str = variable("HGNC_SOURCE", OFFICIAL_HGNC_JSON_URL, _text())
+    hgnc_withdrawn_source: str = variable("HGNC_WITHDRAWN_SOURCE", OFFICIAL_HGNC_WITHDRAWN_URL, _text())
     job_lease_seconds: float = variable("JOB_LEASE_SECONDS", 30.0, _seconds())
     job_max_attempts: int = variable("JOB_MAX_ATTEMPTS", 3, _whole(1))
     job_timeout_seconds: float = variable("JOB_TIMEOUT_SECONDS", 600.0, _seconds())  # decimals allowed

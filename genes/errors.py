@@ -15,6 +15,25 @@ class GeneNotFound(DomainError):
         super().__init__(f"no gene with id {hgnc_id}")
 
 
+class GeneWithdrawn(DomainError):
+    """The id is HGNC's, but its entry was withdrawn: gone, maybe replaced by others."""
+
+    def __init__(self, hgnc_id: str, symbol: str, status: str, replaced_by: tuple[str, ...]) -> None:
+        then = f": see {', '.join(replaced_by)}" if replaced_by else ""
+        super().__init__(f"{hgnc_id} ({symbol}) was withdrawn ({status}){then}")
+        self.replaced_by = list(replaced_by)
+
+
+class TooManySymbols(DomainError):
+    def __init__(self, count: int, limit: int) -> None:
+        super().__init__(f"{count} symbols sent: at most {limit} are checked at once")
+
+
+class InvalidQuery(DomainError):
+    """A query HGNC's syntax cannot read (an unbalanced parenthesis or quote, an operator without
+    operand), or a field it cannot search."""
+
+
 class GeneDataNotLoaded(DomainError):
     """Why a job fails when no gene data is loaded: the worker's reason, never an API answer (the gene
     routes answer what is loaded, an empty set included)."""

@@ -5,10 +5,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping, Sequence
 
-from genes.errors import GeneNotFound, InvalidGeneId
+from genes.errors import GeneNotFound, GeneWithdrawn, InvalidGeneId
 from genes.gene import chosen_fields, is_hgnc_id
 from genes.lookup import query_term
-from genes.ports import FromSet, GeneCatalog, SetInfo
+from genes.ports import FromSet, GeneCatalog, SetInfo, WithdrawnStore
 
 DEFAULT_SCOPES = ("hgnc_id", "symbol")
 
@@ -23,14 +23,18 @@ class GeneQuery:
 
 
 class GeneLookup:
-    def __init__(self, catalog: GeneCatalog) -> None:
+    def __init__(self, catalog: GeneCatalog, withdrawn: WithdrawnStore | None = None) -> None:
         self._catalog = catalog
+        self._withdrawn = withdrawn
 
     def get_json(self, hgnc_id: str) -> FromSet[str]:
         """The record of one gene as JSON text."""
         _check_id(hgnc_id)
         found = self._catalog.record_json(hgnc_id)
         if found.value is None:
+            entry = self._withdrawn.entry(hgnc_id) if self._withdrawn is not None else None
+            if entry is not None:
+                raise GeneWithdrawn(entry.hgnc_id, entry.symbol, entry.status.value, entry.replaced_by)
             raise GeneNotFound(hgnc_id)
         return FromSet(found.set_id, found.value)
 

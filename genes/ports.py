@@ -9,6 +9,7 @@ from genes.analysis import JobResults
 from genes.gene import Gene, GeneSummary
 from genes.job import Job, JobStatus
 from genes.monitoring import QueueCounts, WorkerInfo
+from genes.withdrawn import WithdrawnEntry
 
 
 class GeneSource(Protocol):
@@ -103,6 +104,27 @@ class GeneCatalog(Protocol):
         """Every record as HGNC's TSV gives it: a header line, then a line a record, in load order."""
 
     def info(self) -> FromSet[SetInfo | None]: ...
+
+
+class WithdrawnStore(Protocol):
+    """HGNC's withdrawn entries, kept beside the approved set: loaded and cleared on their own, never
+    counted or listed by the approved routes."""
+
+    def replace_all(self, entries: Iterable[WithdrawnEntry], source: str) -> int:
+        """Store `entries` as the whole withdrawn set, atomically replacing the previous one; the count."""
+
+    def clear(self) -> bool: ...
+
+    def named(self, names: Sequence[str]) -> list[list[WithdrawnEntry]]:
+        """For each name (lower case), the withdrawn entries whose symbol it is, in load order."""
+
+    def entry(self, hgnc_id: str) -> WithdrawnEntry | None: ...
+
+    def entries(self) -> list[WithdrawnEntry]:
+        """Every withdrawn entry, by the number of its id; none when none is loaded."""
+
+    def loaded_set_id(self) -> str | None:
+        """The name of the withdrawn set loaded now, new with every load; None when none is."""
 
 
 class JobRepository(Protocol):

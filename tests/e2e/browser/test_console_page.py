@@ -247,3 +247,33 @@ def test_the_jobs_table_asks_for_the_newest_page_alone(console: WatchedPage, loa
     expect(page.locator("#jobs-caption")).to_have_text("The 20 newest of 25 submitted jobs, newest first.")
     assert any(url.endswith("/jobs?status=submitted&offset=5") for _, url in console.requests), console.requests[-5:]
     console.assert_everything_came_from_the_service()
+
+
+def test_the_symbol_checker_shows_each_match_and_downloads_the_tsv(
+        console: WatchedPage, checked_api: ApiClient, withdrawn: list[dict[str, str]]) -> None:
+    pasted = "BRCA1, amn\nA1S9T\t.*"
+    expected = checked_api.post("/genes/check", data=pasted, headers={"Content-Type": "text/plain"}).json()
+    assert [row["match_type"] for row in expected[:2]] == ["Approved symbol", "Approved symbol"]
+    assert {"Entry withdrawn", "Unmatched", "Alias symbol"} <= {row["match_type"] for row in expected}
+    page = console.page
+    page.get_by_role("textbox", name="Symbols").fill(pasted)
+    page.get_by_role("button", name="Check", exact=True).click()
+
+    rows = page.locator("#check-rows tr")
+    expect(rows).to_have_count(len(expected))
+    for row, answer in zip(rows.all(), expected):
+        expect(row.locator("td").nth(0)).to_have_text(answer["input"])
+        expect(row.locator("td").nth(1)).to_have_text(answer["match_type"])
+        expect(row.locator("td").nth(4)).to_have_text(answer["hgnc_id"] or "—")
+    withdrawn_row = page.locator("#check-rows tr[data-match='Entry withdrawn']").first
+    expect(withdrawn_row).to_contain_text("HGNC:12469 UBA1")
+    expect(page.locator("#check-status")).to_contain_text("4 distinct symbols")
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download TSV").click()
+    path = download.value.path()
+    lines = open(path, encoding="utf-8").read().splitlines()
+    assert lines[0].split("\t")[:2] == ["Input", "Match type"]
+    assert [line.split("\t")[:2] for line in lines[1:]] == [[row["input"], row["match_type"]] for row in expected]
+    console.screenshot("console-check")
+    console.assert_everything_came_from_the_service()

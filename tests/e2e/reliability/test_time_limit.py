@@ -58,8 +58,8 @@ def test_a_job_stuck_for_good_is_stopped_at_each_attempt_then_failed_and_the_wor
     assert worker.log().count(f"timed out after {LIMIT_SECONDS:g} s (attempt") == MAX_ATTEMPTS
     # Nothing of the stopped attempts is kept nor served; the other job's results are all there is.
     assert jobs_store.results_of(stuck) == (None, None)
-    assert jobs_store.results.get(STUCK.results_id(jobs_store.genes.loaded_set() or "")) is None
-    assert not jobs_store.results_redis.exists(reservation_key(STUCK.results_id(jobs_store.genes.loaded_set() or "")))
+    assert jobs_store.results.get(STUCK.results_id(jobs_store.genes.loaded_set_id() or "")) is None
+    assert not jobs_store.results_redis.exists(reservation_key(STUCK.results_id(jobs_store.genes.loaded_set_id() or "")))
     results = requests.get(f"{api.url}/results/{stuck}", timeout=10)
     problem = assert_problem(results.status_code, results.headers, results.content, 409)
     assert problem["job_status"] == "failed" and "timed out after 1 s" in problem["detail"]
