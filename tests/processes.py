@@ -19,6 +19,8 @@ START_TIMEOUT_SECONDS = 60.0  # generous: CI machines can be busy
 # never from the shell that runs the tests (whose REDIS_URL, for one, names the tests' Redis).
 SERVICE_CONNECTION_VARIABLES = ("REDIS_URL", "REDIS_USERNAME", "REDIS_PASSWORD", "REDIS_CA_CERT", "ADMIN_TOKEN")
 STOP_TIMEOUT_SECONDS = 10.0
+# The API as production serves it (the image's command): granian's processes behind one port.
+SERVER_COMMAND = ["python", "-m", "entrypoints.serve"]
 
 
 class ProcessFailed(RuntimeError):
@@ -155,7 +157,7 @@ class RedisServer:
 
 
 class ApiProcess:
-    """`python -m entrypoints.api` on a free port, ready once `/health` answers 200."""
+    """The API served as in production (SERVER_COMMAND) on a free port, ready once `/health` answers 200."""
 
     def __init__(self, redis_host: str, redis_port: int, hgnc_source: str | Path, log_path: Path,
                  log_level: str = "WARNING", extra_env: Mapping[str, str] | None = None) -> None:
@@ -170,7 +172,7 @@ class ApiProcess:
             "PYTHONUNBUFFERED": "1",
             **(extra_env or {}),
         })
-        self.process = ServiceProcess(f"API :{self.port}", [sys.executable, "-m", "entrypoints.api"],
+        self.process = ServiceProcess(f"API :{self.port}", [sys.executable, *SERVER_COMMAND[1:]],
                                       env, log_path)
 
     def wait_until_healthy(self) -> "ApiProcess":

@@ -1,4 +1,4 @@
-"""An upgrade as users make it: the API under gunicorn started on a Redis holding the full set as the
+"""An upgrade as users make it: the API served as in production, started on a Redis holding the full set as the
 first release stored it. Before serving, it loads the set again from its own records, for the lookups."""
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from adapters.hgnc_source import HgncFileSource
 from adapters.redis_gene_repository import RedisGeneRepository
 from tests.conftest import StartProcess
 from tests.first_release import store_as_the_first_release
-from tests.processes import RedisServer, free_port
+from tests.processes import SERVER_COMMAND, RedisServer, free_port
 
 SOURCE = "https://storage.googleapis.com/public-download-files/hgnc/tsv/tsv/hgnc_complete_set.txt"
 
@@ -28,10 +28,10 @@ def test_the_api_upgrades_a_set_stored_by_the_first_release_before_it_serves(
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     process = start_process(
-        ["python", "-m", "gunicorn", "-c", "gunicorn.conf.py", "entrypoints.api:create_app()"],
+        SERVER_COMMAND,
         env={"REDIS_HOST": redis_server.host, "REDIS_PORT": str(redis_server.port), "PORT": str(port),
              "HGNC_SOURCE": str(hgnc_data_path), "WEB_CONCURRENCY": "1", "LOG_LEVEL": "INFO"},
-        name="gunicorn", ready=lambda: requests.get(f"{url}/health", timeout=1).status_code == 200)
+        name="server", ready=lambda: requests.get(f"{url}/health", timeout=1).status_code == 200)
 
     coding = [i for i, record in reference.items() if record["locus_group"] == "protein-coding gene"]
     answer = requests.get(f"{url}/genes", params={"locus_group": "protein-coding gene"}, timeout=30)

@@ -107,7 +107,7 @@ def test_the_scan_of_the_code_finds_the_variables_of_the_contract() -> None:
 
     assert {"REDIS_HOST", "REDIS_PORT", "HGNC_SOURCE", "JOB_LEASE_SECONDS", "LOG_LEVEL", "WEB_CONCURRENCY"} <= set(read)
     assert any(place.startswith("entrypoints/containers.py:") for place in read["REDIS_HOST"])
-    assert any(place.startswith("gunicorn.conf.py:") for place in read["WEB_CONCURRENCY"])
+    assert any(place.startswith("entrypoints/serve.py:") for place in read["WEB_CONCURRENCY"])
 
 
 @pytest.mark.parametrize("name", KUSTOMIZATIONS)
@@ -151,7 +151,7 @@ def test_the_api_the_workers_and_the_loader_run_one_image(name: str) -> None:
     loader = the(render("load"), "Job", LOADER)
 
     assert the_container(api)["image"] == the_container(worker)["image"] == the_container(loader)["image"] == app_image()
-    assert "command" not in the_container(api)  # the image's own: gunicorn with gunicorn.conf.py
+    assert "command" not in the_container(api)  # the image's own: python -m entrypoints.serve
     assert the_container(worker)["command"] == ["python", "-m", "entrypoints.worker"]
     assert the_container(loader)["command"] == ["python", "-m", "entrypoints.load"]
 

@@ -68,9 +68,9 @@ class Api:
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
         self.http = requests.Session()
-        # A request that met a dropped keep-alive connection and was sent once more. gunicorn's
-        # gthread worker closes an idle connection now and then just as the client reuses it
-        # (benoitc/gunicorn#2676); a real client retries that. Reported, so a pattern shows.
+        # A request that met a dropped keep-alive connection and was sent once more: a server may
+        # close an idle connection just as the client reuses it (gunicorn's gthread did, now and
+        # then: benoitc/gunicorn#2676); a real client retries that. Reported, so a pattern shows.
         self.resent: list[str] = []
 
     def get(self, path: str, **kwargs: Any) -> requests.Response:
