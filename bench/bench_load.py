@@ -1,7 +1,7 @@
 """Load speed: POST /data against the cost of reading the file alone; GET /data's time and memory.
 
 Run from the repository root: `python -m bench.bench_load [--repeat 5]`. It starts its own
-redis-server and the API under gunicorn (one worker, so that one process does every request and
+redis-server and the API as the image serves it (one process, so that one process does every request and
 its memory can be read), and interleaves the measurements so that the machine's noise falls on all
 of them alike: compare the ratios, not the absolute times.
 """
@@ -17,7 +17,7 @@ import requests
 
 from adapters.hgnc_format import parse_genes
 from adapters.redis_gene_load import WRITE_BATCH, EncodedGeneSet, encode_record
-from bench.harness import DATA, cpu_seconds, gunicorn_api, median, memory_kib, redis_server, reset_peak_memory, runs
+from bench.harness import DATA, cpu_seconds, api_server, median, memory_kib, redis_server, reset_peak_memory, runs
 
 TARGET_RATIO = 1.3
 NAIVE_DB = 9  # the naive reference writes beside the API's data (db 0), never into it
@@ -91,9 +91,9 @@ def main() -> None:
     path: Path = args.data
 
     with redis_server() as store:
-        with gunicorn_api(store, ["--workers", "1"], {"HGNC_SOURCE": str(path)}) as api:
+        with api_server(store, {"WEB_CONCURRENCY": "1", "HGNC_SOURCE": str(path)}) as api:
             (worker,) = api.worker_pids()
-            print(f"data: {path} ({path.stat().st_size / 1e6:.1f} MB); API: gunicorn, 1 worker; "
+            print(f"data: {path} ({path.stat().st_size / 1e6:.1f} MB); API: entrypoints.serve, 1 process; "
                   f"{args.repeat} repetitions, interleaved, after one warm-up of each\n")
             rss_fresh = memory_kib(worker)["VmRSS"]
             count = parse_and_encode(path)
@@ -120,7 +120,7 @@ def main() -> None:
             naive_store.flushdb()
 
         # A fresh API process for the export, so that its memory is not the loads' high-water mark.
-        with gunicorn_api(store, ["--workers", "1"], {"HGNC_SOURCE": str(path)}) as api:
+        with api_server(store, {"WEB_CONCURRENCY": "1", "HGNC_SOURCE": str(path)}) as api:
             (worker,) = api.worker_pids()
             rss_before_export = memory_kib(worker)["VmRSS"]
             reset_peak_memory(worker)

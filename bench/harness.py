@@ -1,4 +1,4 @@
-"""What the benchmarks share: the data file, free ports, a private redis-server, the API under gunicorn."""
+"""What the benchmarks share: the data file, free ports, a private redis-server, the API as the image serves it."""
 from __future__ import annotations
 
 import os
@@ -79,8 +79,12 @@ def redis_server() -> Iterator[redis.Redis]:
         _stop(process)
 
 
+# The API as the image serves it; bench_serve passes the last release's own command to compare.
+SERVER_COMMAND = (sys.executable, "-m", "entrypoints.serve")
+
+
 class Api:
-    """The API served by gunicorn with the repository's gunicorn.conf.py (options may override it)."""
+    """The API served by `command` (the image's: entrypoints.serve, WEB_CONCURRENCY processes)."""
 
     def __init__(self, process: subprocess.Popen, url: str) -> None:
         self.process = process
@@ -92,7 +96,8 @@ class Api:
 
 
 @contextmanager
-def gunicorn_api(store: redis.Redis, options: Sequence[str] = (), env: dict[str, str] | None = None) -> Iterator[Api]:
+def api_server(store: redis.Redis, env: dict[str, str] | None = None, command: Sequence[str] = SERVER_COMMAND,
+               cwd: Path = REPO) -> Iterator[Api]:
     port = free_port()
     connection = store.connection_pool.connection_kwargs
     environment = {
@@ -104,18 +109,20 @@ def gunicorn_api(store: redis.Redis, options: Sequence[str] = (), env: dict[str,
         "LOG_LEVEL": "info",
         **(env or {}),
     }
-    command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", *options, "entrypoints.api:create_app()"]
     OUT.mkdir(exist_ok=True)
-    log_path = OUT / f"gunicorn-{port}.log"
+    log_path = OUT / f"api-{port}.log"
     with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=REPO, env=environment, stdout=subprocess.DEVNULL, stderr=log)
+        process = subprocess.Popen(list(command), cwd=cwd, env=environment, stdout=subprocess.DEVNULL, stderr=log)
     api = Api(process, f"http://127.0.0.1:{port}")
     try:
-        wait_until(lambda: requests.get(f"{api.url}/health", timeout=2).ok, "the API under gunicorn", timeout=60)
+        wait_until(lambda: requests.get(f"{api.url}/health", timeout=2).ok, f"the API ({' '.join(command[1:])})",
+                   timeout=60)
+        wait_until(lambda: len(api.worker_pids()) == int(environment.get("WEB_CONCURRENCY") or 2),
+                   "the API's processes")
         yield api
     except BaseException:
         _stop(process)
-        sys.stderr.write(f"gunicorn's log, {log_path}:\n" + log_path.read_text(errors="replace")[-4000:])
+        sys.stderr.write(f"the API's log, {log_path}:\n" + log_path.read_text(errors="replace")[-4000:])
         raise
     finally:
         _stop(process)
