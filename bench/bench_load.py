@@ -19,7 +19,9 @@ from adapters.hgnc_format import parse_genes
 from adapters.redis_gene_load import WRITE_BATCH, EncodedGeneSet, encode_record
 from bench.harness import DATA, cpu_seconds, api_server, median, memory_kib, redis_server, reset_peak_memory, runs
 
-TARGET_RATIO = 1.3
+TARGET_RATIO = 1.3  # (b)'s CPU over (a+)'s (issue 21), and (b)'s wall time over (a)'s (the first target)
+# Half the API process's peak over the loads of the release before issue 21 (362 MiB, the pinned set).
+TARGET_PEAK_MIB = 181
 NAIVE_DB = 9  # the naive reference writes beside the API's data (db 0), never into it
 
 
@@ -138,12 +140,13 @@ def main() -> None:
     print(f"(b)  POST /data, API worker -> Redis     median {b:.3f} s ({cpu['b']:.3f})   runs: {runs([m[0] for m in loads])}")
     print(f"ratio (b)/(a)  = {b / a:.2f}x (CPU {cpu['b'] / cpu['a']:.2f}x)   target <= {TARGET_RATIO}x: "
           f"{'met' if b / a <= TARGET_RATIO else 'NOT met'}")
-    print(f"ratio (b)/(a+) = {b / a_plus:.2f}x (CPU {cpu['b'] / cpu['a+']:.2f}x)   target <= {TARGET_RATIO}x: "
-          f"{'met' if b / a_plus <= TARGET_RATIO else 'NOT met'}   (what Redis adds to the load's own CPU work)")
+    print(f"ratio (b)/(a+) = {b / a_plus:.2f}x (CPU {cpu['b'] / cpu['a+']:.2f}x)   target CPU <= {TARGET_RATIO}x: "
+          f"{'met' if cpu['b'] / cpu['a+'] <= TARGET_RATIO else 'NOT met'}   (what Redis adds to the load's own CPU work)")
     if naive:
         n = median(naive)
         print(f"naive, one SET per gene                  median {n:.3f} s   runs: {runs(naive)}   = {n / b:.1f}x (b)")
-    print(f"API worker RSS: {rss_fresh / 1024:.0f} MiB fresh, peak {load_peak / 1024:.0f} MiB over the loads")
+    print(f"API worker RSS: {rss_fresh / 1024:.0f} MiB fresh, peak {load_peak / 1024:.0f} MiB over the loads   "
+          f"target <= {TARGET_PEAK_MIB} MiB: {'met' if load_peak / 1024 <= TARGET_PEAK_MIB else 'NOT met'}")
     print()
     print(f"GET /data: {exported} records, {size / 1e6:.1f} MB, streamed")
     print(f"GET /data                                median {median(exports):.3f} s   runs: {runs(exports)}")
