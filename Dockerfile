@@ -1,4 +1,4 @@
-# One image for the API (default command: gunicorn) and the worker (`python -m entrypoints.worker`).
+# One image for the API (default command: `python -m entrypoints.serve`, granian) and the worker (`python -m entrypoints.worker`).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -19,7 +19,6 @@ RUN useradd --create-home --uid 10001 --user-group --shell /usr/sbin/nologin app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 
-COPY gunicorn.conf.py ./
 COPY genes/ genes/
 COPY adapters/ adapters/
 COPY entrypoints/ entrypoints/
@@ -29,4 +28,4 @@ USER 10001:10001
 RUN python -c "import matplotlib.pyplot"
 
 EXPOSE 5000
-CMD ["gunicorn", "-c", "gunicorn.conf.py", "entrypoints.api:create_app()"]
+CMD ["python", "-m", "entrypoints.serve"]

@@ -1,7 +1,7 @@
 """The multi-symbol checker: symbols a second for 10,000 mixed inputs, against the same inputs through POST /genes/query.
 
 Run from the repository root: `python -m bench.bench_check [--rounds 5]`. It starts its own
-redis-server and the API under gunicorn (the repository's gunicorn.conf.py), loads the full set
+redis-server and the API as the image serves it (`python -m entrypoints.serve`), loads the full set
 and HGNC's withdrawn entries (tests/data), then draws 10,000 inputs: approved, previous and alias
 symbols, withdrawn symbols and unmatched text, a fifth each, in any case. In each round, on one
 keep-alive connection, in turns:
@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 import requests
 
-from bench.harness import REPO, gunicorn_api, median, redis_server
+from bench.harness import REPO, api_server, median, redis_server
 
 INPUTS = 10_000
 QUERY_BATCH = 1_000
@@ -55,7 +55,7 @@ def main() -> None:
     withdrawn_lines = WITHDRAWN.read_text(encoding="utf-8").splitlines()[1:]
     withdrawn = [line.split("\t")[1] for line in withdrawn_lines]
 
-    with redis_server() as store, gunicorn_api(store) as api, requests.Session() as http:
+    with redis_server() as store, api_server(store) as api, requests.Session() as http:
         http.post(f"{api.url}/data", timeout=600).raise_for_status()
         http.post(f"{api.url}/data/withdrawn", data=WITHDRAWN.read_bytes(), timeout=600).raise_for_status()
         records = http.get(f"{api.url}/data", timeout=600).json()

@@ -2,8 +2,8 @@
 
     python -m bench.bench_e2e [--jobs 1000] [--workers 1 2]      (from the repository root)
 
-Starts its own redis-server on a free port (never the one on 6379) and the API under gunicorn with
-the repository's gunicorn.conf.py, loads the full HGNC set, then for each number of workers:
+Starts its own redis-server on a free port (never the one on 6379) and the API as the image serves it
+(python -m entrypoints.serve), loads the full HGNC set, then for each number of workers:
 empties the job databases, starts `python -m entrypoints.worker` that many times, submits the
 jobs one after another from one client, waits until all are complete, and reads every job's
 `submitted_at` and `finished_at` (the service's own clock).
@@ -22,7 +22,7 @@ import redis
 from hotqueue import key_for_name
 
 from adapters.hotqueue_job_queue import QUEUE_NAME, heartbeat_key
-from bench.harness import OUT, REPO, cpu_seconds, gunicorn_api, median, redis_server
+from bench.harness import OUT, REPO, api_server, cpu_seconds, median, redis_server
 from entrypoints.containers import JOBS_DB, QUEUE_DB, RESULTS_DB
 from tests.support import ApiClient, ServiceProcess, eventually
 
@@ -54,10 +54,10 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1000)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     args = parser.parse_args()
-    with redis_server() as store, gunicorn_api(store, env={"LOG_LEVEL": "warning"}) as api:
+    with redis_server() as store, api_server(store, env={"LOG_LEVEL": "warning"}) as api:
         port = store.connection_pool.connection_kwargs["port"]
         loaded = api.client.post("/data", timeout=300).json()
-        print(f"redis-server on port {port}; API {api.url} (gunicorn, gunicorn.conf.py); "
+        print(f"redis-server on port {port}; API {api.url} (python -m entrypoints.serve); "
               f"loaded {loaded['count']} genes in {loaded['seconds']} s")
         outcomes = {workers: measure(api.client, port, workers, args.jobs) for workers in args.workers}
     print(f"\n{args.jobs} small jobs (4-week ranges) through HTTP, submitted back to back by one client:")

@@ -1,7 +1,7 @@
 """Load speed: POST /data against the cost of reading the file alone; GET /data's time and memory.
 
 Run from the repository root: `python -m bench.bench_load [--repeat 5]`. It starts its own
-redis-server and the API under gunicorn (one worker, so that one process does every request and
+redis-server and the API as the image serves it (one process, so that one process does every request and
 its memory can be read), and interleaves the measurements so that the machine's noise falls on all
 of them alike: compare the ratios, not the absolute times.
 """
@@ -16,10 +16,12 @@ import redis
 
 from adapters.hgnc_format import parse_genes
 from adapters.redis_gene_load import WRITE_BATCH, EncodedGeneSet, encode_record
-from bench.harness import DATA, cpu_seconds, gunicorn_api, median, memory_kib, redis_server, reset_peak_memory, runs
+from bench.harness import DATA, api_server, cpu_seconds, median, memory_kib, redis_server, reset_peak_memory, runs
 from tests.support import ApiClient
 
-TARGET_RATIO = 1.3
+TARGET_RATIO = 1.3  # (b)'s CPU over (a+)'s (issue 21), and (b)'s wall time over (a)'s (the first target)
+# Half the API process's peak over the loads of the release before issue 21 (362 MiB, the pinned set).
+TARGET_PEAK_MIB = 181
 NAIVE_DB = 9  # the naive reference writes beside the API's data (db 0), never into it
 
 
@@ -91,9 +93,9 @@ def main() -> None:
     path: Path = args.data
 
     with redis_server() as store:
-        with gunicorn_api(store, ["--workers", "1"], {"HGNC_SOURCE": str(path)}) as api:
+        with api_server(store, {"WEB_CONCURRENCY": "1", "HGNC_SOURCE": str(path)}) as api:
             (worker,) = api.worker_pids()
-            print(f"data: {path} ({path.stat().st_size / 1e6:.1f} MB); API: gunicorn, 1 worker; "
+            print(f"data: {path} ({path.stat().st_size / 1e6:.1f} MB); API: entrypoints.serve, 1 process; "
                   f"{args.repeat} repetitions, interleaved, after one warm-up of each\n")
             rss_fresh = memory_kib(worker)["VmRSS"]
             count = parse_and_encode(path)
@@ -120,7 +122,7 @@ def main() -> None:
             naive_store.flushdb()
 
         # A fresh API process for the export, so that its memory is not the loads' high-water mark.
-        with gunicorn_api(store, ["--workers", "1"], {"HGNC_SOURCE": str(path)}) as api:
+        with api_server(store, {"WEB_CONCURRENCY": "1", "HGNC_SOURCE": str(path)}) as api:
             (worker,) = api.worker_pids()
             rss_before_export = memory_kib(worker)["VmRSS"]
             reset_peak_memory(worker)
@@ -138,12 +140,13 @@ def main() -> None:
     print(f"(b)  POST /data, API worker -> Redis     median {b:.3f} s ({cpu['b']:.3f})   runs: {runs([m[0] for m in loads])}")
     print(f"ratio (b)/(a)  = {b / a:.2f}x (CPU {cpu['b'] / cpu['a']:.2f}x)   target <= {TARGET_RATIO}x: "
           f"{'met' if b / a <= TARGET_RATIO else 'NOT met'}")
-    print(f"ratio (b)/(a+) = {b / a_plus:.2f}x (CPU {cpu['b'] / cpu['a+']:.2f}x)   target <= {TARGET_RATIO}x: "
-          f"{'met' if b / a_plus <= TARGET_RATIO else 'NOT met'}   (what Redis adds to the load's own CPU work)")
+    print(f"ratio (b)/(a+) = {b / a_plus:.2f}x (CPU {cpu['b'] / cpu['a+']:.2f}x)   target CPU <= {TARGET_RATIO}x: "
+          f"{'met' if cpu['b'] / cpu['a+'] <= TARGET_RATIO else 'NOT met'}   (what Redis adds to the load's own CPU work)")
     if naive:
         n = median(naive)
         print(f"naive, one SET per gene                  median {n:.3f} s   runs: {runs(naive)}   = {n / b:.1f}x (b)")
-    print(f"API worker RSS: {rss_fresh / 1024:.0f} MiB fresh, peak {load_peak / 1024:.0f} MiB over the loads")
+    print(f"API worker RSS: {rss_fresh / 1024:.0f} MiB fresh, peak {load_peak / 1024:.0f} MiB over the loads   "
+          f"target <= {TARGET_PEAK_MIB} MiB: {'met' if load_peak / 1024 <= TARGET_PEAK_MIB else 'NOT met'}")
     print()
     print(f"GET /data: {exported} records, {size / 1e6:.1f} MB, streamed")
     print(f"GET /data                                median {median(exports):.3f} s   runs: {runs(exports)}")

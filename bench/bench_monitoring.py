@@ -2,7 +2,7 @@
 
     python -m bench.bench_monitoring [--jobs 100000] [--requests 200]      (from the repository root)
 
-Starts its own redis-server and the API under gunicorn (the repository's gunicorn.conf.py). Times
+Starts its own redis-server and the API as the image serves it (entrypoints.serve). Times
 GET /metrics, GET /queue and, as the baseline, GET /health (one Redis PING), interleaved, with no
 job stored; then stores `--jobs` jobs spread over the five statuses (through the job repository's
 submit, as the API stores them, each id queued), and times the same again. It also counts the
@@ -17,7 +17,7 @@ from datetime import date
 
 import redis
 
-from bench.harness import gunicorn_api, median, redis_server
+from bench.harness import api_server, median, redis_server
 from entrypoints.containers import Container
 from genes.job import Job, JobParameters, JobStatus
 from tests.support import ApiClient
@@ -40,7 +40,7 @@ def timed_rounds(api: ApiClient, requests_each: int) -> dict[str, float]:
 
 def commands_per_scrape(store: redis.Redis, api: ApiClient, route: str) -> int:
     """Redis commands that one GET of `route` sends, those run inside a script included (less the INFO
-    that counts them); the fewest of five, as a gunicorn process sends its script once first."""
+    that counts them); the fewest of five, as a server process sends its script once first."""
     counts = []
     for _ in range(5):
         before = store.info("stats")["total_commands_processed"]
@@ -63,11 +63,11 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=200, help="requests of each route in each phase")
     args = parser.parse_args()
-    with redis_server() as store, gunicorn_api(store) as api:
+    with redis_server() as store, api_server(store) as api:
         container = Container()
         container.config.redis.host.from_value("127.0.0.1")
         container.config.redis.port.from_value(store.connection_pool.connection_kwargs["port"])
-        timed_rounds(api.client, 20)  # warm up: imports, connections, both gunicorn processes
+        timed_rounds(api.client, 20)  # warm up: imports, connections, both server processes
         empty = timed_rounds(api.client, args.requests)
         empty_commands = {route: commands_per_scrape(store, api.client, route) for route in ROUTES[:2]}
         started = time.perf_counter()

@@ -3,12 +3,12 @@
     python -m bench.bench_outage [--rounds 3] [--duration 10]     (from the repository root)
 
 Starts its own redis-server (append-only, in a temporary folder, on a free port) and the API under
-gunicorn, loads the full set, warms every gunicorn process on both routes, then in rounds: wrk
+`python -m entrypoints.serve`, loads the full set, warms every server process on both routes, then in rounds: wrk
 against `GET /genes/<random id>` and `GET /genes?entrez_id=<random id>` with Redis up, then the
 same with Redis stopped (SIGTERM); the next round down first, then up with Redis started again
 from its file. wrk fails the run on any non-2xx answer: every read of the outage was answered.
 Prints, for each route, the median of the rounds' ratios down / up (target >= 0.9, issue 22), the
-ratio of the medians, and the CPU a request of the gunicorn workers (the steadier figure on a
+ratio of the medians, and the CPU a request of the server's processes (the steadier figure on a
 shared machine).
 """
 from __future__ import annotations
@@ -20,8 +20,7 @@ import tempfile
 from pathlib import Path
 
 
-from bench.bench_serve import random_request_script, wrk
-from bench.harness import OUT, GunicornApi, gunicorn_api, median
+from bench.harness import OUT, ServedApi, api_server, median, random_request_script, wrk_cpu
 from tests.support import RedisServer, eventually
 
 TARGET_RATIO = 0.9
@@ -44,7 +43,7 @@ def main() -> None:
         # Append-only: stopped (SIGTERM flushes the file) and started again on its port, it keeps the set.
         store = RedisServer(binary, Path(folder), appendonly=True).start()
         try:
-            with gunicorn_api(store.client()) as api:
+            with api_server(store.client()) as api:
                 rates, cpu = measure(api, store, args)
         finally:
             store.stop()
@@ -62,7 +61,7 @@ def main() -> None:
               f"{'met' if ratio >= TARGET_RATIO else 'NOT met'}")
 
 
-def measure(api: GunicornApi, store: RedisServer,
+def measure(api: ServedApi, store: RedisServer,
             args: argparse.Namespace) -> tuple[dict[tuple[str, str], list[float]], dict[tuple[str, str], list[float]]]:
     api.client.post("/data", timeout=600).raise_for_status()
     records = api.client.get("/data", timeout=600).json()
@@ -79,8 +78,8 @@ def measure(api: GunicornApi, store: RedisServer,
                  workers=tuple(api.worker_pids()), redis_pid=api.process.pid)
     print(f"{len(records)} genes loaded; {args.rounds} rounds of Redis up, then down; "
           f"wrk -t1 -c{args.connections} -d{args.duration}s\n")
-    for route in ROUTES:  # every gunicorn process holds the records and the index (wrk re-runs one-sided runs)
-        wrk(api.url, **{**shape, "seconds": 2}, script=str(scripts[route]))
+    for route in ROUTES:  # every server process holds the records and the index (wrk re-runs one-sided runs)
+        wrk_cpu(api.url, **{**shape, "seconds": 2}, script=str(scripts[route]))
     rates: dict[tuple[str, str], list[float]] = {(r, s): [] for r in ROUTES for s in ("up", "down")}
     cpu: dict[tuple[str, str], list[float]] = {(r, s): [] for r in ROUTES for s in ("up", "down")}
     for round_number in range(args.rounds):  # up, down; then down, up: each pair measured side by side
@@ -91,7 +90,7 @@ def measure(api: GunicornApi, store: RedisServer,
                 store.start()
                 eventually(api.client.is_healthy, 120, "the API reaching Redis again", interval=0.1)
             for route in ROUTES:
-                rate, workers_cpu, _ = wrk(api.url, **shape, script=str(scripts[route]))
+                rate, workers_cpu, _ = wrk_cpu(api.url, **shape, script=str(scripts[route]))
                 rates[route, state].append(rate)
                 cpu[route, state].append(workers_cpu)
         print(f"round {round_number + 1}: " + "   ".join(

@@ -1,7 +1,7 @@
 """Lookups: one batch of 1,000 symbols against 1,000 single requests; GET /genes?entrez_id= against /help.
 
 Run from the repository root: `python -m bench.bench_query [--rounds 3 --duration 10]`. It starts its
-own redis-server and the API under gunicorn with the repository's gunicorn.conf.py, loads the full
+own redis-server and the API as the image serves it (entrypoints.serve), loads the full
 set, then, in rounds:
 
 - (1) one `POST /genes/query` of 1,000 symbols (approved, previous or alias, picked at random from
@@ -23,8 +23,7 @@ import sys
 import time
 
 
-from bench.bench_serve import random_request_script, wrk
-from bench.harness import OUT, gunicorn_api, median, redis_server
+from bench.harness import OUT, api_server, median, random_request_script, redis_server, wrk_cpu
 from tests.support import ApiClient
 
 BATCH_TERMS = 1_000
@@ -72,7 +71,7 @@ def main() -> None:
     if shutil.which("wrk") is None:
         sys.exit("wrk is not on the PATH (Debian: apt-get install -y wrk)")
 
-    with redis_server() as store, gunicorn_api(store) as api:
+    with redis_server() as store, api_server(store) as api:
         api.client.post("/data", timeout=600).raise_for_status()
         records = api.client.get("/data", timeout=600).json()
         names = [name for record in records
@@ -90,8 +89,8 @@ def main() -> None:
 
         def measure(route: str, seconds: int = args.duration) -> tuple[float, float, float]:
             if route == "trivial":
-                return wrk(f"{api.url}{TRIVIAL_ROUTE}", **{**shape, "seconds": seconds})
-            return wrk(api.url, **{**shape, "seconds": seconds}, script=str(scripts[route]))
+                return wrk_cpu(f"{api.url}{TRIVIAL_ROUTE}", **{**shape, "seconds": seconds})
+            return wrk_cpu(api.url, **{**shape, "seconds": seconds}, script=str(scripts[route]))
 
         print(f"{len(records)} genes loaded; {args.rounds} rounds, the routes in turn; wrk -t1 "
               f"-c{args.connections} -d{args.duration}s\n")
@@ -100,7 +99,7 @@ def main() -> None:
 
         batch_ratios: list[float] = []
         rates: dict[str, list[float]] = {route: [] for route in ROUTES}
-        cpu: dict[str, list[float]] = {route: [] for route in ROUTES}  # µs a request, gunicorn workers + Redis
+        cpu: dict[str, list[float]] = {route: [] for route in ROUTES}  # µs a request, server processes + Redis
         for round_number in range(args.rounds):
             symbols = random.Random(round_number).sample(names, BATCH_TERMS)
             batch_seconds, singles_seconds = batch_against_singles(api.client, symbols)
@@ -128,7 +127,7 @@ def main() -> None:
           f"{lookup_ratio:.2f}   target >= {LOOKUP_TARGET:.2f}: {'met' if lookup_ratio >= LOOKUP_TARGET else 'NOT met'}")
     print(f"    (medians {median(rates['lookup']):.0f} and {median(rates['trivial']):.0f} req/s: ratio "
           f"{median(rates['lookup']) / median(rates['trivial']):.2f})")
-    print(f"    CPU a request (gunicorn workers + Redis): lookup {lookup_cpu:.0f} µs, {TRIVIAL_ROUTE} "
+    print(f"    CPU a request (server processes + Redis): lookup {lookup_cpu:.0f} µs, {TRIVIAL_ROUTE} "
           f"{trivial_cpu:.0f} µs: {trivial_cpu / lookup_cpu:.2f} (the ratio to expect where the cores are the "
           f"limit, steadier than requests/s on a busy machine)")
     print(f"    beside them: GET /genes/<random id> {record_cpu:.0f} µs, "

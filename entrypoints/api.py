@@ -1,4 +1,4 @@
-"""The Flask API: `python -m entrypoints.api` for development, `entrypoints.api:create_app()` for gunicorn."""
+"""The Flask API: `python -m entrypoints.api` for development, `entrypoints.serve` (granian) in production."""
 from __future__ import annotations
 
 import logging

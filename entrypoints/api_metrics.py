@@ -1,6 +1,6 @@
-"""The API's Prometheus metrics: requests counted and timed by route across gunicorn's processes; the queue from Redis.
+"""The API's Prometheus metrics: requests counted and timed by route across the server's processes; the queue from Redis.
 
-Under gunicorn, gunicorn.conf.py sets PROMETHEUS_MULTIPROC_DIR before any worker imports this
+Under `python -m entrypoints.serve`, the launcher sets PROMETHEUS_MULTIPROC_DIR before any process imports this
 module: each process then writes its counts to its own file there, and `GET /metrics` sums them.
 Without it (`python -m entrypoints.api`, one process), the counts live in this process.
 """

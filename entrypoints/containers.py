@@ -99,7 +99,7 @@ METRICS_FOLDER_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def prepare_metrics_folder() -> tuple[str, bool]:
-    """The folder where gunicorn's processes share their metrics (prometheus_client's multiprocess
+    """The folder where the server's processes share their metrics (prometheus_client's multiprocess
     mode), and whether it was made here: `PROMETHEUS_MULTIPROC_DIR`, emptied of an earlier run's
     files, or else a fresh temporary folder, which is put into the environment of the processes to
     come. Call it before prometheus_client is imported: the library picks its mode on import.
@@ -139,7 +139,7 @@ def _keep_for(ttl_seconds: int) -> timedelta | None:
 
 
 class Container(containers.DeclarativeContainer):
-    # ThreadSafeSingleton, not Singleton: gunicorn's threads would otherwise each build their own at a
+    # ThreadSafeSingleton, not Singleton: the server's threads would otherwise each build their own at a
     # process's first burst of requests (a second catalog holds its indexes and watch twice).
     # Settings' defaults; build_container gives a process its settings, and a test may set any option.
     config = providers.Configuration(default=Settings().as_config())

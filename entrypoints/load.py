@@ -47,7 +47,7 @@ def upgrade_stored_set(container: Container, log: logging.Logger) -> None:
     the lookup indexes this one reads, is loaded again from its own records.
 
     In a child process: the load's objects (about 120 MB for the full set) leave with it, rather
-    than stay in gunicorn's master and in every worker it forks. Redis away is only warned of:
+    than stay in the server's launcher and in every process it forks. Redis away is only warned of:
     the next start tries again."""
     child = multiprocessing.get_context("fork").Process(
         target=_upgrade_stored_set, args=(container, log), name="gene-set-upgrade")

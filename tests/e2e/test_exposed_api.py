@@ -1,6 +1,6 @@
 """What an exposed API shows, over real sockets: the data routes refuse without ADMIN_TOKEN (before reading
-the body) and change nothing; no answer lets a browser sniff or names a server version; gunicorn checks
-its settings once, at start."""
+the body) and change nothing; no answer lets a browser sniff or names a server version; the server
+checks its settings once, at start."""
 from __future__ import annotations
 
 import re
@@ -15,7 +15,7 @@ from entrypoints.gene_views import MAX_UPLOAD_BYTES
 from tests.conftest import FIXTURES, StartProcess
 from tests.e2e.test_body_limits import pieces, send
 from tests.problem_details import assert_problem
-from tests.support import ApiClient, ApiProcess, RedisServer, ServiceProcess, free_port
+from tests.support import SERVER_COMMAND, ApiClient, ApiProcess, RedisServer, ServiceProcess, free_port
 
 SAMPLE_SET = FIXTURES / "hgnc_sample.tsv"
 TOKEN = "e2e-admin-token-5b7e0c"
@@ -96,32 +96,31 @@ def test_no_answer_names_a_server_version_or_lets_a_browser_sniff(guarded: ApiCl
     assert not re.search(r"[0-9]", response.headers["Server"]), response.headers["Server"]
 
 
-def gunicorn(start_process: StartProcess, env: dict[str, str]) -> tuple[ApiClient, ServiceProcess]:
+def served(start_process: StartProcess, env: dict[str, str]) -> tuple[ApiClient, ServiceProcess]:
     port = free_port()
-    process = start_process(["python", "-m", "gunicorn", "-c", "gunicorn.conf.py", "entrypoints.api:create_app()"],
-                            name="gunicorn", env={"PORT": str(port), "WEB_CONCURRENCY": "2", **env})
+    process = start_process(SERVER_COMMAND, name="server", env={"PORT": str(port), "WEB_CONCURRENCY": "2", **env})
     return ApiClient(f"http://127.0.0.1:{port}"), process
 
 
-def test_under_gunicorn_the_open_data_routes_are_warned_about_once_and_no_version_is_named(
+def test_served_as_in_production_the_open_data_routes_are_warned_about_once_and_no_version_is_named(
         redis_server: RedisServer, start_process: StartProcess) -> None:
-    api, process = gunicorn(start_process, {"REDIS_HOST": redis_server.host, "REDIS_PORT": str(redis_server.port)})
+    api, process = served(start_process, {"REDIS_HOST": redis_server.host, "REDIS_PORT": str(redis_server.port)})
     process.wait_until(api.is_healthy)
     response = api.get("/genes/HGNC:5", timeout=10)
-    assert response.headers["Server"] == "gunicorn"
+    assert response.headers["Server"] == "granian"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     time.sleep(1)  # both workers booted
     process.stop()
     log = process.log_path.read_text()
     assert log.count(OPEN_DATA_ROUTES_WARNING) == 1, log
-    assert log.count("Booting worker") == 2, log
+    assert log.count("Spawning worker") == 2, log
 
 
-def test_under_gunicorn_a_database_in_redis_url_stops_the_start_with_one_line(
+def test_served_as_in_production_a_database_in_redis_url_stops_the_start_with_one_line(
         start_process: StartProcess, tmp_path: Path) -> None:
-    _, process = gunicorn(start_process, {"REDIS_URL": "redis://:hunter2-secret@127.0.0.1:6390/1"})
+    _, process = served(start_process, {"REDIS_URL": "redis://:hunter2-secret@127.0.0.1:6390/1"})
     assert process.wait_for_exit(30) != 0
     log = process.log_path.read_text()
     errors = [line for line in log.splitlines() if "configuration error" in line]
     assert len(errors) == 1 and "names a database (/1)" in errors[0], log
-    assert "Traceback" not in log and "hunter2" not in log and "Booting worker" not in log, log
+    assert "Traceback" not in log and "hunter2" not in log and "Spawning worker" not in log, log

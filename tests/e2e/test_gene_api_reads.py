@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
+from requests.structures import CaseInsensitiveDict
 
 from tests.e2e.conftest import load_from_source
 from tests.problem_details import assert_problem
@@ -142,12 +143,12 @@ def test_an_upload_declaring_more_than_the_limit_is_a_413_before_it_is_sent(load
         connection.putheader("Content-Length", str(512 * 1024 * 1024))
         connection.endheaders(b"\x1f\x8b")
         response = connection.getresponse()
-        problem_of(_Answer(response.status, dict(response.getheaders()), response.read()), 413)
+        problem_of(_Answer(response.status, CaseInsensitiveDict(response.getheaders()), response.read()), 413)
     finally:
         connection.close()
     assert loaded_api.get("/genes", params={"limit": 1}).json() == ["HGNC:5"]
 
 
 class _Answer:
-    def __init__(self, status_code: int, headers: dict[str, str], content: bytes) -> None:
+    def __init__(self, status_code: int, headers: CaseInsensitiveDict[str], content: bytes) -> None:
         self.status_code, self.headers, self.content = status_code, headers, content

@@ -1,4 +1,4 @@
-"""Lookups under gunicorn with two processes, each holding the indexes in its memory: a reload through
+"""Lookups under the server with two processes, each holding the indexes in its memory: a reload through
 one process is what the very next lookup finds, in both, even when their watch on Redis was cut."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.conftest import FIXTURES, StartProcess
-from tests.support import ApiClient, RedisServer, eventually, free_port
+from tests.support import SERVER_COMMAND, ApiClient, RedisServer, eventually, free_port
 
 SAMPLE = (FIXTURES / "hgnc_sample.tsv").read_bytes()
 A2M_ENTREZ = b"\t2\t"  # A2M's entrez_id, between its neighbours in the row
@@ -28,14 +28,14 @@ SETS = {"2": SAMPLE, "999999": with_a2m_renumbered()}  # the Entrez id that find
 
 
 @pytest.fixture
-def gunicorn(redis_server: RedisServer, start_process: StartProcess) -> ApiClient:
+def served(redis_server: RedisServer, start_process: StartProcess) -> ApiClient:
     port = free_port()
     api = ApiClient(f"http://127.0.0.1:{port}")
-    start_process(["python", "-m", "gunicorn", "-c", "gunicorn.conf.py", "entrypoints.api:create_app()"],
+    start_process(SERVER_COMMAND,
                   env={"REDIS_HOST": redis_server.host, "REDIS_PORT": str(redis_server.port), "PORT": str(port),
                        "HGNC_SOURCE": str(FIXTURES / "hgnc_sample.tsv"), "WEB_CONCURRENCY": "2",
                        "GUNICORN_THREADS": "4", "LOG_LEVEL": "INFO"},
-                  name="gunicorn", ready=api.is_healthy)
+                  name="server", ready=api.is_healthy)
     return api
 
 
@@ -84,22 +84,22 @@ def until_both_processes_watch(api: ApiClient, redis_server: RedisServer, entrez
 
 
 def test_each_reload_is_what_the_next_lookup_finds_in_every_process(
-        gunicorn: ApiClient, redis_server: RedisServer) -> None:
-    upload(gunicorn, SETS["2"])
-    until_both_processes_watch(gunicorn, redis_server, "2")
+        served: ApiClient, redis_server: RedisServer) -> None:
+    upload(served, SETS["2"])
+    until_both_processes_watch(served, redis_server, "2")
 
     for entrez in ["999999", "2"] * 5:
-        upload(gunicorn, SETS[entrez])
-        assert lookups(gunicorn, 16) == only(entrez)
+        upload(served, SETS[entrez])
+        assert lookups(served, 16) == only(entrez)
 
 
-def test_a_cut_watch_costs_no_stale_answer_and_is_made_again(gunicorn: ApiClient, redis_server: RedisServer) -> None:
-    upload(gunicorn, SETS["2"])
-    until_both_processes_watch(gunicorn, redis_server, "2")
+def test_a_cut_watch_costs_no_stale_answer_and_is_made_again(served: ApiClient, redis_server: RedisServer) -> None:
+    upload(served, SETS["2"])
+    until_both_processes_watch(served, redis_server, "2")
     assert redis_server.client().client_kill_filter(_type="pubsub") == 2  # each process's watch
 
-    upload(gunicorn, SETS["999999"])  # no process is told
-    assert lookups(gunicorn, 40) == only("999999")
-    until_both_processes_watch(gunicorn, redis_server, "999999")
-    upload(gunicorn, SETS["2"])
-    assert lookups(gunicorn, 16) == only("2")
+    upload(served, SETS["999999"])  # no process is told
+    assert lookups(served, 40) == only("999999")
+    until_both_processes_watch(served, redis_server, "999999")
+    upload(served, SETS["2"])
+    assert lookups(served, 16) == only("2")

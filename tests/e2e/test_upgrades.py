@@ -1,6 +1,6 @@
 """Upgrades as users make them: the new processes started on a Redis an earlier release wrote.
 
-The API under gunicorn on the full set as the first release stored it loads the set again from its
+The API served as in production, on the full set as the first release stored it loads the set again from its
 own records before serving; two workers started together on jobs that 021f1ac stored give the jobs
 ended before retention their expiry, once.
 """
@@ -19,7 +19,7 @@ from entrypoints.containers import JOBS_DB, RESULTS_DB
 from tests.conftest import StartProcess
 from tests.first_release import store_as_the_first_release
 from tests.jobs_before_retention import ended_days_ago, ms, store_as_021f1ac, unfinished
-from tests.support import ApiClient, RedisServer, eventually, free_port
+from tests.support import SERVER_COMMAND, ApiClient, RedisServer, eventually, free_port
 
 SOURCE = "https://storage.googleapis.com/public-download-files/hgnc/tsv/tsv/hgnc_complete_set.txt"
 A_DAY_IN_SECONDS = 24 * 3600
@@ -36,10 +36,10 @@ def test_the_api_upgrades_a_set_stored_by_the_first_release_before_it_serves(
     port = free_port()
     api = ApiClient(f"http://127.0.0.1:{port}")
     process = start_process(
-        ["python", "-m", "gunicorn", "-c", "gunicorn.conf.py", "entrypoints.api:create_app()"],
+        SERVER_COMMAND,
         env={"REDIS_HOST": redis_server.host, "REDIS_PORT": str(redis_server.port), "PORT": str(port),
              "HGNC_SOURCE": str(hgnc_data_path), "WEB_CONCURRENCY": "1", "LOG_LEVEL": "INFO"},
-        name="gunicorn", ready=api.is_healthy)
+        name="server", ready=api.is_healthy)
 
     coding = [i for i, record in reference.items() if record["locus_group"] == "protein-coding gene"]
     answer = api.get("/genes", params={"locus_group": "protein-coding gene"}, timeout=30)

@@ -152,7 +152,7 @@ def test_the_api_the_workers_and_the_loader_run_one_image(name: str) -> None:
     loader = the(render("load"), "Job", LOADER)
 
     assert the_container(api)["image"] == the_container(worker)["image"] == the_container(loader)["image"] == app_image()
-    assert "command" not in the_container(api)  # the image's own: gunicorn with gunicorn.conf.py
+    assert "command" not in the_container(api)  # the image's own: python -m entrypoints.serve
     assert the_container(worker)["command"] == ["python", "-m", "entrypoints.worker"]
     assert the_container(loader)["command"] == ["python", "-m", "entrypoints.load"]
 

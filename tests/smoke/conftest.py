@@ -124,7 +124,7 @@ def stack(docker_engine: None, phase: Callable[[str], ContextManager[None]]) -> 
 
 @pytest.fixture(scope="session")
 def stack_api(stack: ComposeStack) -> Iterator[ApiClient]:
-    """The stack's published API; a request on a keep-alive connection gunicorn just dropped is sent again."""
+    """The stack's published API; a request on a keep-alive connection the server just dropped is sent again."""
     client = ApiClient(f"http://127.0.0.1:{stack.env['API_PORT']}", timeout=120, resend_dropped=True)
     yield client
     RESENT.extend(client.resent)

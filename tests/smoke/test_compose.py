@@ -115,7 +115,7 @@ def test_the_stack_starts_and_becomes_healthy(stack: ComposeStack, stack_api: Ap
 
     assert stack_api.get("/health").json() == {"status": "ok"}
     answer = stack_api.get("/genes")
-    assert answer.headers["Server"] == "gunicorn" and answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert answer.headers["Server"] == "granian" and answer.headers["X-Content-Type-Options"] == "nosniff"
     # REDIS_PASSWORD turned requirepass on: a client without it is refused.
     assert "NOAUTH" in stack.run("exec", "-T", "redis", "redis-cli", "get", "x", check=False)
     assert _worker_health(stack) == ["healthy"]  # `up --wait` waited for the worker's --check too

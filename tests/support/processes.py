@@ -21,6 +21,8 @@ START_TIMEOUT_SECONDS = 60.0  # generous: CI machines can be busy
 SERVICE_CONNECTION_VARIABLES = ("REDIS_URL", "REDIS_USERNAME", "REDIS_PASSWORD", "REDIS_CA_CERT", "ADMIN_TOKEN",
                                 "REDIS_SENTINELS", "REDIS_SENTINEL_MASTER", "REDIS_SENTINEL_PASSWORD")
 STOP_TIMEOUT_SECONDS = 10.0
+# The API as production serves it (the image's command): granian's processes behind one port.
+SERVER_COMMAND = ["python", "-m", "entrypoints.serve"]
 
 
 class ProcessFailed(RuntimeError):
@@ -50,7 +52,7 @@ class ServiceProcess:
     """A child process with its output in a log file; `stop()` terminates it, then kills it.
 
     `stdout_to_log=False` drops its standard output and logs its standard error alone (a benchmark's
-    gunicorn writes an access line a request to stdout: writing them would cost what is measured).
+    the server writes an access line a request to stdout: writing them would cost what is measured).
     """
 
     def __init__(self, name: str, args: Sequence[str], env: Mapping[str, str], log_path: Path,
@@ -72,7 +74,7 @@ class ServiceProcess:
         return self.process.poll() is None
 
     def child_pids(self) -> set[int]:
-        """The processes it started itself (Linux: /proc), e.g. the workers of a gunicorn arbiter."""
+        """The processes it started itself (Linux: /proc), e.g. the processes of the server."""
         return {int(pid) for pid in Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()}
 
     def log_tail(self, lines: int = 40) -> str:
@@ -166,7 +168,7 @@ class RedisServer:
 
 
 class ApiProcess:
-    """`python -m entrypoints.api` on a free port, ready once `/health` answers 200."""
+    """The API served as in production (SERVER_COMMAND) on a free port, ready once `/health` answers 200."""
 
     def __init__(self, redis_host: str, redis_port: int, hgnc_source: str | Path, log_path: Path,
                  log_level: str = "WARNING", extra_env: Mapping[str, str] | None = None) -> None:
@@ -181,7 +183,7 @@ class ApiProcess:
             "PYTHONUNBUFFERED": "1",
             **(extra_env or {}),
         })
-        self.process = ServiceProcess(f"API :{self.port}", [sys.executable, "-m", "entrypoints.api"],
+        self.process = ServiceProcess(f"API :{self.port}", [sys.executable, *SERVER_COMMAND[1:]],
                                       env, log_path)
         self.client = ApiClient(self.url)
 

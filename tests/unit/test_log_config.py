@@ -4,12 +4,17 @@ from __future__ import annotations
 import json
 import logging
 import logging.config
+import os
+import re
 import sys
+import time
 
 import pytest
 
-from entrypoints.log_config import (JsonLineFormatter, bind_worker_id, configure_logging, formatter,
-                                    gunicorn_logconfig, job_context)
+from granian.log import log_request_builder
+
+from entrypoints.log_config import (ACCESS_FORMAT, ACCESS_LOGGER, AccessLineFormatter, JsonLineFormatter,
+                                    bind_worker_id, configure_logging, formatter, job_context, server_logconfig)
 
 
 def record(message: str, *args: object, name: str = "worker", level: int = logging.INFO) -> logging.LogRecord:
@@ -50,32 +55,57 @@ def test_an_exception_travels_inside_the_one_line() -> None:
     assert "ValueError: no such year" in json.loads(line)["exc_info"]
 
 
-def test_gunicorns_access_line_gives_the_request_as_fields() -> None:
-    atoms = {"h": "127.0.0.1", "m": "GET", "U": "/genes/HGNC:5", "q": "", "s": "200", "B": 1234, "M": 3,
-             "a": "curl/8", "r": "GET /genes/HGNC:5 HTTP/1.1"}
-    access = record('%(h)s "%(r)s" %(s)s', atoms, name="gunicorn.access")
+def access_record(path: str, query: str = "", status: int = 200) -> logging.LogRecord:
+    """The record granian's own access logger makes, with our format, for one request."""
+    made: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = made.append  # type: ignore[method-assign]
+    logger = logging.getLogger(ACCESS_LOGGER)
+    logger.addHandler(handler)
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        log_request = log_request_builder(ACCESS_FORMAT)
+        log_request(time.time(), time.perf_counter() - 0.0031, {
+            "addr_remote": "127.0.0.1", "protocol": "HTTP/1.1", "path": path, "qs": query, "method": "GET",
+            "scheme": "http", "headers": {"user-agent": "curl/8"}.get}, status)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    [record] = made
+    return record
 
-    fields = json.loads(JsonLineFormatter().format(access))
 
-    assert fields["message"] == '127.0.0.1 "GET /genes/HGNC:5 HTTP/1.1" 200'
-    assert {k: fields[k] for k in ("method", "path", "status", "bytes", "duration_ms", "remote_addr")} == {
-        "method": "GET", "path": "/genes/HGNC:5", "status": 200, "bytes": 1234, "duration_ms": 3,
-        "remote_addr": "127.0.0.1"}
+def test_the_servers_access_line_gives_the_request_as_fields() -> None:
+    fields = json.loads(JsonLineFormatter().format(access_record("/genes/HGNC:5", status=404)))
+
+    assert fields["logger"] == "granian.access"
+    assert fields["message"].startswith('127.0.0.1 "GET /genes/HGNC:5 HTTP/1.1" 404 3.')
+    assert {k: fields[k] for k in ("method", "path", "status", "remote_addr", "user_agent")} == {
+        "method": "GET", "path": "/genes/HGNC:5", "status": 404, "remote_addr": "127.0.0.1", "user_agent": "curl/8"}
+    assert 3 <= fields["duration_ms"] < 1000 and fields["pid"] == os.getpid()
     assert "query" not in fields  # empty atoms are left out
 
 
-def test_text_stays_the_readable_default_and_gunicorn_keeps_its_own_formats() -> None:
+def test_the_text_access_line_keeps_the_query_and_the_user_agent() -> None:
+    line = AccessLineFormatter().format(access_record("/genes", query="symbol=A2M"))
+
+    assert re.fullmatch(r'127\.0\.0\.1 "GET /genes\?symbol=A2M HTTP/1\.1" 200 \d+\.\dms "curl/8"', line), line
+
+
+def test_text_stays_the_readable_default() -> None:
     line = formatter("text").format(record("worker %s stopped", "w-1"))
 
     assert line.endswith(" INFO worker: worker w-1 stopped")
-    assert gunicorn_logconfig("info", "text") == {}
 
 
-def test_json_reconfigures_gunicorns_error_and_access_logs() -> None:
-    config = gunicorn_logconfig("info", "json")
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_the_server_logs_its_lines_on_stderr_and_the_access_log_on_stdout(log_format: str) -> None:
+    config = server_logconfig("info", log_format)
 
-    assert config["loggers"]["gunicorn.access"]["handlers"] == ["stdout"]
-    assert config["loggers"]["gunicorn.error"]["handlers"] == ["stderr"]
+    assert config["loggers"][ACCESS_LOGGER]["handlers"] == ["stdout"]
+    assert config["loggers"]["_granian"]["handlers"] == ["stderr"]
+    assert config["handlers"]["stdout"]["stream"] == "ext://sys.stdout"
     logging.config.dictConfig({**config, "loggers": {}, "root": {}})  # valid for dictConfig
 
 

@@ -97,7 +97,7 @@ def test_an_empty_environment_gives_the_defaults_the_service_has_always_had() ->
     assert (settings.redis_host, settings.redis_port, settings.hgnc_source) == ("localhost", 6379, OFFICIAL_HGNC_JSON_URL)
     assert (settings.job_lease_seconds, settings.job_max_attempts, settings.job_ttl_seconds) == (30.0, 3, 7 * 24 * 3600)
     assert (settings.host, settings.port, settings.log_level, settings.log_format) == ("0.0.0.0", 5000, "INFO", "text")
-    assert (settings.web_concurrency, settings.gunicorn_threads, settings.gunicorn_timeout) == (2, 4, 180)
+    assert (settings.web_concurrency, settings.web_threads, settings.gunicorn_threads) == (2, 4, None)
     assert (settings.admin_token, settings.worker_metrics_port, settings.workers) == ("", None, 1)
 
 
@@ -109,7 +109,7 @@ def test_an_empty_environment_gives_the_defaults_the_service_has_always_had() ->
     ("LOG_LEVEL", "debug", "log_level", "debug"),
     ("LOG_FORMAT", "json", "log_format", "json"),
     ("WEB_CONCURRENCY", "3", "web_concurrency", 3),
-    ("GUNICORN_TIMEOUT", "0", "gunicorn_timeout", 0),
+    ("WEB_THREADS", "8", "web_threads", 8),
     ("WORKER_METRICS_PORT", "9100", "worker_metrics_port", 9100),
     ("ADMIN_TOKEN", "f00d-cafe", "admin_token", "f00d-cafe"),
 ])
@@ -190,7 +190,7 @@ def test_a_container_given_a_token_no_client_could_send_refuses_it_without_showi
 
 def test_the_contract_variables_are_all_settings() -> None:
     assert {"REDIS_HOST", "REDIS_PORT", "REDIS_URL", "HGNC_SOURCE", "JOB_LEASE_SECONDS", "ADMIN_TOKEN", "LOG_FORMAT",
-            "PORT", "HOST", "WORKERS", "WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_TIMEOUT"} <= set(variable_names())
+            "PORT", "HOST", "WORKERS", "WEB_CONCURRENCY", "WEB_THREADS", "GUNICORN_THREADS"} <= set(variable_names())
 
 
 def test_a_server_binds_host_and_port_an_ipv6_address_in_brackets() -> None:
