@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from tests.conftest import FIXTURES, StartProcess
-from tests.processes import SERVER_COMMAND, RedisServer, ServiceProcess, free_port
+from tests.support import SERVER_COMMAND, RedisServer, ServiceProcess, free_port
 
 GRACE_SECONDS = 30  # entrypoints/serve.py's
 
