@@ -44,7 +44,7 @@ _load_summary = LoadSummarySchema()
                  "description": "for a plain-text body: match in the symbols' case only"}],
     body={JSON: {"anyOf": [CheckRequestSchema, {"type": "array", "items": {"type": "string"}, "maxItems": MAX_INPUTS}]},
           "text/plain": {"type": "string", "minLength": 1}},
-    reads_store=True,
+    body_required=True, reads_store=True,
     responses={200: {"description": "a row per match", "content": {
                    JSON: {"schema": {"type": "array", "items": CheckRowSchema}},
                    TSV: {"schema": {"type": "string"}}}},

@@ -108,9 +108,11 @@ def export_data(lookup: GeneLookup = Provide[Container.gene_lookup]) -> Response
 @operation("genes", reads_store=True, responses={200: json_answer("the data is gone", DeletedSchema)})
 @admin_only
 @inject
-def delete_data(service: GeneService = Provide[Container.gene_service]) -> Response:
-    """Delete the gene data."""
+def delete_data(service: GeneService = Provide[Container.gene_service],
+                withdrawn_service: WithdrawnService = Provide[Container.withdrawn_service]) -> Response:
+    """Delete the gene data (the withdrawn entries loaded beside it too)."""
     deleted = service.clear()
+    withdrawn_service.clear()
     return jsonify(deleted=deleted)
 
 

@@ -98,7 +98,7 @@ def _written(declared: Operation, operation_id: str, summary: str) -> dict[str, 
     if declared.json_body is not None:
         written["requestBody"] = {"required": True, "content": {JSON: {"schema": declared.json_body}}}
     elif declared.body:
-        written["requestBody"] = {"required": False, "content": {
+        written["requestBody"] = {"required": declared.body_required, "content": {
             media_type: {"schema": schema} for media_type, schema in declared.body.items()}}
     written["responses"] = {**shared_answers(declared), **{str(status): answer for status, answer in declared.responses.items()}}
     if declared.conditional:

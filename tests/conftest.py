@@ -224,7 +224,7 @@ StartApi = Callable[..., ApiProcess]
 
 @pytest.fixture
 def start_api(tmp_path: Path) -> Iterator[StartApi]:
-    """Start the real API (`python -m entrypoints.api`) against a Redis; its base URL is `.url`."""
+    """Start the real API as production serves it (`python -m entrypoints.serve`) against a Redis; its base URL is `.url`."""
     started: list[ApiProcess] = []
 
     def start(redis_host: str, redis_port: int, hgnc_source: str | Path, **kwargs: object) -> ApiProcess:

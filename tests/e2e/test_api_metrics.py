@@ -103,7 +103,7 @@ def test_with_log_format_json_every_line_is_one_json_object(served: ServedApi) -
 
     assert all({"time", "level", "logger", "message"} <= set(fields) for fields in parsed)
     loggers = {fields["logger"] for fields in parsed}
-    assert {"served.error", "served.access"} <= loggers
+    assert {"_granian", "granian.access"} <= loggers
     [gene] = [fields for fields in parsed if fields.get("path") == "/genes/HGNC:5"]
     assert (gene["method"], gene["status"], gene["level"]) == ("GET", 404, "INFO")
     assert isinstance(gene["duration_ms"], float)

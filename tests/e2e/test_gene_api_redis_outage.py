@@ -19,6 +19,9 @@ from tests.support import RedisServer, eventually
 SAMPLE_TSV = Path(__file__).parent.parent / "fixtures" / "hgnc_sample.tsv"
 RECOVERY_SECONDS = 30
 OUTAGE_SECONDS = 20
+# What a process holds is its own: with one server process, the reads that warm it are the reads it
+# answers through the outage (each of several processes holds what it alone has read).
+ONE_PROCESS = {"WEB_CONCURRENCY": "1"}
 # Every kind of gene read an API process answers from the set it holds: GET, then POST with a JSON body.
 HELD_READS: list[tuple[str, str, object]] = [
     ("GET", "/genes/HGNC:5", None),
@@ -63,7 +66,7 @@ def test_with_redis_stopped_held_reads_go_on_unless_the_cache_is_off_and_nothing
         redis_binary: str, start_api: StartApi, hgnc_data_path: Path, tmp_path: Path, gene_cache: str) -> None:
     server = RedisServer(redis_binary, tmp_path / "redis").start()  # no persistence: it comes back empty
     try:
-        api = start_api(server.host, server.port, hgnc_data_path, extra_env={"GENE_CACHE": gene_cache})
+        api = start_api(server.host, server.port, hgnc_data_path, extra_env={"GENE_CACHE": gene_cache, **ONE_PROCESS})
         assert requests.post(f"{api.url}/data", data=SAMPLE_TSV.read_bytes(), timeout=60).status_code == 201
         before = held_answers(api.url)
         assert {status for status, _ in before} == {200}
@@ -95,7 +98,7 @@ def test_with_redis_stopped_held_reads_go_on_unless_the_cache_is_off_and_nothing
 
 def test_20_s_of_redis_down_under_steady_reads_fail_no_held_read_and_apply_no_write(
         redis_server: RedisServer, start_api: StartApi, hgnc_data_path: Path) -> None:
-    api = start_api(redis_server.host, redis_server.port, hgnc_data_path)
+    api = start_api(redis_server.host, redis_server.port, hgnc_data_path, extra_env=ONE_PROCESS)
     assert requests.post(f"{api.url}/data", data=SAMPLE_TSV.read_bytes(), timeout=60).status_code == 201
     job_id = requests.post(f"{api.url}/jobs", json={"start_date": "1980-01-01", "end_date": "2000-12-31"},
                            timeout=10).json()["id"]  # no worker: it stays submitted
@@ -156,8 +159,8 @@ def test_a_set_loaded_elsewhere_while_this_api_could_not_reach_redis_is_what_it_
         redis_server: RedisServer, start_api: StartApi, hgnc_data_path: Path) -> None:
     proxy = CuttingProxy(redis_server.host, redis_server.port)  # this API's way to Redis, which the test cuts
     try:
-        api = start_api(proxy.host, proxy.port, hgnc_data_path)
-        other = start_api(redis_server.host, redis_server.port, hgnc_data_path)
+        api = start_api(proxy.host, proxy.port, hgnc_data_path, extra_env=ONE_PROCESS)
+        other = start_api(redis_server.host, redis_server.port, hgnc_data_path, extra_env=ONE_PROCESS)
         assert requests.post(f"{api.url}/data", data=SAMPLE_TSV.read_bytes(), timeout=60).status_code == 201
         old = held_answers(api.url)[0]
         assert b'"A1BG"' in old[1]

@@ -33,7 +33,7 @@ SERVICE_COMMANDS = (
     "select", "ping",                                 # the databases 0-3 (in scripts too); health checks
     "get", "set", "getdel", "del", "unlink", "exists",  # gene sets, heartbeats, results and plots
     "expire", "pexpire", "pexpireat",                 # retired gene sets, worker records, ended jobs
-    "hset", "hget", "hmget", "hgetall", "hincrby",    # gene records and names, jobs, workers' counts
+    "hset", "hget", "hmget", "hgetall", "hincrby", "hdel",  # gene records and names, jobs, workers' counts and current jobs
     "rpush", "llen", "lrange", "lindex",              # gene ids, the queue (HotQueue's put), in-flight ids
     "lmove", "blmove", "lrem",                        # taking, giving back and acknowledging job ids
     "zadd", "zrange", "zrangebyscore", "zrem", "zcard",  # job listings, by status and by expiry; counts
