@@ -121,10 +121,21 @@ class Client(ApiClient):
     __call__ = request
 
 
-def start_api(login: Login, env: dict[str, str], tmp_path: Path, name: str) -> tuple[ApiProcess, Client]:
+@pytest.fixture
+def apis() -> Iterator[list[ApiProcess]]:
+    """The APIs a test starts: each stopped at its end, whatever the test's outcome (none is left behind)."""
+    started: list[ApiProcess] = []
+    yield started
+    for api in started:
+        api.stop()
+
+
+def start_api(login: Login, env: dict[str, str], tmp_path: Path, name: str,
+              apis: list[ApiProcess]) -> tuple[ApiProcess, Client]:
     """The API with `env`, once it answers /health (whatever it answers)."""
     api = ApiProcess("127.0.0.1", 1, SAMPLE_SET, tmp_path / f"{name}.log", log_level="DEBUG",
                      extra_env={"ADMIN_TOKEN": ADMIN_TOKEN, **env})  # REDIS_PORT 1: only env may lead to Redis
+    apis.append(api)
     call = Client(api.url)
     api.process.wait_until(lambda: call.get("/health", timeout=5).status_code in (200, 503))
     return api, call
@@ -148,10 +159,11 @@ def assert_no_secret_in(texts: list[str], login: Login) -> None:
             assert secret not in text, f"a secret shows:\n{text[:2000]}"
 
 
-def test_the_data_loads_and_a_job_completes(login: Login, tmp_path: Path, start_process: StartProcess) -> None:
+def test_the_data_loads_and_a_job_completes(login: Login, tmp_path: Path, start_process: StartProcess,
+                                            apis: list[ApiProcess]) -> None:
     admin = login.server.client()
     admin.config_resetstat()
-    api, call = start_api(login, {**login.env, "JOB_TTL_SECONDS": "1"}, tmp_path, "api")
+    api, call = start_api(login, {**login.env, "JOB_TTL_SECONDS": "1"}, tmp_path, "api", apis)
     assert call("GET", "/health").status_code == 200
     authorized = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     assert call("POST", "/data", data=b"no gene set", headers=authorized).status_code == 400
@@ -191,9 +203,9 @@ def test_the_data_loads_and_a_job_completes(login: Login, tmp_path: Path, start_
 
 
 def test_wrong_credentials_are_a_configuration_error_that_shows_no_password(
-        login: Login, tmp_path: Path, start_process: StartProcess) -> None:
+        login: Login, tmp_path: Path, start_process: StartProcess, apis: list[ApiProcess]) -> None:
     for number, env in enumerate(login.wrong_envs):
-        api, call = start_api(login, env, tmp_path, f"api-{number}")
+        api, call = start_api(login, env, tmp_path, f"api-{number}", apis)
         for path in ("/health", "/genes"):
             answer = call("GET", path)
             problem = assert_problem(answer.status_code, answer.headers, answer.content, 503)
