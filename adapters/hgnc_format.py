@@ -57,7 +57,7 @@ def parse_genes(content: bytes) -> Iterator[Gene]:
     rows, which a custom download holds, are left to `hgnc_withdrawn_format`: they are no genes."""
     content = decompress(content)
     head = content[:64].lstrip()
-    genes = genes_of_records(_json_records(content)) if head.startswith((b"{", b"[")) else _tsv_genes(content)
+    genes = genes_of_records(json_docs(content)) if head.startswith((b"{", b"[")) else _tsv_genes(content)
     for gene in genes:
         status = gene.record.get("status")
         if not (isinstance(status, str) and WithdrawnStatus.of(status)):
@@ -70,7 +70,8 @@ def genes_of_records(records: Iterable[Any]) -> Iterator[Gene]:
         yield _gene(number, raw)
 
 
-def _json_records(content: bytes) -> Iterable[dict[str, Any]]:
+def json_docs(content: bytes, expected: str = 'expected {"response": {"docs": [...]}}') -> list[Any]:
+    """HGNC's JSON as a list: its `response.docs`, or a bare list; else InvalidGeneSource saying `expected`."""
     try:
         document = orjson.loads(content)
     except orjson.JSONDecodeError as error:
@@ -81,7 +82,7 @@ def _json_records(content: bytes) -> Iterable[dict[str, Any]]:
     else:
         docs = document
     if not isinstance(docs, list):
-        raise InvalidGeneSource('the JSON is not an HGNC download: expected {"response": {"docs": [...]}}')
+        raise InvalidGeneSource(f"the JSON is not an HGNC download: {expected}")
     return docs
 
 

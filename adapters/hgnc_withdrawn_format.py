@@ -5,9 +5,7 @@ import csv
 import io
 from typing import Any, Iterable, Iterator, Mapping
 
-import orjson
-
-from adapters.hgnc_format import decompress
+from adapters.hgnc_format import decompress, json_docs
 from genes.errors import InvalidGeneSource
 from genes.gene import is_hgnc_id
 from genes.withdrawn import WithdrawnEntry, WithdrawnStatus, linked_ids
@@ -38,16 +36,11 @@ def parse_withdrawn(content: bytes) -> Iterator[WithdrawnEntry]:
 
 
 def _json_rows(content: bytes) -> list[Mapping[str, Any]]:
-    try:
-        document = orjson.loads(content)
-    except orjson.JSONDecodeError as error:
-        raise InvalidGeneSource(f"the JSON is malformed: {error}") from None
-    if isinstance(document, dict):
-        response = document.get("response")
-        document = response.get("docs") if isinstance(response, dict) else None
-    if not isinstance(document, list) or not all(isinstance(row, dict) for row in document):
-        raise InvalidGeneSource("the JSON is not HGNC's: expected a list of entries, or {\"response\": {\"docs\": [...]}}")
-    return document
+    expected = 'expected a list of entries, or {"response": {"docs": [...]}}'
+    rows = json_docs(content, expected)
+    if not all(isinstance(row, dict) for row in rows):
+        raise InvalidGeneSource(f"the JSON is not an HGNC download: {expected}")
+    return rows
 
 
 def _tsv_rows(content: bytes) -> Iterator[dict[str, str]]:
