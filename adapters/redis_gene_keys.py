@@ -15,7 +15,11 @@ import redis
 from adapters.redis_client import as_text
 from genes.lookup import LOOKUP_FIELDS
 
-CURRENT_KEY = "genes:current"
+CURRENT_KEY = "genes:current"  # the live release's set id, what readers of the live set resolve
+# Release date (YYYY-MM-DD) -> the id of the set holding it; each set's meta also has its "release".
+RELEASES_KEY = "genes:releases"
+# The release chosen live by PUT /releases/live; absent: the newest held release is live.
+LIVE_RELEASE_KEY = "genes:live_release"
 # The layout a load writes, in its meta's "format". Sets stored before it was recorded (the first
 # release) have no lookup:* hashes and no "fields" or "last_modified" in their meta.
 SET_FORMAT = "2"

@@ -42,6 +42,20 @@ class GeneDataNotLoaded(DomainError):
         super().__init__("no gene data is loaded: POST /data first")
 
 
+class InvalidRelease(DomainError):
+    """A release that is no date (YYYY-MM-DD), or a source whose release cannot be told."""
+
+
+class UnknownRelease(DomainError):
+    """A release that is not held; the message names the held ones."""
+
+    def __init__(self, requested: str, held: list[str]) -> None:
+        listed = ", ".join(held) if held else "none: load one with POST /data"
+        super().__init__(f"release {requested} is not held (held: {listed})")
+        self.requested = requested
+        self.held = held
+
+
 class InvalidGeneSource(DomainError):
     """The source was read but is not an HGNC complete set (JSON or TSV, plain or gzip)."""
 

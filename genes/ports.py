@@ -9,6 +9,7 @@ from genes.analysis import JobResults
 from genes.gene import Gene, GeneSummary
 from genes.job import Job, JobStatus
 from genes.monitoring import QueueCounts, WorkerInfo
+from genes.releases import Release
 from genes.withdrawn import WithdrawnEntry
 
 
@@ -104,6 +105,17 @@ class GeneCatalog(Protocol):
         """Every record as HGNC's TSV gives it: a header line, then a line a record, in load order."""
 
     def info(self) -> FromSet[SetInfo | None]: ...
+
+
+class ReleaseRegistry(Protocol):
+    """The releases held side by side, and which one is live (answered when no release is asked for)."""
+
+    def held(self) -> list[Release]:
+        """Every held release, newest first; empty when nothing is loaded."""
+
+    def resolve(self, release: date | None = None) -> Release | None:
+        """The held release of that date (None: the live one); None when nothing is loaded.
+        Raises UnknownRelease when a date is given and not held."""
 
 
 class WithdrawnStore(Protocol):
