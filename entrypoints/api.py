@@ -8,6 +8,7 @@ from typing import Any
 from dependency_injector.wiring import Provide, inject
 from flask import Flask, Response, g, jsonify
 from flask.json.provider import DefaultJSONProvider
+import orjson
 import redis
 from werkzeug.serving import WSGIRequestHandler
 
@@ -32,7 +33,23 @@ MAX_REQUEST_BYTES = 64 * 1024  # every body but an uploaded data set (gene_views
 
 
 class _JsonInFieldOrder(DefaultJSONProvider):
-    sort_keys = False  # keep records in HGNC's field order
+    """Records in HGNC's field order, encoded by orjson: the standard library took ~1 ms of a 100-term
+    POST /genes/query's ~5. Dates and anything orjson does not know go to Flask's own conversions,
+    so answers read the same as before (UTF-8 where the standard library wrote \\u escapes)."""
+
+    sort_keys = False
+    _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_NON_STR_KEYS
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        return self._encode(obj).decode() if not kwargs else super().dumps(obj, **kwargs)
+
+    def response(self, *args: Any, **kwargs: Any) -> Response:
+        return Response(self._encode(self._prepare_response_obj(args, kwargs)) + b"\n", mimetype=self.mimetype)
+
+    def _encode(self, obj: Any) -> bytes:
+        if self._app.debug:  # indented, as Flask answers in debug mode
+            return super().dumps(obj).encode()
+        return orjson.dumps(obj, default=self.default, option=self._OPTIONS)
 
 
 def create_app(container: Container | None = None) -> Flask:
