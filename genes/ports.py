@@ -84,6 +84,7 @@ class SetInfo:
     source: str
     last_modified: str | None
     fields: tuple[str, ...]  # every field some record holds
+    release: str | None = None  # YYYY-MM-DD; None for a set stored before releases, until the start-up upgrade
 
 
 class GeneCatalog(Protocol):
