@@ -16,7 +16,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable
+from typing import Any, Callable
 
 import redis
 
@@ -50,7 +50,8 @@ class ReleaseReaders:
     def __init__(self, client: redis.Redis, live_catalog: GeneCatalog, live_checker: SymbolChecker,
                  live_mirror: HgncMirror, withdrawn: WithdrawnStore, registry: ReleaseRegistry,
                  cache_enabled: bool = True, idle_seconds: float = RELEASE_CACHE_IDLE_SECONDS,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, new_watch: Callable[[], Any] | None = None) -> None:
+        """`new_watch`: a release cache's watch (by default a LiveSetWatch of `genes:releases`)."""
         self._redis = client
         self._live_catalog, self._live_checker, self._live_mirror = live_catalog, live_checker, live_mirror
         self._withdrawn = withdrawn
@@ -58,6 +59,7 @@ class ReleaseReaders:
         self._cache_enabled = cache_enabled
         self._idle_seconds = idle_seconds
         self._clock = clock
+        self._new_watch = new_watch or (lambda: LiveSetWatch(client, key=RELEASES_KEY))
         self._lock = threading.Lock()
         self._held: dict[date, _Readers] = {}
 
@@ -97,7 +99,7 @@ class ReleaseReaders:
             self._let_go_of_idle(now)
             readers = self._held.get(release)
             if readers is None:
-                watch = LiveSetWatch(self._redis, key=RELEASES_KEY) if self._cache_enabled else None
+                watch = self._new_watch() if self._cache_enabled else None
                 cache = GeneCache(self._redis, enabled=self._cache_enabled, watch=watch)
                 catalog = RedisGeneCatalog(self._redis, cache, release=release, registry=self._registry)
                 readers = self._held[release] = _Readers(cache, catalog, now)
