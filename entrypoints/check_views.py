@@ -12,7 +12,6 @@ from dependency_injector.wiring import Provide, inject
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import BadRequest
 
-from adapters.gene_cache.release_readers import ReleaseReaders
 from entrypoints.admin_token import admin_only
 from entrypoints.containers import Container
 from entrypoints.gene_views import MAX_UPLOAD_BYTES
@@ -23,6 +22,7 @@ from entrypoints.schemas.genes import LoadSummarySchema
 from entrypoints.schemas.releases import RELEASE_QUERY_PARAMETER, asked_release
 from genes.symbol_check import MAX_INPUTS, CheckRow, split_pasted
 from genes.withdrawn_service import WithdrawnService, WithdrawnSource
+from genes.ports import ReleaseReads
 
 MAX_CHECK_BYTES = 8 * 1024 * 1024  # 100,000 symbols of up to ~80 characters
 JSON, TSV = "application/json", "text/tab-separated-values"
@@ -53,7 +53,7 @@ _load_summary = LoadSummarySchema()
                400: problem_answer("no symbols, not JSON or UTF-8 text, or a `case_sensitive` that is not a boolean"),
                413: problem_answer("more than 100,000 symbols, or a larger body than the limit")})
 @inject
-def check_symbols(readers: ReleaseReaders = Provide[Container.release_readers]) -> Response:
+def check_symbols(readers: ReleaseReads = Provide[Container.release_readers]) -> Response:
     """The multi-symbol checker: how each symbol matches, approved, previous, alias or withdrawn; TSV by Accept."""
     checker = readers.checker(asked_release())
     symbols, case_sensitive = _check_input()

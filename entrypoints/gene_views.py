@@ -21,10 +21,9 @@ from entrypoints.schemas.genes import (
 from entrypoints.schemas.releases import RELEASE_QUERY_PARAMETER, ReleaseQuerySchema, asked_release
 from entrypoints.version import API_VERSION
 from genes.gene import HGNC_ID_PATTERN
-from adapters.gene_cache.release_readers import ReleaseReaders
 from genes.gene_service import GeneService
 from genes.lookup import SEARCHABLE_FIELDS
-from genes.ports import GeneSource
+from genes.ports import GeneSource, ReleaseReads
 from genes.withdrawn_service import WithdrawnService, WithdrawnSource
 
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024  # the JSON release is ~35 MB
@@ -98,7 +97,7 @@ def load_data(
         NDJSON: {"schema": {"type": "string"}},
         TSV: {"schema": {"type": "string"}}}}})
 @inject
-def export_data(readers: ReleaseReaders = Provide[Container.release_readers]) -> Response:
+def export_data(readers: ReleaseReads = Provide[Container.release_readers]) -> Response:
     """Every gene record (streamed): a JSON list, or by Accept one JSON record a line (NDJSON) or HGNC's TSV."""
     lookup = readers.lookup(asked_release())
     media_type = request.accept_mimetypes.best_match([JSON, NDJSON, TSV], default=JSON)
@@ -136,7 +135,7 @@ def delete_data(service: GeneService = Provide[Container.gene_service],
                                 {"anyOf": [{"type": "array", "items": _HGNC_ID},
                                            {"type": "array", "items": _CHOSEN}]})})
 @inject
-def list_genes(readers: ReleaseReaders = Provide[Container.release_readers]) -> Response:
+def list_genes(readers: ReleaseReads = Provide[Container.release_readers]) -> Response:
     """The hgnc_id of every gene, or of those matching every lookup given (?symbol=, ?entrez_id=, ...); ?fields=, ?limit=, ?offset=."""
     query, fields = gene_query_schema(frozenset(request.args)).load(request.args)
     lookup = readers.lookup(asked_release())
@@ -157,7 +156,7 @@ def list_genes(readers: ReleaseReaders = Provide[Container.release_readers]) -> 
     json_body=GeneBatchQuerySchema, parameters=[RELEASE_QUERY_PARAMETER], reads_store=True,
     responses={200: json_answer("the matches", {"type": "array", "items": GeneMatchSchema})})
 @inject
-def query_genes(readers: ReleaseReaders = Provide[Container.release_readers]) -> Response:
+def query_genes(readers: ReleaseReads = Provide[Container.release_readers]) -> Response:
     """Many terms at once: {"q": [...], "scopes": [...], "fields": [...]}; one answer per gene found per term."""
     lookup = readers.lookup(asked_release())
     body = _batch_query.load(json_object_body("the terms to find", MAX_QUERY_BYTES))
@@ -176,7 +175,7 @@ def query_genes(readers: ReleaseReaders = Provide[Container.release_readers]) ->
                410: problem_answer("the id's entry was withdrawn: `replaced_by` lists the ids HGNC names "
                                    "instead (POST /data/withdrawn loads them)")})
 @inject
-def get_gene(hgnc_id: str, readers: ReleaseReaders = Provide[Container.release_readers]) -> Response:
+def get_gene(hgnc_id: str, readers: ReleaseReads = Provide[Container.release_readers]) -> Response:
     """The whole record of one gene, e.g. /genes/HGNC:5; ?fields= picks fields."""
     asked = _gene_fields.load(request.args) if request.args else {}
     fields, lookup = asked.get("fields"), readers.lookup(asked.get("release"))
@@ -192,7 +191,7 @@ def get_gene(hgnc_id: str, readers: ReleaseReaders = Provide[Container.release_r
 @operation("genes", parameters=[RELEASE_QUERY_PARAMETER], reads_store=True, conditional=True,
            responses={200: json_answer("what is loaded", InfoSchema)})
 @inject
-def info(readers: ReleaseReaders = Provide[Container.release_readers]) -> Response:
+def info(readers: ReleaseReads = Provide[Container.release_readers]) -> Response:
     """What is loaded (release, count, when, from where, newest date_modified), what can be looked up, and the version."""
     loaded = readers.lookup(asked_release()).info()
     set_info = loaded.value

@@ -11,11 +11,11 @@ from flask import Blueprint, Response, request
 from flask.blueprints import BlueprintSetupState
 from werkzeug.routing import PathConverter
 
-from adapters.gene_cache.release_readers import ReleaseReaders
 from entrypoints.containers import Container
 from entrypoints.operation import operation, path_parameter, problem_answer
 from entrypoints.schemas.releases import RELEASE_QUERY_PARAMETER, asked_release
 from genes.hgnc_search import DATE_FIELDS, SEARCHABLE_FIELDS, Found, elapsed_ms, hgnc_doc
+from genes.ports import ReleaseReads
 
 XML, JSON = "application/xml", "application/json"
 
@@ -45,7 +45,7 @@ def _rest_text_converter(state: BlueprintSetupState) -> None:
            parameters=[RELEASE_QUERY_PARAMETER], reads_store=True,
            responses={200: _xml_or_json("lastModified, numDoc, searchableFields, storedFields")})
 @inject
-def rest_info(readers: ReleaseReaders = Provide[Container.release_readers]) -> Response:
+def rest_info(readers: ReleaseReads = Provide[Container.release_readers]) -> Response:
     """HGNC's /info: lastModified, numDoc, searchableFields, storedFields; XML, or JSON by Accept."""
     started = time.perf_counter()
     info = readers.mirror(asked_release()).info()
@@ -64,7 +64,7 @@ def rest_info(readers: ReleaseReaders = Provide[Container.release_readers]) -> R
            reads_store=True, responses={200: _xml_or_json("the matching records"),
                                         400: problem_answer("not a searchable field")})
 @inject
-def rest_fetch(field: str, term: str, readers: ReleaseReaders = Provide[Container.release_readers]) -> Response:
+def rest_fetch(field: str, term: str, readers: ReleaseReads = Provide[Container.release_readers]) -> Response:
     """HGNC's /fetch/{field}/{term}: every stored field of each matching record (withdrawn ones with their status)."""
     started = time.perf_counter()
     found = readers.mirror(asked_release()).fetch(field, _spaced(term))
@@ -82,7 +82,7 @@ def rest_fetch(field: str, term: str, readers: ReleaseReaders = Provide[Containe
                                         400: problem_answer("the query is malformed, or names a field that is not "
                                                             "searchable")})
 @inject
-def rest_search(query: str, readers: ReleaseReaders = Provide[Container.release_readers]) -> Response:
+def rest_search(query: str, readers: ReleaseReads = Provide[Container.release_readers]) -> Response:
     """HGNC's /search/{term} and /search/{field}/{term}, its query syntax in the path: hgnc_id, symbol, score, best first."""
     started = time.perf_counter()
     mirror = readers.mirror(asked_release())
