@@ -7,14 +7,16 @@ Every change of the three keys is one Lua script: two loads, a load and a deleti
 a choice of the live release, never leave them disagreeing.
 
 A store written before releases (one set under `genes:current`, no `genes:releases`) reads as one
-release, dated as `legacy_release` finds (`register_stored_set` writes it down once, at start).
+release, dated as `release_of_meta` finds (`register_stored_set` writes it down once, at start).
 """
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime, timezone
 from typing import Any, Sequence
 
 import redis
+from redis.client import Pipeline
 
 from adapters.redis_client import as_text
 from adapters.redis_gene_keys import CURRENT_KEY, LIVE_RELEASE_KEY, RELEASES_KEY, set_key
@@ -22,6 +24,7 @@ from genes.errors import UnknownRelease
 from genes.releases import Release, release_in_name
 
 RELEASES_KEPT = 3
+log = logging.getLogger(__name__)
 
 # KEYS: current, releases, live_release. Makes the live release's set current: the chosen one
 # while it is held (a choice no longer held is forgotten), else the newest; no release: none current.
@@ -124,7 +127,7 @@ _KEYS = [CURRENT_KEY, RELEASES_KEY, LIVE_RELEASE_KEY]
 _META_FIELDS = ["count", "loaded_at", "source", "release", "last_modified"]
 
 
-def legacy_release(meta: Sequence[bytes | str | None]) -> date:
+def release_of_meta(meta: Sequence[bytes | str | None]) -> date:
     """The release of a set from its meta (`_META_FIELDS`' values): the one recorded; else, for a set
     stored before releases, the date in its source's file name, else its newest date_modified, else
     the day it was loaded."""
@@ -173,7 +176,7 @@ class RedisReleaseRegistry:
             if meta[0] is None:  # a set expired under a release: a store changed by hand
                 continue
             held.append(Release(
-                date=date.fromisoformat(day) if day else legacy_release(meta), set_id=set_id, count=int(meta[0]),
+                date=date.fromisoformat(day) if day else release_of_meta(meta), set_id=set_id, count=int(meta[0]),
                 loaded_at=datetime.fromtimestamp(float(meta[1]), timezone.utc), source=as_text(meta[2]),
                 live=set_id == current_id))
         return sorted(held, key=lambda release: release.date, reverse=True)
@@ -189,7 +192,7 @@ class RedisReleaseRegistry:
 
     # -- changes -------------------------------------------------------------------------------
 
-    def register(self, release: date, set_id: str, client: Any = None) -> None:
+    def register(self, release: date, set_id: str, client: Pipeline | None = None) -> None:
         """Queue on `client` (a pipeline) the script that makes `set_id` hold `release` (`registered` reads its answer)."""
         self._register(keys=_KEYS, args=[release.isoformat(), set_id, self.kept], client=client)
 
@@ -221,8 +224,9 @@ class RedisReleaseRegistry:
         if current is None:
             return None
         set_id = as_text(current)
-        release = legacy_release(self._redis.hmget(set_key(set_id, "meta"), _META_FIELDS))
+        release = release_of_meta(self._redis.hmget(set_key(set_id, "meta"), _META_FIELDS))
         if not self._register_stored(keys=_KEYS, args=[release.isoformat(), set_id]):
             return None
         self._redis.hset(set_key(set_id, "meta"), "release", release.isoformat())
+        log.info("the gene set stored before releases were held is now the release %s", release)
         return release

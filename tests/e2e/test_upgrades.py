@@ -66,9 +66,10 @@ def test_the_api_makes_the_one_set_of_a_store_before_releases_a_release_before_i
 
     port = free_port()
     api = ApiClient(f"http://127.0.0.1:{port}")
-    start_process(SERVER_COMMAND, env={"REDIS_HOST": redis_server.host, "REDIS_PORT": str(redis_server.port),
-                                       "PORT": str(port), "HGNC_SOURCE": str(SAMPLE_TSV), "WEB_CONCURRENCY": "1"},
-                  name="server", ready=api.is_healthy)
+    process = start_process(SERVER_COMMAND, env={
+        "REDIS_HOST": redis_server.host, "REDIS_PORT": str(redis_server.port), "PORT": str(port),
+        "HGNC_SOURCE": str(SAMPLE_TSV), "WEB_CONCURRENCY": "1", "LOG_LEVEL": "INFO"}, name="server", ready=api.is_healthy)
+    assert "the gene set stored before releases were held is now the release 2024-07-01" in process.log_path.read_text()
 
     sample_ids = [line.split("\t", 1)[0] for line in SAMPLE_TSV.read_text().splitlines()[1:]]
     assert [(r["release"], r["count"], r["live"], r["source"]) for r in api.get("/releases").json()] == [
