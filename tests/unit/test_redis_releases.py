@@ -7,6 +7,7 @@ import fakeredis
 import pytest
 import redis
 
+from adapters.gene_cache import GeneCache
 from adapters.redis_gene_catalog import RedisGeneCatalog
 from adapters.redis_gene_keys import CURRENT_KEY, LIVE_RELEASE_KEY, RELEASES_KEY, RETIRED_SET_GRACE_SECONDS
 from adapters.redis_gene_repository import RedisGeneRepository
@@ -147,6 +148,18 @@ def test_a_set_stored_before_releases_reads_as_one_and_becomes_one_at_the_upgrad
     assert client.hgetall(RELEASES_KEY) == {b"2024-10-18": set_id.encode()}
     assert client.hget(f"genes:{set_id}:meta", "release") == b"2024-10-18"
     assert registry_of(client).register_stored_set() is None  # once
+
+
+def test_before_the_upgrade_a_release_read_by_date_finds_the_stored_set(client: redis.Redis) -> None:
+    load(client, OCTOBER, "OCT", source="/data/hgnc_complete_set_2024-10-18.txt.gz")
+    store_as_before_releases(client)
+
+    def catalog(release: date) -> RedisGeneCatalog:
+        return RedisGeneCatalog(client, GeneCache(client, enabled=False), release=release, registry=registry_of(client))
+    assert catalog(OCTOBER).ids().value == ["HGNC:1"]
+    assert catalog(OCTOBER).info().value is not None
+    with pytest.raises(UnknownRelease):
+        catalog(JULY).ids()
 
 
 @pytest.mark.parametrize(("source", "modified", "expected"), [
