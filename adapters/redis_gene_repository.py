@@ -1,4 +1,4 @@
-"""The gene set in Redis as the loader and the jobs see it: replace it whole, clear it, read its summaries."""
+"""The gene sets in Redis as the loader and the jobs see them: store a release, clear, read the summaries."""
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -14,11 +14,12 @@ from adapters.redis_gene_catalog import stored_records
 from adapters.redis_gene_keys import (
     CURRENT_KEY, SET_FORMAT, current_set_id, new_set_id, retire, set_key, set_keys,
 )
-from adapters.redis_releases import RedisReleaseRegistry
 from adapters.redis_gene_load import write_set
+from adapters.redis_releases import RedisReleaseRegistry
 from genes.errors import StoreNotReplicated
 from genes.gene import Gene, GeneSummary
 from genes.releases import Release
+
 
 class RedisGeneRepository:
     def __init__(self, client: redis.Redis, cache: GeneCache | None = None,
@@ -40,7 +41,7 @@ class RedisGeneRepository:
             raise
         if written.release is None:
             return None
-        self._make_live(set_id, written.release)
+        self._register(set_id, written.release)
         return Release(written.release, set_id, written.count, datetime.now(timezone.utc), source,
                        live=current_set_id(self._redis) == set_id)
 
@@ -53,7 +54,7 @@ class RedisGeneRepository:
             if not self._replicas.confirmed(pipe.execute()):
                 raise StoreNotReplicated("the gene set")
 
-    def _make_live(self, set_id: str, release: date) -> None:
+    def _register(self, set_id: str, release: date) -> None:
         """The set is held as its release (live if it is the live one); unless a replica confirms that
         in time, the releases before are put back. The sets no longer held are retired."""
         pipe = self._redis.pipeline(transaction=False)
