@@ -14,6 +14,7 @@ from adapters.gene_cache import GeneCache
 from adapters.redis_client import as_bytes, as_text
 from adapters.redis_gene_index import find_held, index_keys, queue_find
 from adapters.redis_gene_keys import CURRENT_KEY, RELEASES_KEY, set_key
+from adapters.redis_releases import RedisReleaseRegistry
 from genes.errors import StoreUnavailable
 from genes.gene import RECORD_FIELDS
 from genes.ports import FromSet, ReleaseRegistry, SetInfo
@@ -31,7 +32,8 @@ class RedisGeneCatalog:
 
     With a `release`, the reads of that held release instead: its set's id is its entry in
     `genes:releases`, which the cache (watching that key) vouches for in the same way. A release
-    not held raises UnknownRelease; a store written before releases is asked of `registry`.
+    not held raises UnknownRelease; a store written before releases is asked of `registry` (by
+    default the Redis one).
     """
 
     def __init__(self, client: redis.Redis, cache: GeneCache | None = None, release: date | None = None,
@@ -41,7 +43,7 @@ class RedisGeneCatalog:
         self._redis = client
         self._cache = cache or GeneCache(client)
         self._release = release
-        self._registry = registry
+        self._registry = registry or RedisReleaseRegistry(client)
         self._live_cache = live_cache
 
     def _queue_set_id(self, pipe: Pipeline) -> None:
@@ -54,7 +56,7 @@ class RedisGeneCatalog:
     def _unregistered(self) -> str:
         """The set of a release `genes:releases` does not name: a store written before releases holds
         it under `genes:current` until the start-up upgrade registers it; else UnknownRelease."""
-        assert self._release is not None and self._registry is not None
+        assert self._release is not None
         held = self._registry.resolve(self._release)
         assert held is not None  # resolve raises for a release not held
         return held.set_id
