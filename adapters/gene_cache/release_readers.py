@@ -101,6 +101,12 @@ class ReleaseReaders:
         with self._lock:
             self._let_go_of_idle(now)
             readers = self._held.get(release)
+        if readers is None:
+            # Made only for a release held (UnknownRelease otherwise): a request cannot make a process
+            # hold readers, and a watch's connection, for every date it names.
+            self._registry.resolve(release)
+        with self._lock:
+            readers = self._held.get(release)
             if readers is None:
                 watch = self._new_watch() if self._cache_enabled else None
                 cache = GeneCache(self._redis, enabled=self._cache_enabled, watch=watch)

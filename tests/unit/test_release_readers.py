@@ -121,8 +121,20 @@ def test_with_the_cache_off_every_read_of_a_release_asks_redis(client: CountingS
     assert client.commands >= before + 3 and watches == []
 
 
-def test_a_release_not_held_is_unknown(client: CountingStoreRedis) -> None:
-    readers = readers_of(client, Clock(), [])
+def test_a_release_not_held_is_unknown_and_nothing_is_held_for_it(client: CountingStoreRedis) -> None:
+    watches: list[ClosingWatch] = []
+    readers = readers_of(client, Clock(), watches)
     with pytest.raises(UnknownRelease) as unknown:
-        readers.lookup(date(2024, 8, 1)).find_ids()
+        readers.lookup(date(2024, 8, 1))
     assert unknown.value.held == ["2024-10-18", "2024-07-01"]
+    assert readers.held_releases() == [] and watches == []
+
+
+def test_a_release_deleted_while_held_is_unknown_from_then_on(client: CountingStoreRedis) -> None:
+    watches: list[ClosingWatch] = []
+    readers = readers_of(client, Clock(), watches)
+    july_reads(readers)
+    RedisGeneRepository(client).clear(JULY)
+    watches[0].key_changed()  # as Redis tells the watch of genes:releases
+    with pytest.raises(UnknownRelease):
+        readers.lookup(JULY).get_json("HGNC:5")
