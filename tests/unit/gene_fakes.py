@@ -26,6 +26,7 @@ class InMemoryGenes:
         self._lookups: dict[str, dict[str, str]] = {}
         self._loads = 0
         self._info: SetInfo | None = None
+        self._release: date | None = None
         self._summaries_of_set: dict[str, list[GeneSummary]] = {}  # a replaced set stays readable, as in Redis
 
     # GeneRepository
@@ -47,13 +48,15 @@ class InMemoryGenes:
             modified = [g.record["date_modified"] for g in loaded.values() if "date_modified" in g.record]
             if release is None and not modified:
                 raise InvalidRelease("the release of this source cannot be told: give ?release=")
-            held = release or date.fromisoformat(max(modified)[:10])
+            held = self._release = release or date.fromisoformat(max(modified)[:10])
             self._info = SetInfo(len(loaded), datetime.now(timezone.utc), source, max(modified, default=None),
                                  tuple(sorted({name for gene in loaded.values() for name in gene.record})))
             return Release(held, f"load-{self._loads}", len(loaded), self._info.loaded_at, source, live=True)
         return None
 
     def clear(self, release: date | None = None) -> bool:
+        if release is not None and release != self._release:
+            return False
         had, self._genes, self._names, self._lookups, self._info = bool(self._genes), {}, NameIndex(), {}, None
         return had
 
