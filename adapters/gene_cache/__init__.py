@@ -9,6 +9,9 @@ What it caches, per process (`GeneCache`, one a process, from the container):
 - the id the last read found, pipelined with the next read as a guess (it saves a round trip
   when right, and costs one when a load made it wrong; it never answers by itself).
 
+A release read with `?release=` other than the live one has a GeneCache of its own, whose watch
+follows `genes:releases` instead, made on demand and let go when unused (`release_readers`).
+
 Why: a read that needs one Redis round trip caps the API. bench/README.md, on 2 cores, wrk against
 `GET /help` in the same run: `GET /genes/<id>` with one `HGET` a request 0.55 of /help's rate
 (2,580 against 4,691 req/s), from memory 0.82 (3,675 against 4,463); a lookup
@@ -170,3 +173,9 @@ class GeneCache:
 
     def summaries(self, set_id: str) -> SetSummaries:
         return self._summaries.of(set_id)
+
+    def close(self) -> None:
+        """Let go of everything held, and of the watch's connection: for a cache no read uses any more."""
+        if self._watch is not None:
+            self._watch.close()
+        self._hashes.release()

@@ -34,6 +34,7 @@ SERVICE_COMMANDS = (
     "get", "set", "getdel", "del", "unlink", "exists",  # gene sets, heartbeats, results and plots
     "expire", "pexpire", "pexpireat",                 # retired gene sets, worker records, ended jobs
     "hset", "hget", "hmget", "hgetall", "hincrby", "hdel",  # gene records and names, jobs, workers' counts and current jobs
+    "hkeys", "hvals", "hexists", "hlen",              # the releases held (genes:releases, in scripts)
     "rpush", "llen", "lrange", "lindex",              # gene ids, the queue (HotQueue's put), in-flight ids
     "lmove", "blmove", "lrem",                        # taking, giving back and acknowledging job ids
     "zadd", "zrange", "zrangebyscore", "zrem", "zcard",  # job listings, by status and by expiry; counts
@@ -172,6 +173,9 @@ def test_the_data_loads_and_a_job_completes(login: Login, tmp_path: Path, start_
     # The first read after a load asks Redis (HGET); the next are answered from what the API holds.
     assert call("GET", "/genes/HGNC:5").json()["symbol"] == "A1BG"
     assert call("GET", "/genes", params={"symbol": "a1bg"}).json() == ["HGNC:5"]
+    release = loaded.json()["release"]
+    assert call("PUT", "/releases/live", json={"release": release}, headers=authorized).status_code == 200
+    assert call("GET", "/genes", params={"symbol": "a1bg", "release": release}).json() == ["HGNC:5"]
     assert len(call("GET", "/data").json()) == 13
 
     cancelled = call("POST", "/jobs", json=JOB).json()["id"]  # before any worker: still queued when one starts
