@@ -17,6 +17,7 @@ from dependency_injector import containers, providers
 
 from adapters.forked_sandbox import ForkedSandbox
 from adapters.gene_cache import GeneCache
+from adapters.gene_cache.release_readers import ReleaseReaders
 from adapters.hgnc_source import HgncBytesSource, source_for
 from adapters.hgnc_withdrawn_format import parse_withdrawn
 from adapters.hotqueue_job_queue import HotQueueJobConsumer, HotQueueJobQueue
@@ -24,6 +25,7 @@ from adapters.hotqueue_monitor import HotQueueMonitor
 from adapters.redis_client import ReplicaAcks, StoreRedis
 from adapters.redis_gene_catalog import RedisGeneCatalog
 from adapters.redis_gene_repository import RedisGeneRepository
+from adapters.redis_releases import RedisReleaseRegistry
 from adapters.redis_job_repository import RedisJobRepository
 from adapters.redis_result_repository import RedisResultRepository
 from adapters.redis_withdrawn_store import RedisWithdrawnStore
@@ -161,7 +163,9 @@ class Container(containers.DeclarativeContainer):
     replica_acks = providers.ThreadSafeSingleton(ReplicaAcks, redis_settings.provided.min_replicas_acked)
 
     gene_cache = providers.ThreadSafeSingleton(GeneCache, genes_redis, enabled=config.gene_cache)
-    gene_repository = providers.ThreadSafeSingleton(RedisGeneRepository, genes_redis, gene_cache, replicas=replica_acks)
+    release_registry = providers.ThreadSafeSingleton(RedisReleaseRegistry, genes_redis, kept=config.releases_kept)
+    gene_repository = providers.ThreadSafeSingleton(RedisGeneRepository, genes_redis, gene_cache, replicas=replica_acks,
+                                                    releases=release_registry)
     default_gene_source = providers.Factory(source_for, config.hgnc_source)
     uploaded_gene_source = providers.Factory(HgncBytesSource)
     gene_service = providers.Factory(GeneService, gene_repository, default_gene_source)
@@ -173,6 +177,10 @@ class Container(containers.DeclarativeContainer):
     withdrawn_service = providers.Factory(WithdrawnService, withdrawn_store, default_withdrawn_source)
     symbol_checker = providers.ThreadSafeSingleton(SymbolChecker, gene_catalog, withdrawn_store)  # holds what it read
     hgnc_mirror = providers.ThreadSafeSingleton(HgncMirror, gene_catalog, withdrawn_store)  # holds its index
+    # The reads of a release asked for with ?release=: the live ones above, others made on demand.
+    release_readers = providers.ThreadSafeSingleton(
+        ReleaseReaders, genes_redis, gene_catalog, symbol_checker, hgnc_mirror, withdrawn_store, release_registry,
+        cache_enabled=config.gene_cache, idle_seconds=config.release_cache_idle_seconds)
 
     result_repository = providers.ThreadSafeSingleton(RedisResultRepository, results_redis)
     job_queue = providers.ThreadSafeSingleton(HotQueueJobQueue, queue_redis)

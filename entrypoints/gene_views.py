@@ -16,14 +16,14 @@ from entrypoints.operation import BINARY, JSON, json_answer, operation, path_par
 from entrypoints.request_body import json_object_body, read_body
 from entrypoints.schemas.genes import (
     DeletedSchema, GeneBatchQuerySchema, GeneFieldsSchema, GeneMatchSchema, GeneQuerySchema, GeneRecordSchema,
-    InfoSchema, LoadSummarySchema, gene_query_schema,
+    InfoSchema, ReleaseLoadedSchema, gene_query_schema,
 )
+from entrypoints.schemas.releases import RELEASE_QUERY_PARAMETER, ReleaseQuerySchema, asked_release
 from entrypoints.version import API_VERSION
 from genes.gene import HGNC_ID_PATTERN
-from genes.gene_lookup import GeneLookup
 from genes.gene_service import GeneService
 from genes.lookup import SEARCHABLE_FIELDS
-from genes.ports import GeneSource
+from genes.ports import GeneSource, ReleaseReads
 from genes.withdrawn_service import WithdrawnService, WithdrawnSource
 
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024  # the JSON release is ~35 MB
@@ -51,8 +51,9 @@ def _gene_id_converter(state: BlueprintSetupState) -> None:
 
 _gene_fields = GeneFieldsSchema()
 _batch_query = GeneBatchQuerySchema()
-_load_summary = LoadSummarySchema()
+_load_summary = ReleaseLoadedSchema()
 _info = InfoSchema()
+_release_query = ReleaseQuerySchema()
 
 
 @blueprint.post("/data")
@@ -60,9 +61,11 @@ _info = InfoSchema()
     "genes", description="Without a body, loads from `HGNC_SOURCE`. The format is recognised from the "
                          "content whatever the Content-Type. A failed load leaves the loaded data untouched.",
     body={media_type: BINARY for media_type in ("application/octet-stream", JSON, TSV, "application/gzip")},
-    reads_store=True,
-    responses={201: json_answer("the new set is loaded", LoadSummarySchema),
-               400: problem_answer("the source is not an HGNC complete set"),
+    query=ReleaseQuerySchema, reads_store=True,
+    responses={201: json_answer("the release is loaded (replacing the one of the same date, if held)",
+                                ReleaseLoadedSchema),
+               400: problem_answer("the source is not an HGNC complete set, or its release cannot be told: "
+                                   "give `?release=`"),
                502: problem_answer("`HGNC_SOURCE` cannot be read")})
 @admin_only
 @inject
@@ -72,10 +75,11 @@ def load_data(
     withdrawn_service: WithdrawnService = Provide[Container.withdrawn_service],
     uploaded_withdrawn: Callable[..., WithdrawnSource] = Provide[Container.uploaded_withdrawn_source.provider],
 ) -> tuple[Response, int]:
-    """Load the HGNC complete set into Redis: from HGNC_SOURCE, or from the request body (JSON or TSV, plain or gzip)."""
+    """Load an HGNC release into Redis: from HGNC_SOURCE, or from the request body (JSON or TSV, plain or gzip); ?release=."""
+    release = _release_query.load(request.args).get("release")
     body = read_body(MAX_UPLOAD_BYTES)
     source = uploaded_source(body) if body else None
-    summary = service.load(source)
+    summary = service.load(source, release)
     if body:  # a file that holds withdrawn rows (a custom download): they are kept too
         withdrawn_service.load_any(uploaded_withdrawn(body))
     return jsonify(_load_summary.dump(summary)), 201
@@ -87,14 +91,15 @@ def load_data(
                          "`Accept: text/tab-separated-values` HGNC's TSV (its columns in their order, lists "
                          "joined with `|`), which `POST /data` loads back to the same records. gzip-encoded "
                          "for a client that accepts it, streamed either way.",
-    reads_store=True, conditional=True,
+    parameters=[RELEASE_QUERY_PARAMETER], reads_store=True, conditional=True,
     responses={200: {"description": "every record; none when nothing is loaded", "content": {
         JSON: {"schema": {"type": "array", "items": GeneRecordSchema}},
         NDJSON: {"schema": {"type": "string"}},
         TSV: {"schema": {"type": "string"}}}}})
 @inject
-def export_data(lookup: GeneLookup = Provide[Container.gene_lookup]) -> Response:
+def export_data(readers: ReleaseReads = Provide[Container.release_readers]) -> Response:
     """Every gene record (streamed): a JSON list, or by Accept one JSON record a line (NDJSON) or HGNC's TSV."""
+    lookup = readers.lookup(asked_release())
     media_type = request.accept_mimetypes.best_match([JSON, NDJSON, TSV], default=JSON)
     export = lookup.export_tsv() if media_type == TSV else lookup.export_json()
     chunked: dict[str, Callable[[Iterator[str]], Iterator[str]]] = {JSON: _json_list, NDJSON: _json_lines, TSV: iter}
@@ -105,14 +110,19 @@ def export_data(lookup: GeneLookup = Provide[Container.gene_lookup]) -> Response
 
 
 @blueprint.delete("/data")
-@operation("genes", reads_store=True, responses={200: json_answer("the data is gone", DeletedSchema)})
+@operation("genes", description="With `?release=`, only that release goes (if it was live, the newest left is "
+                                "live); without, every release, and the withdrawn entries loaded beside them.",
+           query=ReleaseQuerySchema, reads_store=True,
+           responses={200: json_answer("the data is gone", DeletedSchema)})
 @admin_only
 @inject
 def delete_data(service: GeneService = Provide[Container.gene_service],
                 withdrawn_service: WithdrawnService = Provide[Container.withdrawn_service]) -> Response:
-    """Delete the gene data (the withdrawn entries loaded beside it too)."""
-    deleted = service.clear()
-    withdrawn_service.clear()
+    """Delete the gene data: every release (the withdrawn entries loaded beside them too), or ?release= alone."""
+    release = _release_query.load(request.args).get("release")
+    deleted = service.clear(release)
+    if release is None:
+        withdrawn_service.clear()
     return jsonify(deleted=deleted)
 
 
@@ -125,9 +135,10 @@ def delete_data(service: GeneService = Provide[Container.gene_service],
                                 {"anyOf": [{"type": "array", "items": _HGNC_ID},
                                            {"type": "array", "items": _CHOSEN}]})})
 @inject
-def list_genes(lookup: GeneLookup = Provide[Container.gene_lookup]) -> Response:
+def list_genes(readers: ReleaseReads = Provide[Container.release_readers]) -> Response:
     """The hgnc_id of every gene, or of those matching every lookup given (?symbol=, ?entrez_id=, ...); ?fields=, ?limit=, ?offset=."""
     query, fields = gene_query_schema(frozenset(request.args)).load(request.args)
+    lookup = readers.lookup(asked_release())
     if fields is None:
         ids = lookup.find_ids(query)
         # What jsonify writes for a list of ids, for about a tenth of a lookup's CPU less.
@@ -142,11 +153,12 @@ def list_genes(lookup: GeneLookup = Provide[Container.gene_lookup]) -> Response:
                          "ranked as `GET /genes?symbol=` ranks). The answer lists, in the order of `q`, one "
                          "object per gene found per term (its record, or `hgnc_id` and `fields`), and "
                          "`{\"query\": term, \"notfound\": true}` for a term that found none.",
-    json_body=GeneBatchQuerySchema, reads_store=True,
+    json_body=GeneBatchQuerySchema, parameters=[RELEASE_QUERY_PARAMETER], reads_store=True,
     responses={200: json_answer("the matches", {"type": "array", "items": GeneMatchSchema})})
 @inject
-def query_genes(lookup: GeneLookup = Provide[Container.gene_lookup]) -> Response:
+def query_genes(readers: ReleaseReads = Provide[Container.release_readers]) -> Response:
     """Many terms at once: {"q": [...], "scopes": [...], "fields": [...]}; one answer per gene found per term."""
+    lookup = readers.lookup(asked_release())
     body = _batch_query.load(json_object_body("the terms to find", MAX_QUERY_BYTES))
     return jsonify(lookup.match(body["q"], body["scopes"], body.get("fields")).value)
 
@@ -163,9 +175,10 @@ def query_genes(lookup: GeneLookup = Provide[Container.gene_lookup]) -> Response
                410: problem_answer("the id's entry was withdrawn: `replaced_by` lists the ids HGNC names "
                                    "instead (POST /data/withdrawn loads them)")})
 @inject
-def get_gene(hgnc_id: str, lookup: GeneLookup = Provide[Container.gene_lookup]) -> Response:
+def get_gene(hgnc_id: str, readers: ReleaseReads = Provide[Container.release_readers]) -> Response:
     """The whole record of one gene, e.g. /genes/HGNC:5; ?fields= picks fields."""
-    fields = _gene_fields.load(request.args).get("fields") if request.args else None
+    asked = _gene_fields.load(request.args) if request.args else {}
+    fields, lookup = asked.get("fields"), readers.lookup(asked.get("release"))
     if fields is not None:
         chosen = lookup.get_fields(hgnc_id, fields)
         return conditional(chosen.set_id, lambda: jsonify(chosen.value))
@@ -175,16 +188,18 @@ def get_gene(hgnc_id: str, lookup: GeneLookup = Provide[Container.gene_lookup]) 
 
 
 @blueprint.get("/info")
-@operation("genes", reads_store=True, conditional=True, responses={200: json_answer("what is loaded", InfoSchema)})
+@operation("genes", parameters=[RELEASE_QUERY_PARAMETER], reads_store=True, conditional=True,
+           responses={200: json_answer("what is loaded", InfoSchema)})
 @inject
-def info(lookup: GeneLookup = Provide[Container.gene_lookup]) -> Response:
-    """What is loaded (count, when, from where, newest date_modified), what can be looked up, and the version."""
-    loaded = lookup.info()
+def info(readers: ReleaseReads = Provide[Container.release_readers]) -> Response:
+    """What is loaded (release, count, when, from where, newest date_modified), what can be looked up, and the version."""
+    loaded = readers.lookup(asked_release()).info()
     set_info = loaded.value
     answer = {
         "count": set_info.count if set_info else 0,
         "loaded_at": set_info.loaded_at if set_info else None,
         "source": set_info.source if set_info else None,
+        "release": set_info.release if set_info else None,
         "last_modified": set_info.last_modified if set_info else None,
         "searchable_fields": list(SEARCHABLE_FIELDS),
         "version": API_VERSION,

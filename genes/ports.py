@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Callable, Generic, Iterable, Iterator, Protocol, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Generic, Iterable, Iterator, Protocol, Sequence, TypeVar
 
 from genes.analysis import JobResults
 from genes.gene import Gene, GeneSummary
@@ -11,6 +11,11 @@ from genes.job import Job, JobStatus
 from genes.monitoring import QueueCounts, WorkerInfo
 from genes.releases import Release
 from genes.withdrawn import WithdrawnEntry
+
+if TYPE_CHECKING:  # they read through the ports below: imported at run time, they would import this module back
+    from genes.gene_lookup import GeneLookup
+    from genes.hgnc_search import HgncMirror
+    from genes.symbol_check import SymbolChecker
 
 
 class GeneSource(Protocol):
@@ -26,15 +31,27 @@ class GeneSource(Protocol):
 class GeneRepository(Protocol):
     """The gene set as a whole: what loads and clears it, and what the jobs read of it."""
 
-    def replace_all(self, genes: Iterable[Gene], source: str) -> int:
-        """Store `genes` as the whole set, atomically replacing the previous one; the count."""
+    def replace_all(self, genes: Iterable[Gene], source: str, release: date | None = None) -> Release | None:
+        """Store `genes` as the release `release` (None: the newest `date_modified` among them; InvalidRelease
+        without any), replacing the set held for that release, if any; the release, None when there
+        was no gene (nothing changed).
 
-    def clear(self) -> bool:
-        """Forget the whole set; whether there was one."""
+        The live release is then the one chosen live (`LIVE_RELEASE_KEY`) while held, else the newest
+        held; beyond the releases kept, the oldest not live is dropped. All of it at once, for readers."""
 
-    def outdated_set(self) -> GeneSource | None:
-        """The loaded set as a source to load again, when an earlier version stored it without
-        indexes this one reads (its lookups would find nothing); None when it is current or none is loaded."""
+    def clear(self, release: date | None = None) -> bool:
+        """Forget every release (None), or that one; whether any was held."""
+
+    def choose_live(self, release: date | None) -> None:
+        """Make that held release live (None: the newest held is, from now on); UnknownRelease when not held."""
+
+    def outdated_set(self) -> tuple[GeneSource, date] | None:
+        """The live set as a source to load again, and its release, when an earlier version stored it
+        without indexes this one reads (its lookups would find nothing); None when it is current or none is loaded."""
+
+    def register_stored_set(self) -> date | None:
+        """A set stored before releases were held becomes a release, dated by its source's file name,
+        else its newest date_modified, else the day it was loaded; that date, None when there was none to register."""
 
     def is_loaded(self) -> bool: ...
 
@@ -72,6 +89,7 @@ class SetInfo:
     source: str
     last_modified: str | None
     fields: tuple[str, ...]  # every field some record holds
+    release: str | None = None  # YYYY-MM-DD; None for a set stored before releases, until the start-up upgrade
 
 
 class GeneCatalog(Protocol):
@@ -116,6 +134,16 @@ class ReleaseRegistry(Protocol):
     def resolve(self, release: date | None = None) -> Release | None:
         """The held release of that date (None: the live one); None when nothing is loaded.
         Raises UnknownRelease when a date is given and not held."""
+
+
+class ReleaseReads(Protocol):
+    """The reads of the release a request asks for (None: the live one), each over that release's set."""
+
+    def lookup(self, release: date | None) -> GeneLookup: ...
+
+    def checker(self, release: date | None) -> SymbolChecker: ...
+
+    def mirror(self, release: date | None) -> HgncMirror: ...
 
 
 class WithdrawnStore(Protocol):
