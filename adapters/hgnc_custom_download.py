@@ -94,7 +94,7 @@ def field_names(header: Sequence[str]) -> list[str | None]:
     folded = [_folded(name) for name in header]
     curated = {_CURATED[name] for name in folded if name in _CURATED}
     names: list[str | None] = []
-    for display, name in zip(header, folded):
+    for name in folded:
         if name in _CURATED:
             names.append(_CURATED[name])
         elif name in _SUPPLIED:
