@@ -22,10 +22,18 @@ INTEGER_FIELDS = ("gene_group_id", "pubmed_id", "orphanet", "homeodb", "mamit-tr
 # The pinned release the tests load in full (tests/data/README.md says where it comes from).
 PINNED_RELEASE = Path(__file__).resolve().parent / "data" / "hgnc_complete_set_2024-10-18.txt.gz"
 
+# HGNC's custom download of 2024-07-23, approved and withdrawn rows (tests/data/README.md).
+CUSTOM_DOWNLOAD = Path(__file__).resolve().parent / "data" / "hgnc_custom_download_2024-07-23.tsv.gz"
+
 
 def hgnc_test_data_path() -> Path:
     """The full HGNC set the tests use: the pinned release, or the file `HGNC_TEST_DATA` names."""
     return Path(os.environ.get("HGNC_TEST_DATA") or PINNED_RELEASE)
+
+
+def withdrawn_rows(path: Path = CUSTOM_DOWNLOAD) -> list[dict[str, str]]:
+    """The withdrawn rows (their status not "Approved") of a custom download, as the csv module reads them."""
+    return [row for row in read_tsv_rows(path)[1] if row["Status"] != "Approved"]
 
 
 def read_tsv_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
@@ -65,3 +73,29 @@ def expected_records(path: Path) -> dict[str, dict[str, Any]]:
 
 def names_of(record: dict[str, Any]) -> list[str]:
     return [record["symbol"], *record.get("prev_symbol", []), *record.get("alias_symbol", [])]
+
+
+# The columns of the custom download in tests/data, and the complete set's field each one is (HGNC's
+# column names on its custom-download page against its complete set's header).
+CUSTOM_DOWNLOAD_FIELDS = {
+    "HGNC ID": "hgnc_id", "Approved symbol": "symbol", "Approved name": "name", "Status": "status",
+    "Alias symbols": "alias_symbol", "NCBI Gene ID(supplied by NCBI)": "entrez_id",
+    "UniProt ID(supplied by UniProt)": "uniprot_ids", "Mouse genome database ID(supplied by MGI)": "mgd_id",
+    "Rat genome database ID(supplied by RGD)": "rgd_id", "Previous symbols": "prev_symbol",
+    "Ensembl gene ID": "ensembl_gene_id", "Locus type": "locus_type", "Enzyme IDs": "enzyme_id",
+}
+CUSTOM_DOWNLOAD_LISTS = ("alias_symbol", "uniprot_ids", "mgd_id", "rgd_id", "prev_symbol", "enzyme_id")
+
+
+def expected_custom_download_records(path: Path = CUSTOM_DOWNLOAD) -> dict[str, dict[str, Any]]:
+    """The genes (approved rows) of the custom download in tests/data by hgnc_id, in file order, as
+    records of the complete set's fields; its lists are joined with ", " (in three rows with ",")."""
+    _, rows = read_tsv_rows(path)
+    return {
+        row["HGNC ID"]: {
+            CUSTOM_DOWNLOAD_FIELDS[column]: [item.strip() for item in text.split(",")]
+            if CUSTOM_DOWNLOAD_FIELDS[column] in CUSTOM_DOWNLOAD_LISTS else text
+            for column, text in row.items() if text
+        }
+        for row in rows if row["Status"] == "Approved"
+    }
