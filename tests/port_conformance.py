@@ -16,10 +16,11 @@ from adapters.redis_job_repository import RedisJobRepository
 from adapters.redis_result_repository import RedisResultRepository
 from adapters.redis_withdrawn_store import RedisWithdrawnStore
 from genes.ports import (
-    GeneCatalog, GeneRepository, GeneSource, JobRepository, PlotRenderer, ResultRepository, WithdrawnStore,
+    GeneCatalog, GeneRepository, GeneSource, JobRepository, PlotRenderer, ReleaseRegistry, ResultRepository,
+    WithdrawnStore,
 )
 from tests.unit.gene_fakes import FakeGeneSource, InMemoryGenes, InMemoryWithdrawn
-from tests.unit.job_fakes import FakeJobRepository, FakePlotRenderer, FakeResultRepository
+from tests.unit.job_fakes import FakeJobRepository, FakePlotRenderer, FakeReleaseRegistry, FakeResultRepository
 
 
 def adapters(client: redis.Redis, results: RedisResultRepository) -> None:
@@ -39,4 +40,5 @@ def fakes() -> None:
     job_repository: JobRepository = FakeJobRepository()
     result_repository: ResultRepository = FakeResultRepository()
     plot_renderer: PlotRenderer = FakePlotRenderer()
+    release_registry: ReleaseRegistry = FakeReleaseRegistry()
     source: GeneSource = FakeGeneSource([])
