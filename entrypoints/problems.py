@@ -32,6 +32,7 @@ DOMAIN_PROBLEMS: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.InvalidJobTransition: (409, "invalid-job-transition"),
     errors.ResultsNotReady: (409, "results-not-ready"),
     errors.IdempotencyKeyReused: (422, "idempotency-key-reused"),
+    errors.UnknownRelease: (400, "unknown-release"),
 }
 
 
