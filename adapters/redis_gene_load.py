@@ -5,8 +5,10 @@ import gc
 import json
 import time
 from collections import deque
+from dataclasses import dataclass
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import date
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import orjson
@@ -16,7 +18,7 @@ from redis.client import Pipeline
 from adapters.redis_gene_index import name_entries, write_lookups, write_names
 from adapters.redis_gene_keys import SET_FORMAT, set_key
 from adapters.redis_gene_summaries import encode_summary_rows, summary_row
-from genes.errors import InvalidGeneSource, StoreUnavailable
+from genes.errors import InvalidGeneSource, InvalidRelease, StoreUnavailable
 from genes.gene import Gene
 from genes.lookup import LookupIndex
 from genes.name_index import NameIndex
@@ -100,15 +102,40 @@ class EncodedGeneSet:
     def summaries(self) -> bytes:
         return encode_summary_rows(self._summary_rows)
 
-    def meta(self, source: str) -> dict[str, str | int | float]:
+    def release(self, given: date | None) -> date:
+        """The set's release: the one given, else the newest `date_modified` in it; InvalidRelease without either."""
+        if given is not None:
+            return given
+        try:
+            return date.fromisoformat(self._last_modified[:10])
+        except ValueError:
+            raise InvalidRelease(
+                "the release of this source cannot be told: neither its file name (as HGNC names its archives, "
+                "hgnc_complete_set_YYYY-MM-DD.txt) nor any date_modified in it gives one; give it with "
+                "?release=YYYY-MM-DD (POST /data) or --release YYYY-MM-DD (python -m entrypoints.load)") from None
+
+    def meta(self, source: str, release: date | None = None) -> dict[str, str | int | float]:
         """What `GET /info` tells of the set: call it after the last `batch_indexes`."""
-        return {"format": SET_FORMAT, "count": self.count, "source": source, "loaded_at": time.time(),
-                "last_modified": self._last_modified, "fields": orjson.dumps(sorted(self._fields)).decode()}
+        meta: dict[str, str | int | float] = {
+            "format": SET_FORMAT, "count": self.count, "source": source, "loaded_at": time.time(),
+            "last_modified": self._last_modified, "fields": orjson.dumps(sorted(self._fields)).decode()}
+        if release is not None:
+            meta["release"] = release.isoformat()
+        return meta
 
 
-def write_set(client: redis.Redis, set_id: str, genes: Iterable[Gene], source: str) -> int:
-    """Store `genes` as the set `set_id` (not yet live); how many. Raises what the source raises."""
+@dataclass(frozen=True, slots=True)
+class WrittenSet:
+    count: int
+    release: date | None  # None when the source held no genes
+
+
+def write_set(client: redis.Redis, set_id: str, genes: Iterable[Gene], source: str,
+              release: date | None = None) -> WrittenSet:
+    """Store `genes` as the set `set_id` (not yet live) of `release` (None: as `EncodedGeneSet.release`
+    tells); how many, and the release. Raises what the source raises, and InvalidRelease."""
     encoded = EncodedGeneSet()
+    held: date | None = None
     with _collector_paused(), _BackgroundWriter(client) as writer:
         batch: dict[str, bytes] = {}
         for gene in genes:
@@ -119,12 +146,13 @@ def write_set(client: redis.Redis, set_id: str, genes: Iterable[Gene], source: s
         if batch:
             writer.submit(_batch_writes(set_id, batch, *encoded.batch_indexes()))
         if encoded.count:
-            writer.submit(_final_writes(set_id, encoded, source))
+            held = encoded.release(release)
+            writer.submit(_final_writes(set_id, encoded, source, held))
         writer.drain()
     # A pipeline that redis-py retried after a lost connection may have pushed its ids twice.
     if encoded.count and client.llen(set_key(set_id, "ids")) != encoded.count:
         raise StoreUnavailable("the connection to Redis failed during the load and a write was repeated")
-    return encoded.count
+    return WrittenSet(encoded.count, held)
 
 
 @contextmanager
@@ -185,9 +213,10 @@ def _batch_writes(set_id: str, batch: dict[str, bytes], names: dict[str, str],
     return fill
 
 
-def _final_writes(set_id: str, encoded: EncodedGeneSet, source: str) -> Callable[[Pipeline], object]:
+def _final_writes(set_id: str, encoded: EncodedGeneSet, source: str, release: date) -> Callable[[Pipeline], object]:
     """The index entries seen more than once (overwriting their first entry), the summaries, the meta."""
-    (shared_names, lookups), summaries, meta = encoded.final_indexes(), encoded.summaries(), encoded.meta(source)
+    (shared_names, lookups), summaries = encoded.final_indexes(), encoded.summaries()
+    meta = encoded.meta(source, release)
 
     def fill(pipe: Pipeline) -> None:
         write_names(pipe, set_id, shared_names)

@@ -1,7 +1,7 @@
 """The gene set in Redis as the loader and the jobs see it: replace it whole, clear it, read its summaries."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Any, Iterable, Iterator
 
 import orjson
@@ -14,40 +14,35 @@ from adapters.redis_gene_catalog import stored_records
 from adapters.redis_gene_keys import (
     CURRENT_KEY, SET_FORMAT, current_set_id, new_set_id, retire, set_key, set_keys,
 )
+from adapters.redis_releases import RedisReleaseRegistry
 from adapters.redis_gene_load import write_set
 from genes.errors import StoreNotReplicated
 from genes.gene import Gene, GeneSummary
-
-# A load no replica confirmed in time, undone: KEYS[1] names the set it made live (ARGV[1]) again the
-# one before (ARGV[2]; '' for none), unless another load has replaced it since.
-_PUT_BACK = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  if ARGV[2] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[2]) end
-end
-"""
-
+from genes.releases import Release
 
 class RedisGeneRepository:
     def __init__(self, client: redis.Redis, cache: GeneCache | None = None,
-                 replicas: ReplicaAcks = ReplicaAcks()) -> None:
+                 replicas: ReplicaAcks = ReplicaAcks(), releases: RedisReleaseRegistry | None = None) -> None:
         """`replicas`: how many replicas must hold a load before it is acknowledged (none by default)."""
         self._redis = client
         self._cache = cache or GeneCache(client)
         self._replicas = replicas
-        self._put_back = client.register_script(_PUT_BACK)
+        self._releases = releases or RedisReleaseRegistry(client)
 
-    def replace_all(self, genes: Iterable[Gene], source: str) -> int:
+    def replace_all(self, genes: Iterable[Gene], source: str, release: date | None = None) -> Release | None:
         set_id = new_set_id()
         try:
-            count = write_set(self._redis, set_id, genes, source)
-            if count:
+            written = write_set(self._redis, set_id, genes, source, release)
+            if written.count:
                 self._confirm_stored(set_id)
         except BaseException:
             self._redis.unlink(*set_keys(set_id))
             raise
-        if count:
-            self._make_live(set_id)
-        return count
+        if written.release is None:
+            return None
+        self._make_live(set_id, written.release)
+        return Release(written.release, set_id, written.count, datetime.now(timezone.utc), source,
+                       live=current_set_id(self._redis) == set_id)
 
     def _confirm_stored(self, set_id: str) -> None:
         """Before the set goes live: a replica holds all of it, or StoreNotReplicated (and it goes)."""
@@ -58,35 +53,45 @@ class RedisGeneRepository:
             if not self._replicas.confirmed(pipe.execute()):
                 raise StoreNotReplicated("the gene set")
 
-    def _make_live(self, set_id: str) -> None:
-        """The set goes live; unless a replica confirms that in time, the set before is put back."""
+    def _make_live(self, set_id: str, release: date) -> None:
+        """The set is held as its release (live if it is the live one); unless a replica confirms that
+        in time, the releases before are put back. The sets no longer held are retired."""
         pipe = self._redis.pipeline(transaction=False)
-        pipe.set(CURRENT_KEY, set_id, get=True)  # SET with GET answers the value it replaced
+        self._releases.register(release, set_id, client=pipe)
         self._replicas.wait_in(pipe)
         replies = pipe.execute()
-        previous = as_text(replies[0]) if isinstance(replies[0], (bytes, str)) else None
+        previous, before, dropped = self._releases.registered(replies[0])
         if not self._replicas.confirmed(replies):
-            self._put_back(keys=[CURRENT_KEY], args=[set_id, previous or ""])
+            self._releases.put_back(release, set_id, previous, before)
             self._redis.unlink(*set_keys(set_id))
             raise StoreNotReplicated("the gene set")
-        if previous is not None:
-            retire(self._redis, previous)
+        for retired in dropped:
+            retire(self._redis, retired)
 
-    def clear(self) -> bool:
-        previous = self._redis.getdel(CURRENT_KEY)
-        if previous is None:
-            return False
-        retire(self._redis, as_text(previous))
-        return True
+    def clear(self, release: date | None = None) -> bool:
+        """Forget every release, or the one given (the newest left goes live if it was); whether any was held."""
+        dropped = self._releases.forget(release)
+        for retired in dropped:
+            retire(self._redis, retired)
+        return bool(dropped)
 
-    def outdated_set(self) -> StoredGeneSource | None:
+    def choose_live(self, release: date | None) -> None:
+        self._releases.choose_live(release)
+
+    def outdated_set(self) -> tuple[StoredGeneSource, date] | None:
         set_id = current_set_id(self._redis)
         if set_id is None:
             return None
         stored_format, source = self._redis.hmget(set_key(set_id, "meta"), ["format", "source"])
         if stored_format is not None and as_text(stored_format) == SET_FORMAT:
             return None
-        return StoredGeneSource(self._redis, set_id, as_text(source) if source else "the stored set")
+        live = self._releases.resolve()
+        if live is None or live.set_id != set_id:  # another load went live meanwhile: nothing outdated
+            return None
+        return StoredGeneSource(self._redis, set_id, as_text(source) if source else "the stored set"), live.date
+
+    def register_stored_set(self) -> date | None:
+        return self._releases.register_stored_set()
 
     def is_loaded(self) -> bool:
         return self._redis.exists(CURRENT_KEY) == 1

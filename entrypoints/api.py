@@ -13,7 +13,7 @@ from werkzeug.serving import WSGIRequestHandler
 
 from adapters.gene_cache import GeneCache
 from entrypoints import (
-    admin_token, check_views, gene_views, hgnc_rest_views, job_views, monitoring_views, page_views,
+    admin_token, check_views, gene_views, hgnc_rest_views, job_views, monitoring_views, page_views, release_views,
 )
 from entrypoints.api_metrics import instrument
 from entrypoints.containers import Container, build_container
@@ -37,7 +37,7 @@ class _JsonInFieldOrder(DefaultJSONProvider):
 
 def create_app(container: Container | None = None) -> Flask:
     container = container or build_container(Settings.from_environment())
-    container.wire(modules=[gene_views, check_views, hgnc_rest_views, job_views, monitoring_views, __name__])
+    container.wire(modules=[gene_views, check_views, hgnc_rest_views, release_views, job_views, monitoring_views, __name__])
     app = Flask(__name__)
     app.container = container  # type: ignore[attr-defined]
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
@@ -46,6 +46,7 @@ def create_app(container: Container | None = None) -> Flask:
     app.register_blueprint(gene_views.blueprint)
     app.register_blueprint(check_views.blueprint)
     app.register_blueprint(hgnc_rest_views.blueprint)
+    app.register_blueprint(release_views.blueprint)
     app.register_blueprint(job_views.blueprint)
     app.register_blueprint(monitoring_views.blueprint)
     app.register_blueprint(page_views.blueprint)

@@ -24,6 +24,7 @@ from adapters.hotqueue_monitor import HotQueueMonitor
 from adapters.redis_client import ReplicaAcks, StoreRedis
 from adapters.redis_gene_catalog import RedisGeneCatalog
 from adapters.redis_gene_repository import RedisGeneRepository
+from adapters.redis_releases import RedisReleaseRegistry
 from adapters.redis_job_repository import RedisJobRepository
 from adapters.redis_result_repository import RedisResultRepository
 from adapters.redis_withdrawn_store import RedisWithdrawnStore
@@ -161,7 +162,9 @@ class Container(containers.DeclarativeContainer):
     replica_acks = providers.ThreadSafeSingleton(ReplicaAcks, redis_settings.provided.min_replicas_acked)
 
     gene_cache = providers.ThreadSafeSingleton(GeneCache, genes_redis, enabled=config.gene_cache)
-    gene_repository = providers.ThreadSafeSingleton(RedisGeneRepository, genes_redis, gene_cache, replicas=replica_acks)
+    release_registry = providers.ThreadSafeSingleton(RedisReleaseRegistry, genes_redis, kept=config.releases_kept)
+    gene_repository = providers.ThreadSafeSingleton(RedisGeneRepository, genes_redis, gene_cache, replicas=replica_acks,
+                                                    releases=release_registry)
     default_gene_source = providers.Factory(source_for, config.hgnc_source)
     uploaded_gene_source = providers.Factory(HgncBytesSource)
     gene_service = providers.Factory(GeneService, gene_repository, default_gene_source)

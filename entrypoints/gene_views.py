@@ -16,8 +16,9 @@ from entrypoints.operation import BINARY, JSON, json_answer, operation, path_par
 from entrypoints.request_body import json_object_body, read_body
 from entrypoints.schemas.genes import (
     DeletedSchema, GeneBatchQuerySchema, GeneFieldsSchema, GeneMatchSchema, GeneQuerySchema, GeneRecordSchema,
-    InfoSchema, LoadSummarySchema, gene_query_schema,
+    InfoSchema, ReleaseLoadedSchema, gene_query_schema,
 )
+from entrypoints.schemas.releases import ReleaseQuerySchema
 from entrypoints.version import API_VERSION
 from genes.gene import HGNC_ID_PATTERN
 from genes.gene_lookup import GeneLookup
@@ -51,8 +52,9 @@ def _gene_id_converter(state: BlueprintSetupState) -> None:
 
 _gene_fields = GeneFieldsSchema()
 _batch_query = GeneBatchQuerySchema()
-_load_summary = LoadSummarySchema()
+_load_summary = ReleaseLoadedSchema()
 _info = InfoSchema()
+_release_query = ReleaseQuerySchema()
 
 
 @blueprint.post("/data")
@@ -60,9 +62,11 @@ _info = InfoSchema()
     "genes", description="Without a body, loads from `HGNC_SOURCE`. The format is recognised from the "
                          "content whatever the Content-Type. A failed load leaves the loaded data untouched.",
     body={media_type: BINARY for media_type in ("application/octet-stream", JSON, TSV, "application/gzip")},
-    reads_store=True,
-    responses={201: json_answer("the new set is loaded", LoadSummarySchema),
-               400: problem_answer("the source is not an HGNC complete set"),
+    query=ReleaseQuerySchema, reads_store=True,
+    responses={201: json_answer("the release is loaded (replacing the one of the same date, if held)",
+                                ReleaseLoadedSchema),
+               400: problem_answer("the source is not an HGNC complete set, or its release cannot be told: "
+                                   "give `?release=`"),
                502: problem_answer("`HGNC_SOURCE` cannot be read")})
 @admin_only
 @inject
@@ -72,10 +76,11 @@ def load_data(
     withdrawn_service: WithdrawnService = Provide[Container.withdrawn_service],
     uploaded_withdrawn: Callable[..., WithdrawnSource] = Provide[Container.uploaded_withdrawn_source.provider],
 ) -> tuple[Response, int]:
-    """Load the HGNC complete set into Redis: from HGNC_SOURCE, or from the request body (JSON or TSV, plain or gzip)."""
+    """Load an HGNC release into Redis: from HGNC_SOURCE, or from the request body (JSON or TSV, plain or gzip); ?release=."""
+    release = _release_query.load(request.args).get("release")
     body = read_body(MAX_UPLOAD_BYTES)
     source = uploaded_source(body) if body else None
-    summary = service.load(source)
+    summary = service.load(source, release)
     if body:  # a file that holds withdrawn rows (a custom download): they are kept too
         withdrawn_service.load_any(uploaded_withdrawn(body))
     return jsonify(_load_summary.dump(summary)), 201
@@ -105,14 +110,19 @@ def export_data(lookup: GeneLookup = Provide[Container.gene_lookup]) -> Response
 
 
 @blueprint.delete("/data")
-@operation("genes", reads_store=True, responses={200: json_answer("the data is gone", DeletedSchema)})
+@operation("genes", description="With `?release=`, only that release goes (if it was live, the newest left is "
+                                "live); without, every release, and the withdrawn entries loaded beside them.",
+           query=ReleaseQuerySchema, reads_store=True,
+           responses={200: json_answer("the data is gone", DeletedSchema)})
 @admin_only
 @inject
 def delete_data(service: GeneService = Provide[Container.gene_service],
                 withdrawn_service: WithdrawnService = Provide[Container.withdrawn_service]) -> Response:
-    """Delete the gene data (the withdrawn entries loaded beside it too)."""
-    deleted = service.clear()
-    withdrawn_service.clear()
+    """Delete the gene data: every release (the withdrawn entries loaded beside them too), or ?release= alone."""
+    release = _release_query.load(request.args).get("release")
+    deleted = service.clear(release)
+    if release is None:
+        withdrawn_service.clear()
     return jsonify(deleted=deleted)
 
 

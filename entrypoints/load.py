@@ -7,15 +7,17 @@ import logging
 import multiprocessing
 import os
 import sys
+from datetime import date
 from typing import Sequence
 
 import redis
 
 from entrypoints.containers import Container, build_container
 from entrypoints.log_config import configure_logging
-from entrypoints.schemas.genes import LoadSummarySchema
+from entrypoints.schemas.genes import ReleaseLoadedSchema
 from entrypoints.settings import ConfigurationError, Settings
-from genes.errors import DomainError, InvalidGeneSource, StoreAccessDenied, StoreUnavailable
+from genes.errors import DomainError, InvalidGeneSource, InvalidRelease, StoreAccessDenied, StoreUnavailable
+from genes.releases import parse_release
 
 # Exit codes (sysexits.h): a Kubernetes Job retries an unavailable source or store (Redis may not be
 # up yet), and gives up at once on data or settings that no retry will mend.
@@ -24,13 +26,14 @@ EXIT_UNAVAILABLE = os.EX_UNAVAILABLE  # 69
 EXIT_CONFIGURATION = os.EX_CONFIG  # 78
 
 
-def load(container: Container, location: str | None = None) -> int:
-    """Load from `location` (else HGNC_SOURCE), print the summary on stdout; the exit code."""
+def load(container: Container, location: str | None = None, release: date | None = None) -> int:
+    """Load from `location` (else HGNC_SOURCE) as `release` (else as its name or content dates it), print
+    the summary on stdout; the exit code."""
     if location is not None:
         container.config.hgnc_source.from_value(location)
     try:
-        summary = container.gene_service().load()
-    except InvalidGeneSource as error:
+        summary = container.gene_service().load(release=release)
+    except (InvalidGeneSource, InvalidRelease) as error:
         return _failed(error, EXIT_INVALID_SOURCE)
     except StoreAccessDenied as error:  # wrong credentials: no retry mends them
         return _failed(error, EXIT_CONFIGURATION)
@@ -38,7 +41,7 @@ def load(container: Container, location: str | None = None) -> int:
         return _failed(f"{error}: {error.__cause__}" if error.__cause__ else error, EXIT_UNAVAILABLE)
     except (DomainError, redis.RedisError) as error:  # a source that cannot be read, any other Redis error
         return _failed(error, EXIT_UNAVAILABLE)
-    print(json.dumps(LoadSummarySchema().dump(summary)), flush=True)
+    print(json.dumps(ReleaseLoadedSchema().dump(summary)), flush=True)
     return os.EX_OK
 
 
@@ -77,18 +80,28 @@ def _failed(error: Exception | str, code: int) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m entrypoints.load",
-        description="Load the HGNC complete set into Redis, replacing the gene data loaded before "
-                    "(as POST /data does); print the summary as JSON.",
+        description="Load an HGNC release into Redis beside the releases held, replacing the one of the "
+                    "same date (as POST /data does); print the summary as JSON.",
     )
     parser.add_argument("source", nargs="?", metavar="PATH_OR_URL",
                         help="an http(s) URL or a file (JSON or TSV, plain or gzip); default: HGNC_SOURCE")
+    parser.add_argument("--release", type=_release, metavar="YYYY-MM-DD",
+                        help="the release it is; default: the date in its file name as HGNC names its archives "
+                             "(hgnc_complete_set_2024-10-18.txt), else its newest date_modified")
     args = parser.parse_args(argv)
     try:  # every setting checked before anything is read
         settings = Settings.from_environment()
     except ConfigurationError as error:
         return _failed(f"configuration error: {error}", EXIT_CONFIGURATION)
     configure_logging(settings.log_level, settings.log_format)
-    return load(build_container(settings), args.source)
+    return load(build_container(settings), args.source, args.release)
+
+
+def _release(text: str) -> date:
+    try:
+        return parse_release(text)
+    except InvalidRelease as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 if __name__ == "__main__":

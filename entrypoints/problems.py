@@ -22,6 +22,8 @@ DOMAIN_PROBLEMS: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.GeneWithdrawn: (410, "gene-withdrawn"),
     errors.TooManySymbols: (413, "too-many-symbols"),
     errors.InvalidQuery: (400, "invalid-query"),
+    errors.InvalidRelease: (400, "invalid-release"),
+    errors.UnknownRelease: (400, "unknown-release"),
     errors.GeneSourceTooLarge: (413, "gene-source-too-large"),
     errors.InvalidGeneSource: (400, "invalid-gene-source"),
     errors.GeneSourceUnavailable: (502, "gene-source-unavailable"),
@@ -32,7 +34,6 @@ DOMAIN_PROBLEMS: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.InvalidJobTransition: (409, "invalid-job-transition"),
     errors.ResultsNotReady: (409, "results-not-ready"),
     errors.IdempotencyKeyReused: (422, "idempotency-key-reused"),
-    errors.UnknownRelease: (400, "unknown-release"),
 }
 
 
@@ -49,6 +50,8 @@ class ProblemSchema(Schema):
     errors = fields.Dict(keys=fields.String(), values=fields.Raw(),
                          metadata={"description": "invalid input: the messages of each wrong field"})
     job_status = fields.Enum(JobStatus, by_value=fields.String, metadata={"description": "the job's status, on a 409"})
+    held = fields.List(fields.String(), metadata={"description": "the releases held, newest first, when the one "
+                                                                "asked for is not (YYYY-MM-DD)"})
 
 
 def problem(status: int, detail: str, slug: str | None = None, **extensions: Any) -> Response:
@@ -77,6 +80,8 @@ def register_problem_handlers(app: Flask) -> None:
                 extensions: dict[str, Any] = {"job_status": job_status} if job_status else {}
                 if isinstance(error, errors.GeneWithdrawn):
                     extensions["replaced_by"] = error.replaced_by
+                if isinstance(error, errors.UnknownRelease):
+                    extensions["held"] = error.held
                 return problem(status, str(error), slug, **extensions)
         log.exception("unmapped domain error")
         return problem(500, "an unexpected error occurred")

@@ -88,6 +88,10 @@ class Settings:
     # The read cache (adapters/gene_cache): off sends every gene read to Redis.
     gene_cache: bool = variable("GENE_CACHE", True, fields.Boolean(
         truthy={"on"}, falsy={"off"}, error_messages={"invalid": "Must be on or off."}))
+    # Releases held side by side (docs/releases.md): how many; how long a process keeps a release it
+    # was asked for by ?release= (not the live one) in memory after its last read.
+    releases_kept: int = variable("RELEASES_KEPT", 3, _whole(1))
+    release_cache_idle_seconds: float = variable("RELEASE_CACHE_IDLE_SECONDS", 600.0, _seconds())
     admin_token: str = variable("ADMIN_TOKEN", "", _text(_TOKEN), secret=True)  # unset: the data routes are open
     # Logs.
     log_level: str = variable("LOG_LEVEL", "INFO", _text(_LOG_LEVEL), config="log.level")

@@ -28,15 +28,27 @@ class GeneSource(Protocol):
 class GeneRepository(Protocol):
     """The gene set as a whole: what loads and clears it, and what the jobs read of it."""
 
-    def replace_all(self, genes: Iterable[Gene], source: str) -> int:
-        """Store `genes` as the whole set, atomically replacing the previous one; the count."""
+    def replace_all(self, genes: Iterable[Gene], source: str, release: date | None = None) -> Release | None:
+        """Store `genes` as the release `release` (None: the newest `date_modified` among them; InvalidRelease
+        without any), replacing the set held for that release, if any; the release, None when there
+        was no gene (nothing changed).
 
-    def clear(self) -> bool:
-        """Forget the whole set; whether there was one."""
+        The live release is then the one chosen live (`LIVE_RELEASE_KEY`) while held, else the newest
+        held; beyond the releases kept, the oldest not live is dropped. All of it at once, for readers."""
 
-    def outdated_set(self) -> GeneSource | None:
-        """The loaded set as a source to load again, when an earlier version stored it without
-        indexes this one reads (its lookups would find nothing); None when it is current or none is loaded."""
+    def clear(self, release: date | None = None) -> bool:
+        """Forget every release (None), or that one; whether any was held."""
+
+    def choose_live(self, release: date | None) -> None:
+        """Make that held release live (None: the newest held is, from now on); UnknownRelease when not held."""
+
+    def outdated_set(self) -> tuple[GeneSource, date] | None:
+        """The live set as a source to load again, and its release, when an earlier version stored it
+        without indexes this one reads (its lookups would find nothing); None when it is current or none is loaded."""
+
+    def register_stored_set(self) -> date | None:
+        """A set stored before releases were held becomes a release, dated by its source's file name,
+        else its newest date_modified, else the day it was loaded; that date, None when there was none to register."""
 
     def is_loaded(self) -> bool: ...
 

@@ -28,6 +28,7 @@ from tests.hgnc_reference import expected_records
 SAMPLE_TSV = Path(__file__).parent / "fixtures" / "hgnc_sample.tsv"
 SAMPLE = [Gene(hgnc_id, record) for hgnc_id, record in expected_records(SAMPLE_TSV).items()]
 SAMPLE_IDS = [gene.hgnc_id for gene in SAMPLE]
+RELEASE = date(2024, 10, 18)
 
 
 def many_genes(count: int, prefix: str = "G") -> list[Gene]:
@@ -56,8 +57,10 @@ class GeneStore:
     def on_redis(cls, client: redis.Redis) -> GeneStore:
         return cls(RedisGeneRepository(client), RedisGeneCatalog(client))
 
-    def replace_all(self, genes: Iterator[Gene] | list[Gene], source: str) -> int:
-        return self.repository.replace_all(genes, source)
+    def replace_all(self, genes: Iterator[Gene] | list[Gene], source: str, release: date = RELEASE) -> int:
+        """A load as the release `release`: the same one each time unless told, so that each replaces the last."""
+        stored = self.repository.replace_all(genes, source, release)
+        return stored.count if stored is not None else 0
 
     def clear(self) -> bool:
         return self.repository.clear()

@@ -8,6 +8,7 @@ from typing import Any
 from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, post_load, validate
 
 from entrypoints.schemas.paging import MAX_OFFSET
+from entrypoints.schemas.releases import ReleaseDate
 from genes.gene import LOCUS_GROUPS, RECORD_FIELDS
 from genes.gene_lookup import DEFAULT_SCOPES, GeneQuery
 from genes.lookup import LIST_LOOKUPS, LOOKUP_FIELDS, SCOPES, SEARCHABLE_FIELDS, VERSIONED_FIELDS
@@ -165,6 +166,13 @@ class LoadSummarySchema(Schema):
     count = fields.Integer(required=True)
     source = fields.String(required=True)
     seconds = fields.Float(required=True)
+
+
+class ReleaseLoadedSchema(LoadSummarySchema):
+    """What `POST /data` loaded: a release."""
+
+    release = ReleaseDate(required=True, metadata={"description": "the release loaded, YYYY-MM-DD"})
+    live = fields.Boolean(required=True, metadata={"description": "whether it is the live release now"})
 
 
 

@@ -6,11 +6,12 @@ from datetime import date, datetime, timezone
 from typing import Any, Iterable, Iterator, Sequence, TypeVar
 
 from adapters.hgnc_format import tsv_lines
-from genes.errors import InvalidGeneSource
+from genes.errors import InvalidGeneSource, InvalidRelease
 from genes.gene import RECORD_FIELDS, Gene, GeneSummary
 from genes.lookup import LookupIndex
 from genes.name_index import NameIndex
 from genes.ports import FromSet, SetInfo
+from genes.releases import Release
 from genes.withdrawn import WithdrawnEntry
 
 Value = TypeVar("Value")
@@ -29,7 +30,8 @@ class InMemoryGenes:
         self._records_of_set: dict[str, tuple[list[dict[str, Any]], tuple[str, ...]]] = {}
 
     # GeneRepository
-    def replace_all(self, genes: Iterable[Gene], source: str) -> int:
+    def replace_all(self, genes: Iterable[Gene], source: str, release: date | None = None) -> Release | None:
+        """One release held at a time: each load replaces it (RedisGeneRepository holds several)."""
         loaded: dict[str, Gene] = {}  # a failing source raises before the swap
         for gene in genes:
             if gene.hgnc_id in loaded:
@@ -47,16 +49,26 @@ class InMemoryGenes:
                 [dict(gene.record) for gene in loaded.values()],
                 tuple(sorted({name for gene in loaded.values() for name in gene.record})))
             modified = [g.record["date_modified"] for g in loaded.values() if "date_modified" in g.record]
+            if release is None and not modified:
+                raise InvalidRelease("the release of this source cannot be told: give ?release=")
+            held = release or date.fromisoformat(max(modified)[:10])
             self._info = SetInfo(len(loaded), datetime.now(timezone.utc), source, max(modified, default=None),
                                  tuple(sorted({name for gene in loaded.values() for name in gene.record})))
-        return len(loaded)
+            return Release(held, f"load-{self._loads}", len(loaded), self._info.loaded_at, source, live=True)
+        return None
 
-    def clear(self) -> bool:
+    def clear(self, release: date | None = None) -> bool:
         had, self._genes, self._names, self._lookups, self._info = bool(self._genes), {}, NameIndex(), {}, None
         return had
 
+    def choose_live(self, release: date | None) -> None:
+        pass  # one release held: it is live
+
     def outdated_set(self) -> None:
         return None  # what memory holds was never stored by an earlier version
+
+    def register_stored_set(self) -> None:
+        return None
 
     def is_loaded(self) -> bool:
         return bool(self._genes)

@@ -16,7 +16,7 @@ from tests.problem_details import assert_problem
 
 TOKEN = "d6f0c1e2-the-admin-token"
 SAMPLE_TSV = (FIXTURES / "hgnc_sample.tsv").read_bytes()
-GUARDED = [("POST", "/data"), ("DELETE", "/data"), ("POST", "/data/withdrawn")]
+GUARDED = [("POST", "/data"), ("DELETE", "/data"), ("POST", "/data/withdrawn"), ("PUT", "/releases/live")]
 OPEN = [("GET", "/data"), ("GET", "/genes"), ("GET", "/genes/HGNC:5"), ("GET", "/jobs"), ("GET", "/health"),
         ("GET", "/help"), ("GET", "/openapi.json")]
 

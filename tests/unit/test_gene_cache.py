@@ -1,6 +1,7 @@
 """The gene cache on fakeredis: reads from memory, through a Redis outage, never stale after it; GENE_CACHE=off."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import fakeredis
@@ -13,6 +14,8 @@ from adapters.redis_gene_repository import RedisGeneRepository
 from genes.errors import StoreUnavailable
 from genes.gene import Gene
 from genes.gene_lookup import GeneLookup, GeneQuery
+
+RELEASE = date(2024, 10, 18)
 
 
 class CountingStoreRedis(StoreRedis, fakeredis.FakeRedis):
@@ -88,7 +91,7 @@ def server() -> fakeredis.FakeServer:
 @pytest.fixture
 def client(server: fakeredis.FakeServer) -> CountingStoreRedis:
     client = CountingStoreRedis(server=server)
-    RedisGeneRepository(client).replace_all([A1BG, A2M], "first")
+    RedisGeneRepository(client).replace_all([A1BG, A2M], "first", RELEASE)
     return client
 
 
@@ -168,7 +171,7 @@ def test_after_the_outage_a_set_loaded_meanwhile_is_answered_before_the_old_one(
     assert lookup.get_json("HGNC:5") == old
 
     server.connected = True  # back, with a set loaded by a process that could still reach it
-    RedisGeneRepository(CountingStoreRedis(server=server)).replace_all([NEW_A1BG], "second")
+    RedisGeneRepository(CountingStoreRedis(server=server)).replace_all([NEW_A1BG], "second", RELEASE)
     new = lookup.get_json("HGNC:5")
 
     assert new.set_id != old.set_id and '"A1BG-NEW"' in new.value

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Iterator
 
 import pytest
@@ -24,6 +25,7 @@ A2MP1 = gene("HGNC:8", "A2MP1", "pseudogene", prev_symbol=["A2MP"])
 MT_TA = gene("HGNC:7475", "MT-TA", "non-coding RNA", prev_symbol=["MTTA"], alias_symbol=["trnA"])
 OLD_AMN = gene("HGNC:99999", "AMNL", "pseudogene", prev_symbol=["AMN"])
 GENES = [ABCD1, BRCA1, A2MP1, MT_TA, OLD_AMN, AMN]
+RELEASE = date(2024, 10, 18)
 
 
 @pytest.fixture
@@ -33,7 +35,7 @@ def repository() -> InMemoryGenes:
 
 @pytest.fixture
 def service(repository: InMemoryGenes) -> GeneService:
-    service = GeneService(repository, FakeGeneSource(GENES, "the default source"))
+    service = GeneService(repository, FakeGeneSource(GENES, "hgnc_complete_set_2024-10-18.txt"))
     service.load()
     return service
 
@@ -52,15 +54,15 @@ def record_of(lookup: GeneLookup, hgnc_id: str) -> dict[str, object]:
 
 
 def test_loading_without_a_source_reads_the_default_source_and_sums_it_up(repository: InMemoryGenes) -> None:
-    summary = GeneService(repository, FakeGeneSource(GENES, "hgnc_complete_set.txt.gz")).load()
-    assert (summary.count, summary.source) == (6, "hgnc_complete_set.txt.gz")
+    summary = GeneService(repository, FakeGeneSource(GENES, "hgnc_complete_set_2024-10-18.txt.gz")).load()
+    assert (summary.count, summary.source, summary.release) == (6, "hgnc_complete_set_2024-10-18.txt.gz", RELEASE)
     assert summary.seconds >= 0
     assert repository.ids().value == ["HGNC:61", "HGNC:1100", "HGNC:8", "HGNC:7475", "HGNC:99999", "HGNC:14604"]
 
 
 def test_loading_a_given_source_replaces_the_whole_set(service: GeneService, lookup: GeneLookup) -> None:
-    summary = service.load(FakeGeneSource([BRCA1], "request body"))
-    assert (summary.count, summary.source) == (1, "request body")
+    summary = service.load(FakeGeneSource([BRCA1], "request body"), RELEASE)
+    assert (summary.count, summary.source, summary.release) == (1, "request body", RELEASE)
     assert ids_found(lookup) == ["HGNC:1100"]
 
 

@@ -28,6 +28,7 @@ def gene(hgnc_id: str, symbol: str, approved: str, group: str = "protein-coding 
                           "date_approved_reserved": approved})
 
 
+RELEASE = date(2024, 10, 18)  # each load the same release: it replaces the one before
 A1BG, A2M = gene("HGNC:5", "A1BG", "1989-06-30"), gene("HGNC:7", "A2M", "1986-01-01")
 MT_TF = gene("HGNC:7482", "MT-TF", "1989-10-12", "non-coding RNA")
 
@@ -48,7 +49,7 @@ def summaries_gets(client: CountingFakeRedis) -> int:
 
 def test_the_summaries_of_a_set_are_read_from_redis_once_then_from_memory(
         repository: RedisGeneRepository, client: CountingFakeRedis) -> None:
-    repository.replace_all([A1BG, A2M], "test")
+    repository.replace_all([A1BG, A2M], "test", RELEASE)
 
     first, second = repository.summaries(), repository.summaries()
 
@@ -57,10 +58,10 @@ def test_the_summaries_of_a_set_are_read_from_redis_once_then_from_memory(
 
 
 def test_after_a_reload_the_new_sets_summaries_are_read(repository: RedisGeneRepository) -> None:
-    repository.replace_all([A1BG, A2M], "old")
+    repository.replace_all([A1BG, A2M], "old", RELEASE)
     repository.summaries()
 
-    repository.replace_all([MT_TF], "new")
+    repository.replace_all([MT_TF], "new", RELEASE)
 
     assert [s.hgnc_id for s in repository.summaries()] == ["HGNC:7482"]
     assert repository.summaries()[0].chromosome == "19"
@@ -68,16 +69,16 @@ def test_after_a_reload_the_new_sets_summaries_are_read(repository: RedisGeneRep
 
 def test_a_reload_seen_by_another_process_is_read_there_too(client: CountingFakeRedis) -> None:
     api, worker = RedisGeneRepository(client), RedisGeneRepository(client)
-    api.replace_all([A1BG], "first")
+    api.replace_all([A1BG], "first", RELEASE)
     assert [s.hgnc_id for s in worker.summaries()] == ["HGNC:5"]
 
-    api.replace_all([A2M, MT_TF], "second")
+    api.replace_all([A2M, MT_TF], "second", RELEASE)
 
     assert [s.hgnc_id for s in worker.summaries()] == ["HGNC:7", "HGNC:7482"]
 
 
 def test_after_a_clear_there_are_no_summaries(repository: RedisGeneRepository) -> None:
-    repository.replace_all([A1BG], "test")
+    repository.replace_all([A1BG], "test", RELEASE)
     repository.summaries()
 
     repository.clear()
@@ -86,7 +87,7 @@ def test_after_a_clear_there_are_no_summaries(repository: RedisGeneRepository) -
 
 
 def test_changing_the_list_returned_changes_nothing_for_the_next_reader(repository: RedisGeneRepository) -> None:
-    repository.replace_all([A1BG, A2M], "test")
+    repository.replace_all([A1BG, A2M], "test", RELEASE)
 
     repository.summaries().clear()
 
@@ -98,7 +99,7 @@ def undated(hgnc_id: str, symbol: str) -> Gene:
 
 
 def test_a_range_read_gives_the_genes_approved_within_it_both_ends_included(repository: RedisGeneRepository) -> None:
-    repository.replace_all([A1BG, A2M, MT_TF, undated("HGNC:9", "NODATE")], "test")
+    repository.replace_all([A1BG, A2M, MT_TF, undated("HGNC:9", "NODATE")], "test", RELEASE)
 
     def approved_between(first: str, last: str) -> list[str]:
         found = repository.summaries_approved_between(date.fromisoformat(first), date.fromisoformat(last))
@@ -113,7 +114,7 @@ def test_a_range_read_gives_the_genes_approved_within_it_both_ends_included(repo
 def test_a_range_read_agrees_with_filtering_every_summary_and_costs_no_more_reads(
         repository: RedisGeneRepository, client: CountingFakeRedis) -> None:
     genes = [gene(f"HGNC:{n}", f"G{n}", f"{1980 + n % 40}-{1 + n % 12:02d}-{1 + n % 28:02d}") for n in range(1, 400)]
-    repository.replace_all(genes, "test")
+    repository.replace_all(genes, "test", RELEASE)
     everything = repository.summaries()
 
     for first, last in [("1990-01-01", "1995-06-30"), ("2000-02-02", "2000-02-02"), ("2019-12-31", "2030-01-01")]:
