@@ -103,23 +103,13 @@ class ReleaseDiff:
         return {kind: len(getattr(self, kind)) for kind in CHANGE_KINDS}
 
 
-@dataclass(frozen=True, slots=True)
-class _Gene:
-    """What the diff keeps of a record: its compared fields, each value as text."""
-
-    symbol: str
-    changed: tuple[str | None, ...]  # CHANGED_FIELDS' values
-    xrefs: dict[str, frozenset[str]]
-    prev_symbols: tuple[str, ...]
-
-
 def diff_releases(old: ReleaseContent, new: ReleaseContent) -> ReleaseDiff:
     """The changes from `old` to `new` (see CHANGE_KINDS)."""
     old_genes, old_fields = _read(old)
     new_genes, new_fields = _read(new)
     both_hold = old_fields & new_fields
     compared_xrefs = [name for name in CROSS_REFERENCE_FIELDS if name in both_hold]
-    compared_changes = [(n, name) for n, name in enumerate(CHANGED_FIELDS) if name in both_hold]
+    compared_changes = [name for name in CHANGED_FIELDS if name in both_hold]
     gone = sorted(old_genes.keys() - new_genes.keys(), key=id_number)
     into: dict[str, list[str]] = {}  # a previous symbol -> the newer genes that had it
     for hgnc_id in sorted(new_genes, key=id_number):
@@ -141,14 +131,17 @@ def diff_releases(old: ReleaseContent, new: ReleaseContent) -> ReleaseDiff:
         before, after = old_genes[hgnc_id], new_genes[hgnc_id]
         if before.symbol != after.symbol:
             renamed.append(Renamed(hgnc_id, before.symbol, after.symbol))
-        for n, name in compared_changes:
-            if before.changed[n] != after.changed[n]:
-                changes[name].append(FieldChange(hgnc_id, after.symbol, before.changed[n], after.changed[n]))
+        if before.compared == after.compared:  # most genes of two releases of one format
+            continue
+        was, now = before.values(), after.values()
+        for name in compared_changes:
+            if (was_text := _text(was.get(name))) != (now_text := _text(now.get(name))):
+                changes[name].append(FieldChange(hgnc_id, after.symbol, was_text, now_text))
         for name in compared_xrefs:
-            was, now = before.xrefs.get(name, _NONE), after.xrefs.get(name, _NONE)
-            if was != now:
-                xrefs_added += (XrefChange(hgnc_id, after.symbol, name, value) for value in sorted(now - was))
-                xrefs_removed += (XrefChange(hgnc_id, after.symbol, name, value) for value in sorted(was - now))
+            old_values, new_values = set(was.get(name, ())), set(now.get(name, ()))
+            if old_values != new_values:
+                xrefs_added += (XrefChange(hgnc_id, after.symbol, name, v) for v in sorted(new_values - old_values))
+                xrefs_removed += (XrefChange(hgnc_id, after.symbol, name, v) for v in sorted(old_values - new_values))
     added = [GeneRef(hgnc_id, new_genes[hgnc_id].symbol)
              for hgnc_id in sorted(new_genes.keys() - old_genes.keys(), key=id_number)]
     compared = set(CROSS_REFERENCE_FIELDS) | set(CHANGED_FIELDS)
@@ -162,12 +155,32 @@ def diff_releases(old: ReleaseContent, new: ReleaseContent) -> ReleaseDiff:
     )
 
 
-_NONE: frozenset[str] = frozenset()
-
-
 def id_number(hgnc_id: str) -> int:
     """The number of an HGNC id, what the lists are ordered by: HGNC:5 before HGNC:37133."""
     return int(hgnc_id.rpartition(":")[2])
+
+
+# What separates a gene's compared fields, and a field's name and values, in `_Gene.compared`: control
+# characters that no HGNC text holds.
+_FIELD, _VALUE = "\x1f", "\x1e"
+_COMPARED_FIELDS = (*CHANGED_FIELDS, *CROSS_REFERENCE_FIELDS)
+
+
+@dataclass(frozen=True, slots=True)
+class _Gene:
+    """What the diff keeps of a record: its symbols, and its compared fields as one text. Two releases
+    of ~44,000 genes kept as dicts of sets of text took ~250 MiB (bench_diff); as one text a gene, a
+    tenth of it."""
+
+    symbol: str
+    prev_symbols: tuple[str, ...]
+    compared: str  # name, values, name, values... of the _COMPARED_FIELDS it holds, each value as text
+
+    def values(self) -> dict[str, list[str]]:
+        """Each compared field the record holds, and its values as text (a scalar: one)."""
+        if not self.compared:
+            return {}
+        return {name: values for name, *values in (part.split(_VALUE) for part in self.compared.split(_FIELD))}
 
 
 def _read(content: ReleaseContent) -> tuple[dict[str, _Gene], set[str]]:
@@ -177,29 +190,21 @@ def _read(content: ReleaseContent) -> tuple[dict[str, _Gene], set[str]]:
     for record in content.records:
         if content.fields is None:
             held.update(record)
-        xrefs = {name: frozenset(_texts(record[name])) for name in CROSS_REFERENCE_FIELDS if name in record}
+        compared = _FIELD.join(
+            _VALUE.join((name, *map(str, value))) if isinstance(value, list) else f"{name}{_VALUE}{value}"
+            for name in _COMPARED_FIELDS if (value := record.get(name)) is not None)
         prev = record.get("prev_symbol") or ()
         genes[str(record["hgnc_id"])] = _Gene(
             symbol=str(record["symbol"]),
-            changed=tuple(_text(record.get(name)) for name in CHANGED_FIELDS),
-            xrefs=xrefs,
             prev_symbols=tuple(prev) if isinstance(prev, list) else (str(prev),),
+            compared=compared,
         )
     return genes, set(content.fields) if content.fields is not None else held
 
 
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    return "|".join(map(str, value)) if isinstance(value, list) else str(value)
-
-
-def _texts(value: Any) -> Iterator[str]:
-    """Each value of a field as text: a scalar, or each element of a list."""
-    if isinstance(value, list):
-        yield from map(str, value)
-    elif value is not None:
-        yield str(value)
+def _text(values: list[str] | None) -> str | None:
+    """A changed field's value as the results give it: a list's values "|"-joined; None when absent."""
+    return "|".join(values) if values is not None else None
 
 
 # -- the changes as stored (JSON), and one change a row -----------------------------------------
