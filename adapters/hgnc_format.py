@@ -1,7 +1,8 @@
-"""Reads the HGNC complete set, JSON or tab-separated, plain or gzip, into normalised genes.
+"""Reads the HGNC complete set, JSON or tab-separated, plain or gzip, into normalised genes; and
+HGNC's custom-download TSV (`hgnc_custom_download`) into records of the complete set's fields.
 
-Both formats give identical records: list fields as arrays, integer fields as integers (as the
-official JSON has them), empty fields left out.
+All give the same records: list fields as arrays, integer fields as integers (as the official
+JSON has them), empty fields left out.
 """
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import orjson
 
+from adapters.hgnc_custom_download import is_custom_download
+from adapters.hgnc_custom_download import records as custom_download_records
 from genes.errors import GeneSourceTooLarge, InvalidGeneSource
 from genes.gene import Gene, is_hgnc_id
 from genes.withdrawn import WithdrawnStatus
@@ -53,8 +56,9 @@ def decompress(content: bytes) -> bytes:
 
 
 def parse_genes(content: bytes) -> Iterator[Gene]:
-    """The genes of an HGNC complete set; the format is recognised from the content itself. Withdrawn
-    rows, which a custom download holds, are left to `hgnc_withdrawn_format`: they are no genes."""
+    """The genes of an HGNC complete set or custom download; the format is recognised from the content
+    itself. Withdrawn rows, which a custom download holds, are left to `hgnc_withdrawn_format`: they
+    are no genes."""
     content = decompress(content)
     head = content[:64].lstrip()
     genes = genes_of_records(json_docs(content)) if head.startswith((b"{", b"[")) else _tsv_genes(content)
@@ -91,10 +95,17 @@ def _tsv_genes(content: bytes) -> Iterator[Gene]:
     # Decoded as it is read: a StringIO of the whole text would hold it at 4 bytes a character
     # (+78 MB at the peak of a load) and read it a third slower.
     lines = io.TextIOWrapper(io.BytesIO(content), encoding="utf-8", newline="")
+    if _is_custom_download(content):
+        # Its lists quote the items that hold a comma, not the whole field: read its fields as they are.
+        rows = _csv_rows(csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE))
+        yield from genes_of_records(custom_download_records(next(rows), rows))
+        return
     reader = _csv_rows(csv.reader(lines, delimiter="\t"))
     header = next(reader, None)
     if not header or "hgnc_id" not in header or "symbol" not in header:
-        raise InvalidGeneSource("the data is not an HGNC download: no JSON, and no TSV header with hgnc_id and symbol")
+        raise InvalidGeneSource(
+            "the data is not an HGNC download: no JSON, and no TSV header with hgnc_id and symbol "
+            "(a complete set) or HGNC ID and Approved symbol (a custom download)")
     width = len(header)
     # Empty fields are dropped by `compress`; only these columns need more than the text itself.
     dropped = [name for name in header if name in INDEX_FIELDS]
@@ -115,6 +126,12 @@ def _tsv_genes(content: bytes) -> Iterator[Gene]:
             if value is not None:
                 record[name] = convert(number, name, value)
         yield _checked_gene(number, record)
+
+
+def _is_custom_download(content: bytes) -> bool:
+    end = content.find(b"\n")
+    first_line = (content if end < 0 else content[:end]).rstrip(b"\r")
+    return is_custom_download(first_line.decode("utf-8", errors="replace").split("\t"))
 
 
 def _csv_rows(reader: Any) -> Iterator[list[str]]:

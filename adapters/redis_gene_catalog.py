@@ -1,7 +1,7 @@
 """The read side of the gene set in Redis: what the views show (records, ids, lookups, exports, what is loaded)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from itertools import chain
 from typing import Any, Callable, Iterator, Sequence, TypeVar
 
@@ -11,12 +11,12 @@ from redis.client import Pipeline
 
 from adapters.hgnc_format import tsv_lines
 from adapters.gene_cache import GeneCache
-from adapters.redis_client import as_bytes
+from adapters.redis_client import as_bytes, as_text
 from adapters.redis_gene_index import find_held, index_keys, queue_find
-from adapters.redis_gene_keys import CURRENT_KEY, current_set_id, set_key
+from adapters.redis_gene_keys import CURRENT_KEY, RELEASES_KEY, set_key
 from genes.errors import StoreUnavailable
 from genes.gene import RECORD_FIELDS
-from genes.ports import FromSet, SetInfo
+from genes.ports import FromSet, ReleaseRegistry, SetInfo
 
 READ_BATCH = 1_000
 Value = TypeVar("Value")
@@ -27,11 +27,42 @@ Queue = Callable[[Pipeline, str], Callable[[list[Any]], Value]]
 class RedisGeneCatalog:
     """The views' reads. While the gene cache vouches for the live set's id, none reads `genes:current`,
     and records and lookups answer from the hashes this process holds, with no round trip at all;
-    through a Redis outage too (adapters.gene_cache)."""
+    through a Redis outage too (adapters.gene_cache).
 
-    def __init__(self, client: redis.Redis, cache: GeneCache | None = None) -> None:
+    With a `release`, the reads of that held release instead: its set's id is its entry in
+    `genes:releases`, which the cache (watching that key) vouches for in the same way. A release
+    not held raises UnknownRelease; a store written before releases is asked of `registry`.
+    """
+
+    def __init__(self, client: redis.Redis, cache: GeneCache | None = None, release: date | None = None,
+                 registry: ReleaseRegistry | None = None) -> None:
         self._redis = client
         self._cache = cache or GeneCache(client)
+        self._release = release
+        self._registry = registry
+
+    def _queue_set_id(self, pipe: Pipeline) -> None:
+        """Queue the read of the id of the set read: the live one's, or the release's."""
+        if self._release is None:
+            pipe.get(CURRENT_KEY)
+        else:
+            pipe.hget(RELEASES_KEY, self._release.isoformat())
+
+    def _unregistered(self) -> str:
+        """The set of a release `genes:releases` does not name: a store written before releases holds
+        it under `genes:current` until the start-up upgrade registers it; else UnknownRelease."""
+        assert self._release is not None and self._registry is not None
+        held = self._registry.resolve(self._release)
+        assert held is not None  # resolve raises for a release not held
+        return held.set_id
+
+    def _set_id(self) -> str | None:
+        pipe = self._redis.pipeline(transaction=False)
+        self._queue_set_id(pipe)
+        (found,) = pipe.execute()
+        if found is not None:
+            return as_text(found)
+        return self._unregistered() if self._release is not None else None
 
     def record_json(self, hgnc_id: str) -> FromSet[str | None]:
         def queue(pipe: Pipeline, set_id: str) -> Callable[[list[Any]], str | None]:
@@ -71,7 +102,7 @@ class RedisGeneCatalog:
         return [orjson.loads(text) if text is not None else None for text in encoded]
 
     def export_json(self) -> FromSet[Iterator[str]]:
-        set_id = current_set_id(self._redis)
+        set_id = self._set_id()
         if set_id is None:
             return FromSet(None, iter(()))
         texts = (text.decode() for batch in stored_records(self._redis, set_id) for text in batch)
@@ -125,11 +156,13 @@ class RedisGeneCatalog:
         mark = self._cache.mark()
         guess = self._cache.guess
         pipe = self._redis.pipeline(transaction=False)
-        pipe.get(CURRENT_KEY)
+        self._queue_set_id(pipe)
         read = queue(pipe, guess) if guess is not None else None
         current, *answers = pipe.execute()
         set_id = current.decode() if current is not None else None
         self._cache.learn(set_id, mark)
+        if set_id is None and self._release is not None:
+            set_id = self._unregistered()
         if set_id is None:
             return FromSet(None, nothing)
         if set_id != guess or read is None:
@@ -163,6 +196,7 @@ def _set_info(meta: dict[bytes, bytes]) -> SetInfo | None:
         count=int(meta[b"count"]),
         loaded_at=datetime.fromtimestamp(float(meta[b"loaded_at"]), timezone.utc),
         source=meta[b"source"].decode(),
+        release=meta.get(b"release", b"").decode() or None,
         last_modified=meta.get(b"last_modified", b"").decode() or None,
         fields=tuple(orjson.loads(fields)) if fields else (),
     )

@@ -19,8 +19,10 @@ from entrypoints.operation import BINARY, json_answer, operation, problem_answer
 from entrypoints.request_body import read_body
 from entrypoints.schemas.checks import CheckRequestSchema, CheckRowSchema
 from entrypoints.schemas.genes import LoadSummarySchema
-from genes.symbol_check import MAX_INPUTS, CheckRow, SymbolChecker, split_pasted
+from entrypoints.schemas.releases import RELEASE_QUERY_PARAMETER, asked_release
+from genes.symbol_check import MAX_INPUTS, CheckRow, split_pasted
 from genes.withdrawn_service import WithdrawnService, WithdrawnSource
+from genes.ports import ReleaseReads
 
 MAX_CHECK_BYTES = 8 * 1024 * 1024  # 100,000 symbols of up to ~80 characters
 JSON, TSV = "application/json", "text/tab-separated-values"
@@ -41,7 +43,7 @@ _load_summary = LoadSummarySchema()
                          "text/tab-separated-values` gives a TSV a spreadsheet opens as is.",
     parameters=[{"in": "query", "name": "case_sensitive", "required": False,
                  "schema": {"type": "boolean", "default": False},
-                 "description": "for a plain-text body: match in the symbols' case only"}],
+                 "description": "for a plain-text body: match in the symbols' case only"}, RELEASE_QUERY_PARAMETER],
     body={JSON: {"anyOf": [CheckRequestSchema, {"type": "array", "items": {"type": "string"}, "maxItems": MAX_INPUTS}]},
           "text/plain": {"type": "string", "minLength": 1}},
     body_required=True, reads_store=True,
@@ -51,8 +53,9 @@ _load_summary = LoadSummarySchema()
                400: problem_answer("no symbols, not JSON or UTF-8 text, or a `case_sensitive` that is not a boolean"),
                413: problem_answer("more than 100,000 symbols, or a larger body than the limit")})
 @inject
-def check_symbols(checker: SymbolChecker = Provide[Container.symbol_checker]) -> Response:
+def check_symbols(readers: ReleaseReads = Provide[Container.release_readers]) -> Response:
     """The multi-symbol checker: how each symbol matches, approved, previous, alias or withdrawn; TSV by Accept."""
+    checker = readers.checker(asked_release())
     symbols, case_sensitive = _check_input()
     rows = checker.check(symbols, case_sensitive).value
     if request.accept_mimetypes.best_match([JSON, TSV], default=JSON) == TSV:

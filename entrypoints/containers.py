@@ -17,6 +17,7 @@ from dependency_injector import containers, providers
 
 from adapters.forked_sandbox import ForkedSandbox
 from adapters.gene_cache import GeneCache
+from adapters.gene_cache.release_readers import ReleaseReaders
 from adapters.hgnc_source import HgncBytesSource, source_for
 from adapters.hgnc_withdrawn_format import parse_withdrawn
 from adapters.hotqueue_job_queue import HotQueueJobConsumer, HotQueueJobQueue
@@ -176,6 +177,10 @@ class Container(containers.DeclarativeContainer):
     withdrawn_service = providers.Factory(WithdrawnService, withdrawn_store, default_withdrawn_source)
     symbol_checker = providers.ThreadSafeSingleton(SymbolChecker, gene_catalog, withdrawn_store)  # holds what it read
     hgnc_mirror = providers.ThreadSafeSingleton(HgncMirror, gene_catalog, withdrawn_store)  # holds its index
+    # The reads of a release asked for with ?release=: the live ones above, others made on demand.
+    release_readers = providers.ThreadSafeSingleton(
+        ReleaseReaders, genes_redis, gene_catalog, symbol_checker, hgnc_mirror, withdrawn_store, release_registry,
+        cache_enabled=config.gene_cache, idle_seconds=config.release_cache_idle_seconds)
 
     result_repository = providers.ThreadSafeSingleton(RedisResultRepository, results_redis)
     job_queue = providers.ThreadSafeSingleton(HotQueueJobQueue, queue_redis)

@@ -18,13 +18,12 @@ from entrypoints.schemas.genes import (
     DeletedSchema, GeneBatchQuerySchema, GeneFieldsSchema, GeneMatchSchema, GeneQuerySchema, GeneRecordSchema,
     InfoSchema, ReleaseLoadedSchema, gene_query_schema,
 )
-from entrypoints.schemas.releases import ReleaseQuerySchema
+from entrypoints.schemas.releases import RELEASE_QUERY_PARAMETER, ReleaseQuerySchema, asked_release
 from entrypoints.version import API_VERSION
 from genes.gene import HGNC_ID_PATTERN
-from genes.gene_lookup import GeneLookup
 from genes.gene_service import GeneService
 from genes.lookup import SEARCHABLE_FIELDS
-from genes.ports import GeneSource
+from genes.ports import GeneSource, ReleaseReads
 from genes.withdrawn_service import WithdrawnService, WithdrawnSource
 
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024  # the JSON release is ~35 MB
@@ -92,14 +91,15 @@ def load_data(
                          "`Accept: text/tab-separated-values` HGNC's TSV (its columns in their order, lists "
                          "joined with `|`), which `POST /data` loads back to the same records. gzip-encoded "
                          "for a client that accepts it, streamed either way.",
-    reads_store=True, conditional=True,
+    parameters=[RELEASE_QUERY_PARAMETER], reads_store=True, conditional=True,
     responses={200: {"description": "every record; none when nothing is loaded", "content": {
         JSON: {"schema": {"type": "array", "items": GeneRecordSchema}},
         NDJSON: {"schema": {"type": "string"}},
         TSV: {"schema": {"type": "string"}}}}})
 @inject
-def export_data(lookup: GeneLookup = Provide[Container.gene_lookup]) -> Response:
+def export_data(readers: ReleaseReads = Provide[Container.release_readers]) -> Response:
     """Every gene record (streamed): a JSON list, or by Accept one JSON record a line (NDJSON) or HGNC's TSV."""
+    lookup = readers.lookup(asked_release())
     media_type = request.accept_mimetypes.best_match([JSON, NDJSON, TSV], default=JSON)
     export = lookup.export_tsv() if media_type == TSV else lookup.export_json()
     chunked: dict[str, Callable[[Iterator[str]], Iterator[str]]] = {JSON: _json_list, NDJSON: _json_lines, TSV: iter}
@@ -135,9 +135,10 @@ def delete_data(service: GeneService = Provide[Container.gene_service],
                                 {"anyOf": [{"type": "array", "items": _HGNC_ID},
                                            {"type": "array", "items": _CHOSEN}]})})
 @inject
-def list_genes(lookup: GeneLookup = Provide[Container.gene_lookup]) -> Response:
+def list_genes(readers: ReleaseReads = Provide[Container.release_readers]) -> Response:
     """The hgnc_id of every gene, or of those matching every lookup given (?symbol=, ?entrez_id=, ...); ?fields=, ?limit=, ?offset=."""
     query, fields = gene_query_schema(frozenset(request.args)).load(request.args)
+    lookup = readers.lookup(asked_release())
     if fields is None:
         ids = lookup.find_ids(query)
         # What jsonify writes for a list of ids, for about a tenth of a lookup's CPU less.
@@ -152,11 +153,12 @@ def list_genes(lookup: GeneLookup = Provide[Container.gene_lookup]) -> Response:
                          "ranked as `GET /genes?symbol=` ranks). The answer lists, in the order of `q`, one "
                          "object per gene found per term (its record, or `hgnc_id` and `fields`), and "
                          "`{\"query\": term, \"notfound\": true}` for a term that found none.",
-    json_body=GeneBatchQuerySchema, reads_store=True,
+    json_body=GeneBatchQuerySchema, parameters=[RELEASE_QUERY_PARAMETER], reads_store=True,
     responses={200: json_answer("the matches", {"type": "array", "items": GeneMatchSchema})})
 @inject
-def query_genes(lookup: GeneLookup = Provide[Container.gene_lookup]) -> Response:
+def query_genes(readers: ReleaseReads = Provide[Container.release_readers]) -> Response:
     """Many terms at once: {"q": [...], "scopes": [...], "fields": [...]}; one answer per gene found per term."""
+    lookup = readers.lookup(asked_release())
     body = _batch_query.load(json_object_body("the terms to find", MAX_QUERY_BYTES))
     return jsonify(lookup.match(body["q"], body["scopes"], body.get("fields")).value)
 
@@ -173,9 +175,10 @@ def query_genes(lookup: GeneLookup = Provide[Container.gene_lookup]) -> Response
                410: problem_answer("the id's entry was withdrawn: `replaced_by` lists the ids HGNC names "
                                    "instead (POST /data/withdrawn loads them)")})
 @inject
-def get_gene(hgnc_id: str, lookup: GeneLookup = Provide[Container.gene_lookup]) -> Response:
+def get_gene(hgnc_id: str, readers: ReleaseReads = Provide[Container.release_readers]) -> Response:
     """The whole record of one gene, e.g. /genes/HGNC:5; ?fields= picks fields."""
-    fields = _gene_fields.load(request.args).get("fields") if request.args else None
+    asked = _gene_fields.load(request.args) if request.args else {}
+    fields, lookup = asked.get("fields"), readers.lookup(asked.get("release"))
     if fields is not None:
         chosen = lookup.get_fields(hgnc_id, fields)
         return conditional(chosen.set_id, lambda: jsonify(chosen.value))
@@ -185,16 +188,18 @@ def get_gene(hgnc_id: str, lookup: GeneLookup = Provide[Container.gene_lookup]) 
 
 
 @blueprint.get("/info")
-@operation("genes", reads_store=True, conditional=True, responses={200: json_answer("what is loaded", InfoSchema)})
+@operation("genes", parameters=[RELEASE_QUERY_PARAMETER], reads_store=True, conditional=True,
+           responses={200: json_answer("what is loaded", InfoSchema)})
 @inject
-def info(lookup: GeneLookup = Provide[Container.gene_lookup]) -> Response:
-    """What is loaded (count, when, from where, newest date_modified), what can be looked up, and the version."""
-    loaded = lookup.info()
+def info(readers: ReleaseReads = Provide[Container.release_readers]) -> Response:
+    """What is loaded (release, count, when, from where, newest date_modified), what can be looked up, and the version."""
+    loaded = readers.lookup(asked_release()).info()
     set_info = loaded.value
     answer = {
         "count": set_info.count if set_info else 0,
         "loaded_at": set_info.loaded_at if set_info else None,
         "source": set_info.source if set_info else None,
+        "release": set_info.release if set_info else None,
         "last_modified": set_info.last_modified if set_info else None,
         "searchable_fields": list(SEARCHABLE_FIELDS),
         "version": API_VERSION,

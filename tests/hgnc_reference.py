@@ -22,10 +22,18 @@ INTEGER_FIELDS = ("gene_group_id", "pubmed_id", "orphanet", "homeodb", "mamit-tr
 # The pinned release the tests load in full (tests/data/README.md says where it comes from).
 PINNED_RELEASE = Path(__file__).resolve().parent / "data" / "hgnc_complete_set_2024-10-18.txt.gz"
 
+# HGNC's custom download of 2024-07-23, approved and withdrawn rows (tests/data/README.md).
+CUSTOM_DOWNLOAD = Path(__file__).resolve().parent / "data" / "hgnc_custom_download_2024-07-23.tsv.gz"
+
 
 def hgnc_test_data_path() -> Path:
     """The full HGNC set the tests use: the pinned release, or the file `HGNC_TEST_DATA` names."""
     return Path(os.environ.get("HGNC_TEST_DATA") or PINNED_RELEASE)
+
+
+def withdrawn_rows(path: Path = CUSTOM_DOWNLOAD) -> list[dict[str, str]]:
+    """The withdrawn rows (their status not "Approved") of a custom download, as the csv module reads them."""
+    return [row for row in read_tsv_rows(path)[1] if row["Status"] != "Approved"]
 
 
 def read_tsv_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:

@@ -14,11 +14,15 @@ from adapters.redis_gene_catalog import RedisGeneCatalog
 from adapters.redis_gene_repository import RedisGeneRepository
 from adapters.redis_job_repository import RedisJobRepository
 from adapters.redis_result_repository import RedisResultRepository
+from adapters.gene_cache.release_readers import ReleaseReaders
+from adapters.redis_releases import RedisReleaseRegistry
 from adapters.redis_withdrawn_store import RedisWithdrawnStore
+from genes.hgnc_search import HgncMirror
 from genes.ports import (
-    GeneCatalog, GeneRepository, GeneSource, JobRepository, PlotRenderer, ReleaseRegistry, ResultRepository,
-    WithdrawnStore,
+    GeneCatalog, GeneRepository, GeneSource, JobRepository, PlotRenderer, ReleaseReads, ReleaseRegistry,
+    ResultRepository, WithdrawnStore,
 )
+from genes.symbol_check import SymbolChecker
 from tests.unit.gene_fakes import FakeGeneSource, InMemoryGenes, InMemoryWithdrawn
 from tests.unit.job_fakes import FakeJobRepository, FakePlotRenderer, FakeReleaseRegistry, FakeResultRepository
 
@@ -26,6 +30,10 @@ from tests.unit.job_fakes import FakeJobRepository, FakePlotRenderer, FakeReleas
 def adapters(client: redis.Redis, results: RedisResultRepository) -> None:
     gene_repository: GeneRepository = RedisGeneRepository(client)
     gene_catalog: GeneCatalog = RedisGeneCatalog(client)
+    registry: ReleaseRegistry = RedisReleaseRegistry(client)
+    withdrawn = RedisWithdrawnStore(client)
+    release_reads: ReleaseReads = ReleaseReaders(client, gene_catalog, SymbolChecker(gene_catalog, withdrawn),
+                                                 HgncMirror(gene_catalog, withdrawn), withdrawn, registry)
     withdrawn_stores: list[WithdrawnStore] = [RedisWithdrawnStore(client), InMemoryWithdrawn()]
     job_repository: JobRepository = RedisJobRepository(client, HotQueueJobQueue(client), results)
     result_repository: ResultRepository = results

@@ -170,3 +170,9 @@ class GeneCache:
 
     def summaries(self, set_id: str) -> SetSummaries:
         return self._summaries.of(set_id)
+
+    def close(self) -> None:
+        """Let go of everything held, and of the watch's connection: for a cache no read uses any more."""
+        if self._watch is not None:
+            self._watch.close()
+        self._hashes.release()

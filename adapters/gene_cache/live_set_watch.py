@@ -108,6 +108,16 @@ class LiveSetWatch:
                 self._take_notices(self._connection)
             return self._learned if self._pid == os.getpid() else None
 
+    def close(self) -> None:
+        """Stop listening: its connection is closed, and nothing is vouched for any more."""
+        with self._lock:
+            connection, self._connection, self._socket = self._connection, None, None
+            self._changed()
+            self._learned = None
+            self._refused = True  # for good: a closed watch never listens again
+        if connection is not None and self._pid == os.getpid():
+            connection.disconnect()
+
     def listen_now(self) -> None:
         """Let the next read try to listen again at once (Redis may be back), not after RETRY_SECONDS."""
         self._next_attempt = 0.0

@@ -8,7 +8,7 @@ from typing import Any
 from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, post_load, validate
 
 from entrypoints.schemas.paging import MAX_OFFSET
-from entrypoints.schemas.releases import ReleaseDate
+from entrypoints.schemas.releases import ReleaseDate, release_parameter
 from genes.gene import LOCUS_GROUPS, RECORD_FIELDS
 from genes.gene_lookup import DEFAULT_SCOPES, GeneQuery
 from genes.lookup import LIST_LOOKUPS, LOOKUP_FIELDS, SCOPES, SEARCHABLE_FIELDS, VERSIONED_FIELDS
@@ -71,6 +71,7 @@ class GeneFieldsSchema(Schema):
     fields = FieldNames(metadata={  # type: ignore[assignment]
         "description": _FIELDS_DESCRIPTION, "minLength": 1, "maxLength": MAX_FIELDS_LENGTH,
         "pattern": f"^({_FIELD_NAME})(,({_FIELD_NAME}))*$"})
+    release = release_parameter()
 
 def _lookup_description(name: str) -> str:
     if name in LOOKUP_DESCRIPTIONS:
@@ -107,6 +108,7 @@ class GeneQuerySchema(GeneFieldsSchema, _LookupParameters):  # type: ignore[vali
     @post_load
     def to_query(self, data: dict[str, Any], **kwargs: Any) -> tuple[GeneQuery, tuple[str, ...] | None]:
         chosen = data.pop("fields", None)
+        data.pop("release", None)  # the view reads it: it picks the catalog, not the genes
         offset, limit = data.pop("offset", 0), data.pop("limit", None)
         return GeneQuery(criteria=data, offset=offset, limit=limit), chosen
 
@@ -199,6 +201,8 @@ class InfoSchema(Schema):
     count = fields.Integer(required=True, metadata={"description": "genes loaded; 0 when none"})
     loaded_at = fields.DateTime(required=True, allow_none=True)
     source = fields.String(required=True, allow_none=True, metadata={"description": "where the set was loaded from"})
+    release = fields.String(required=True, allow_none=True, metadata={
+        "description": "the release answered, YYYY-MM-DD: the live one, or the one asked; null when none is loaded"})
     last_modified = fields.String(required=True, allow_none=True,
                                   metadata={"description": "the newest date_modified in the set, YYYY-MM-DD"})
     searchable_fields = fields.List(fields.String(validate=validate.OneOf(SEARCHABLE_FIELDS)), required=True,

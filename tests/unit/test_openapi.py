@@ -61,7 +61,7 @@ def test_request_and_answer_schemas_come_from_the_marshmallow_schemas(document: 
     results = document["paths"]["/results/{job_id}"]["get"]["responses"]["200"]["content"]
     assert set(results) == {"application/json", "text/tab-separated-values"}
     gene_query = {p["name"]: p for p in document["paths"]["/genes"]["get"]["parameters"]}
-    assert set(gene_query) == {*SEARCHABLE_FIELDS, "fields", "limit", "offset", "If-None-Match"}
+    assert set(gene_query) == {*SEARCHABLE_FIELDS, "fields", "limit", "offset", "release", "If-None-Match"}
     assert gene_query["limit"]["schema"]["maximum"] == 50_000
     assert {"type", "title", "status", "detail"} <= set(schemas["Problem"]["required"])
     assert "in progress" in schemas["Job"]["properties"]["status"]["enum"]

