@@ -26,7 +26,7 @@ from entrypoints.containers import Container
 from genes.job import JobStatus, ReleaseDiffParameters
 from genes.release_diff import CHANGE_KINDS
 
-OLDER = REPO / "tests" / "data" / "hgnc_custom_download_2024-07-23.tsv"
+OLDER = REPO / "tests" / "data" / "hgnc_custom_download_2024-07-23.tsv.gz"
 OLDER_RELEASE = date(2024, 7, 23)
 
 

@@ -19,7 +19,7 @@ from tests.conftest import RedisEndpoint
 from tests.problem_details import assert_problem
 from tests.support import ApiClient, wait_for_job
 
-CUSTOM_DOWNLOAD = Path(__file__).resolve().parents[1] / "data" / "hgnc_custom_download_2024-07-23.tsv"
+CUSTOM_DOWNLOAD = Path(__file__).resolve().parents[1] / "data" / "hgnc_custom_download_2024-07-23.tsv.gz"
 JULY, OCTOBER = "2024-07-23", "2024-10-18"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -46,7 +46,7 @@ Genes = dict[str, dict[str, list[str]]]  # id -> field -> its values as text (a 
 
 
 def july_genes() -> Genes:
-    with CUSTOM_DOWNLOAD.open(encoding="utf-8", newline="") as file:
+    with gzip.open(CUSTOM_DOWNLOAD, "rt", encoding="utf-8", newline="") as file:
         rows = [row for row in csv.DictReader(file, delimiter="\t") if row["Status"] == "Approved"]
     return {row["HGNC ID"]: {CUSTOM_COLUMNS[column]: text.split(", ") if CUSTOM_COLUMNS[column] in LIST_FIELDS
                              else [text] for column, text in row.items() if text} for row in rows}
@@ -132,7 +132,7 @@ def two_releases(api_process: Any, real_redis: RedisEndpoint) -> Iterator[ApiCli
     forgotten afterwards, so that other modules meet the one release they expect."""
     api = api_process.client
     loaded = api.post("/data", params={"release": JULY}, data=CUSTOM_DOWNLOAD.read_bytes(),
-                      headers={"Content-Type": "text/tab-separated-values"})
+                      headers={"Content-Type": "application/gzip"})
     assert loaded.status_code == 201, loaded.text
     if not any(release["release"] == OCTOBER for release in api.get("/releases").json()):
         assert api.post("/data").status_code == 201
