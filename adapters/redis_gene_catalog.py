@@ -35,11 +35,14 @@ class RedisGeneCatalog:
     """
 
     def __init__(self, client: redis.Redis, cache: GeneCache | None = None, release: date | None = None,
-                 registry: ReleaseRegistry | None = None) -> None:
+                 registry: ReleaseRegistry | None = None, live_cache: GeneCache | None = None) -> None:
+        """`live_cache`, for a release's catalog: the live set's cache, whose hashes it reads while
+        that release is the live one."""
         self._redis = client
         self._cache = cache or GeneCache(client)
         self._release = release
         self._registry = registry
+        self._live_cache = live_cache
 
     def _queue_set_id(self, pipe: Pipeline) -> None:
         """Queue the read of the id of the set read: the live one's, or the release's."""
@@ -85,7 +88,7 @@ class RedisGeneCatalog:
 
     def find(self, keys: Sequence[tuple[str, str]]) -> FromSet[list[list[str]]]:
         def from_held(set_id: str) -> list[list[str]]:
-            return find_held(set_id, keys, self._cache.hashes(set_id, index_keys(set_id, keys)))
+            return find_held(set_id, keys, self._holder(set_id).hashes(set_id, index_keys(set_id, keys)))
 
         nothing: list[list[str]] = [[] for _ in keys]
         return self._read(lambda pipe, set_id: queue_find(pipe, set_id, keys), nothing, held=from_held)
@@ -94,7 +97,7 @@ class RedisGeneCatalog:
         if not hgnc_ids:
             return []
         encoded: list[bytes | str | None]
-        if self._cache.answers_from_memory(set_id):
+        if self._cache.answers_from_memory(set_id) or self._holder(set_id) is not self._cache:
             held = self._held_records(set_id)
             encoded = [held.get(hgnc_id.encode()) for hgnc_id in hgnc_ids]
         else:
@@ -125,7 +128,13 @@ class RedisGeneCatalog:
 
     def _held_records(self, set_id: str) -> dict[bytes, bytes]:
         key = set_key(set_id, "records")
-        return self._cache.hashes(set_id, [key])[key]
+        return self._holder(set_id).hashes(set_id, [key])[key]
+
+    def _holder(self, set_id: str) -> GeneCache:
+        """The cache that holds `set_id`'s hashes: the live cache when the release read is the live one
+        (one copy in memory, not two), else this catalog's own."""
+        live = self._live_cache
+        return live if live is not None and live.answers_from_memory(set_id) else self._cache
 
     def _read(self, queue: Queue[Value], nothing: Value,
               held: Callable[[str], Value] | None = None) -> FromSet[Value]:

@@ -180,7 +180,7 @@ class Container(containers.DeclarativeContainer):
     # The reads of a release asked for with ?release=: the live ones above, others made on demand.
     release_readers = providers.ThreadSafeSingleton(
         ReleaseReaders, genes_redis, gene_catalog, symbol_checker, hgnc_mirror, withdrawn_store, release_registry,
-        cache_enabled=config.gene_cache, idle_seconds=config.release_cache_idle_seconds)
+        live_cache=gene_cache, cache_enabled=config.gene_cache, idle_seconds=config.release_cache_idle_seconds)
 
     result_repository = providers.ThreadSafeSingleton(RedisResultRepository, results_redis)
     job_queue = providers.ThreadSafeSingleton(HotQueueJobQueue, queue_redis)

@@ -75,7 +75,7 @@ def load_data(
     withdrawn_service: WithdrawnService = Provide[Container.withdrawn_service],
     uploaded_withdrawn: Callable[..., WithdrawnSource] = Provide[Container.uploaded_withdrawn_source.provider],
 ) -> tuple[Response, int]:
-    """Load an HGNC release into Redis: from HGNC_SOURCE, or from the request body (JSON or TSV, plain or gzip); ?release=."""
+    """Load an HGNC release beside those held: from HGNC_SOURCE, or from the request body (JSON or TSV, plain or gzip)."""
     release = _release_query.load(request.args).get("release")
     body = read_body(MAX_UPLOAD_BYTES)
     source = uploaded_source(body) if body else None

@@ -8,7 +8,8 @@ mirror's index go, and its watch's connection is closed.
 
 A release's cache vouches for the release's set id as the live cache does for the live one's:
 its watch follows `genes:releases` (any change of it ends what it vouches for, a load of another
-release too: the next read asks again, one round trip).
+release too: the next read asks again, one round trip). Asked for by date, the live release reads
+the hashes the live cache holds: one copy, not two.
 """
 from __future__ import annotations
 
@@ -49,6 +50,7 @@ class ReleaseReaders:
 
     def __init__(self, client: redis.Redis, live_catalog: GeneCatalog, live_checker: SymbolChecker,
                  live_mirror: HgncMirror, withdrawn: WithdrawnStore, registry: ReleaseRegistry,
+                 live_cache: GeneCache | None = None,
                  cache_enabled: bool = True, idle_seconds: float = RELEASE_CACHE_IDLE_SECONDS,
                  clock: Callable[[], float] = time.monotonic, new_watch: Callable[[], Any] | None = None) -> None:
         """`new_watch`: a release cache's watch (by default a LiveSetWatch of `genes:releases`)."""
@@ -56,6 +58,7 @@ class ReleaseReaders:
         self._live_catalog, self._live_checker, self._live_mirror = live_catalog, live_checker, live_mirror
         self._withdrawn = withdrawn
         self._registry = registry
+        self._live_cache = live_cache
         self._cache_enabled = cache_enabled
         self._idle_seconds = idle_seconds
         self._clock = clock
@@ -101,7 +104,8 @@ class ReleaseReaders:
             if readers is None:
                 watch = self._new_watch() if self._cache_enabled else None
                 cache = GeneCache(self._redis, enabled=self._cache_enabled, watch=watch)
-                catalog = RedisGeneCatalog(self._redis, cache, release=release, registry=self._registry)
+                catalog = RedisGeneCatalog(self._redis, cache, release=release, registry=self._registry,
+                                           live_cache=self._live_cache)
                 readers = self._held[release] = _Readers(cache, catalog, now)
             readers.last_used = now
             return readers

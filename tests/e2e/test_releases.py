@@ -18,7 +18,7 @@ import pytest
 
 from genes.releases import release_in_name
 from tests.hgnc_reference import expected_records, read_tsv_rows
-from tests.problem_details import assert_problem
+from tests.problem_details import assert_problem as problem_of
 from tests.support import REPO_ROOT, ApiClient, ApiProcess, RedisServer, service_environment
 
 JULY = "2024-07-01"
@@ -76,6 +76,13 @@ def run_load(redis_server: RedisServer, *args: str) -> dict[str, Any]:
     assert result.returncode == 0, result.stderr
     summary: dict[str, Any] = json.loads(result.stdout)
     return summary
+
+
+def assert_problem(response: Any, status: int, kind: str | None = None) -> dict[str, Any]:
+    problem = problem_of(response.status_code, response.headers, response.content, status)
+    if kind is not None:
+        assert problem["type"] == kind
+    return problem
 
 
 def held(api: ApiClient) -> list[tuple[str, int, bool]]:
@@ -145,9 +152,9 @@ def test_each_release_is_cached_under_its_own_etag(two_releases: ApiClient) -> N
 
 
 def test_a_release_not_held_or_malformed_is_a_400(two_releases: ApiClient, october: str) -> None:
-    unknown = two_releases.get("/genes", params={"release": "2024-08-01"})
-    assert_problem(unknown, 400, "/problems/unknown-release")
-    assert unknown.json()["held"] == [october, JULY]
+    unknown = assert_problem(two_releases.get("/genes", params={"release": "2024-08-01"}), 400,
+                             "/problems/unknown-release")
+    assert unknown["held"] == [october, JULY]
     assert_problem(two_releases.get("/genes/HGNC:5", params={"release": "July"}), 400)
     assert_problem(two_releases.get("/rest/search/A1BG", params={"release": "2024-8-1"}), 400)
 

@@ -50,11 +50,12 @@ def readers_of(client: CountingStoreRedis, clock: Clock, watches: list[ClosingWa
         watches.append(ClosingWatch())
         return watches[-1]
 
-    catalog = RedisGeneCatalog(client, GeneCache(client, watch=ToldWatch()))
+    live_cache = GeneCache(client, watch=ToldWatch())
+    catalog = RedisGeneCatalog(client, live_cache)
     withdrawn = RedisWithdrawnStore(client)
     return ReleaseReaders(client, catalog, SymbolChecker(catalog, withdrawn), HgncMirror(catalog, withdrawn), withdrawn,
-                          RedisReleaseRegistry(client), cache_enabled=cache_enabled, idle_seconds=IDLE, clock=clock,
-                          new_watch=new_watch)
+                          RedisReleaseRegistry(client), live_cache=live_cache, cache_enabled=cache_enabled,
+                          idle_seconds=IDLE, clock=clock, new_watch=new_watch)
 
 
 def july_reads(readers: ReleaseReaders) -> list[object]:
@@ -77,6 +78,16 @@ def test_a_release_asked_for_is_read_from_its_own_cache_then_from_memory(client:
     assert client.commands == before  # vouched by its watch: no round trip
     assert readers.lookup(None).get_json("HGNC:7").value is not None  # the live release is still read as it was
     assert len(watches) == 1
+
+
+def test_the_live_release_asked_for_by_date_reads_the_live_caches_copy(client: CountingStoreRedis) -> None:
+    readers = readers_of(client, Clock(), [])
+    readers.lookup(None).get_json("HGNC:7")  # learns the live set's id
+    live = readers.lookup(None).get_json("HGNC:7").value  # the live cache now holds October's records
+    assert readers.lookup(RELEASE).get_json("HGNC:7").value == live  # learns October's set id
+    before = client.commands
+    assert readers.lookup(RELEASE).get_json("HGNC:5").value is not None
+    assert client.commands == before  # no second copy of the records read
 
 
 def test_a_release_unused_for_the_idle_time_is_let_go_and_read_again_when_asked(client: CountingStoreRedis) -> None:
