@@ -108,8 +108,8 @@ def get_results(job_id: str, service: JobService = Provide[Container.job_service
         return jsonify(_results.dump(results))
     if request.accept_mimetypes.best_match([JSON, TSV], default=JSON) == TSV:
         response = Response(_tsv(results), mimetype=TSV)
-        response.headers["Content-Disposition"] = f'attachment; filename="hgnc-changes-{results.from_release}-to-' \
-                                                  f'{results.to_release}.tsv"'
+        name = f"hgnc-changes-{results.from_release}-to-{results.to_release}.tsv"
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     else:
         # What ReleaseDiffResultsSchema documents, written directly: a diff holds thousands of changes.
         response = Response(orjson.dumps(diff_json(results)) + b"\n", mimetype=JSON)
