@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 import orjson
 import redis
@@ -107,6 +107,13 @@ class RedisGeneRepository:
     def summaries_approved_between(self, first: date, last: date, set_id: str | None = None) -> list[GeneSummary]:
         set_id = set_id or current_set_id(self._redis)
         return self._cache.summaries(set_id).approved_between(first, last) if set_id else []
+
+    def records_of(self, set_id: str) -> Iterator[dict[str, Any]]:
+        return (orjson.loads(text) for batch in stored_records(self._redis, set_id) for text in batch)
+
+    def fields_of(self, set_id: str) -> tuple[str, ...] | None:
+        fields = self._redis.hget(set_key(set_id, "meta"), "fields")
+        return tuple(orjson.loads(fields)) if fields else None
 
 
 class StoredGeneSource:

@@ -19,7 +19,7 @@ from adapters.hotqueue_job_queue import HotQueueJobQueue
 from adapters.redis_client import LUA_NOW_MS, ReplicaAcks, as_text
 from adapters.redis_result_repository import RedisResultRepository
 from genes.errors import IdempotencyKeyReused, JobNotFound, StoreNotReplicated
-from genes.job import Job, JobParameters, JobStatus
+from genes.job import Job, JobKind, JobParameters, JobStatus, Parameters, ReleaseDiffParameters
 
 ALL_JOBS_KEY = "jobs"
 EXPIRING_KEY = "jobs:expiring"  # ended jobs kept for a time: id -> when it expires (ms since the epoch)
@@ -135,7 +135,7 @@ class RedisJobRepository:
 
     def submit(self, job: Job) -> Job:
         key = idempotency_key(job.idempotency_key) if job.idempotency_key else ""
-        parameters = _parameters_text(job.parameters)
+        parameters = job.parameters.fingerprint()
         fields = [text for pair in _to_hash(job).items() for text in pair]
         keys = [job_key(job.id), key, EXPIRING_KEY, ALL_JOBS_KEY, status_key(job.status),
                 *(k for k in LISTING_KEYS if k not in (ALL_JOBS_KEY, status_key(job.status)))]
@@ -262,20 +262,14 @@ def _ms(moment: datetime) -> int:
     return round(moment.timestamp() * 1000)
 
 
-def _parameters_text(parameters: JobParameters) -> str:
-    """What an Idempotency-Key is compared by: the parameters, whatever the JSON that spelled them."""
-    return f"{parameters.start_date.isoformat()}/{parameters.end_date.isoformat()}/{parameters.locus_group or ''}"
-
-
 def _to_hash(job: Job) -> dict[str, str]:
     """The job as its hash's fields. (redis-py types HSET's mapping as a Mapping of its own key type,
     which is invariant: a dict[str, str] is refused by the type check, never by Redis.)"""
     fields = {
         "id": job.id,
         "status": job.status.value,
-        "start_date": job.parameters.start_date.isoformat(),
-        "end_date": job.parameters.end_date.isoformat(),
-        "locus_group": job.parameters.locus_group or "",
+        **_parameters_hash(job.parameters),
+        "release": _day(job.release),
         "submitted_at": job.submitted_at.isoformat(),
         "started_at": job.started_at.isoformat() if job.started_at else "",
         "finished_at": job.finished_at.isoformat() if job.finished_at else "",
@@ -289,16 +283,44 @@ def _to_hash(job: Job) -> dict[str, str]:
     return fields
 
 
+def _parameters_hash(parameters: Parameters) -> dict[str, str]:
+    """The parameters as hash fields: an analysis's as before there were two kinds (no "kind"), and the
+    release it asked for, if any."""
+    if isinstance(parameters, ReleaseDiffParameters):
+        return {"kind": parameters.kind.value, "from_release": parameters.from_release.isoformat(),
+                "to_release": parameters.to_release.isoformat()}
+    return {"start_date": parameters.start_date.isoformat(), "end_date": parameters.end_date.isoformat(),
+            "locus_group": parameters.locus_group or "", "asked_release": _day(parameters.release)}
+
+
+def _parameters_of(fields: Mapping[str, str]) -> Parameters:
+    """Jobs stored before releases have no "kind" (analyses) nor any release."""
+    if fields.get("kind") == JobKind.RELEASE_DIFF.value:
+        return ReleaseDiffParameters(date.fromisoformat(fields["from_release"]),
+                                     date.fromisoformat(fields["to_release"]))
+    return JobParameters(
+        start_date=date.fromisoformat(fields["start_date"]),
+        end_date=date.fromisoformat(fields["end_date"]),
+        locus_group=fields["locus_group"] or None,
+        release=_date(fields.get("asked_release", "")),
+    )
+
+
+def _day(day: date | None) -> str:
+    return day.isoformat() if day is not None else ""
+
+
+def _date(text: str) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
 def _from_hash(raw: Mapping[bytes | str, bytes | str]) -> Job:
     fields = {as_text(name): as_text(value) for name, value in raw.items()}
     keep_seconds = fields.get("keep_seconds")  # absent from jobs stored before retention: kept for ever
     return Job(
         id=fields["id"],
-        parameters=JobParameters(
-            start_date=date.fromisoformat(fields["start_date"]),
-            end_date=date.fromisoformat(fields["end_date"]),
-            locus_group=fields["locus_group"] or None,
-        ),
+        parameters=_parameters_of(fields),
+        release=_date(fields.get("release", "")),
         status=JobStatus(fields["status"]),
         submitted_at=datetime.fromisoformat(fields["submitted_at"]),
         started_at=_time(fields["started_at"]),

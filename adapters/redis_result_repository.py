@@ -1,5 +1,7 @@
 """Results in Redis (db 3): the results JSON and the plot PNG under a results id, written together.
 
+Either kind's (genes.results): an analysis's JSON as before release diffs, a diff's saying its "kind".
+
 While a job computes them, its id holds the results id's reservation, a key that expires unless
 renewed: a job with the same parameters waits for those results rather than computing them too.
 
@@ -15,7 +17,7 @@ import redis
 from redis.client import Pipeline
 
 from adapters.redis_client import LUA_NOW_MS, as_bytes
-from genes.analysis import JobResults, decode_results, encode_results
+from genes.results import Results, decode, encode
 
 # `keep(keys, deadline)`: kept at least until `deadline` (ms since the epoch), or for ever when it is ''.
 # `from_now(ms)`: that many ms from now on Redis's clock, or '' (for ever) for ''.
@@ -108,8 +110,8 @@ class RedisResultRepository:
         self._reserve = client.register_script(_RESERVE)
         self._release = client.register_script(_RELEASE)
 
-    def save(self, results_id: str, results: JobResults, plot_png: bytes, keep_for: timedelta | None) -> None:
-        self._save(keys=_keys(results_id), args=[encode_results(results), plot_png, _ms(keep_for)])
+    def save(self, results_id: str, results: Results, plot_png: bytes, keep_for: timedelta | None) -> None:
+        self._save(keys=_keys(results_id), args=[encode(results), plot_png, _ms(keep_for)])
 
     def claim(self, results_id: str, keep_for: timedelta | None) -> bool:
         return bool(self._claim(keys=_keys(results_id), args=[_ms(keep_for)]))
@@ -120,9 +122,9 @@ class RedisResultRepository:
     def release(self, results_id: str, job_id: str) -> None:
         self._release(keys=[reservation_key(results_id)], args=[job_id])
 
-    def get(self, results_id: str) -> JobResults | None:
+    def get(self, results_id: str) -> Results | None:
         encoded = self._redis.get(results_key(results_id))
-        return decode_results(as_bytes(encoded)) if encoded is not None else None
+        return decode(as_bytes(encoded)) if encoded is not None else None
 
     def plot(self, results_id: str) -> bytes | None:
         plot = self._redis.get(plot_key(results_id))

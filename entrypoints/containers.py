@@ -188,7 +188,7 @@ class Container(containers.DeclarativeContainer):
                                                    replicas=replica_acks)
     plot_renderer = providers.ThreadSafeSingleton(_plot_renderer)
     keep_for = providers.Callable(_keep_for, config.job_ttl_seconds)
-    job_service = providers.Factory(JobService, job_repository, result_repository, keep_for)
+    job_service = providers.Factory(JobService, job_repository, result_repository, release_registry, keep_for)
     retention_upgrade = providers.Factory(RetentionUpgrade, job_repository, keep_for)
     queue_monitor = providers.ThreadSafeSingleton(HotQueueMonitor, queue_redis)
     monitoring_service = providers.Factory(MonitoringService, job_repository, queue_monitor)
@@ -206,6 +206,7 @@ class Container(containers.DeclarativeContainer):
         result_repository,
         plot_renderer,
         sandbox,
+        release_registry,
         analysis=analysis,
         max_attempts=config.job_max_attempts,
         timeout_seconds=config.job_timeout_seconds,

@@ -1,25 +1,27 @@
 """HTTP routes over jobs and their results: translate requests into JobService calls."""
 from __future__ import annotations
 
-from typing import Any
+import csv
+import io
 
+import orjson
 from dependency_injector.wiring import Provide, inject
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from entrypoints.containers import Container
-from entrypoints.operation import BINARY, json_answer, operation, path_parameter, problem_answer
+from entrypoints.operation import BINARY, JSON, json_answer, operation, path_parameter, problem_answer
 from entrypoints.request_body import json_object_body
 from entrypoints.schemas.jobs import (
-    IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_HEADER, JobListQuerySchema, JobParametersSchema, JobSchema, ResultsSchema,
-    idempotency_key,
+    ANY_JOB, IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_HEADER, JobListQuerySchema, JobRequestSchema, ReleaseDiffResultsSchema,
+    ResultsSchema, idempotency_key, job_json,
 )
-from genes.job import Job
 from genes.job_service import JobService
+from genes.release_diff import ROW_COLUMNS, ReleaseDiff, change_rows, diff_json
 
+TSV = "text/tab-separated-values"
 blueprint = Blueprint("jobs", __name__)
-_job_parameters = JobParametersSchema()
+_job_request = JobRequestSchema()
 _job_list_query = JobListQuerySchema()
-_job = JobSchema()
 _results = ResultsSchema()
 
 _JOB_ID = path_parameter("job_id", "the id `POST /jobs` answered")
@@ -35,24 +37,28 @@ _JOB_LINKS = {
 
 @blueprint.post("/jobs")
 @operation(
-    "jobs", description="With an `Idempotency-Key`, sending the same parameters again answers the first job "
-                        "(same id and `Location`) for as long as that job is kept, and submits nothing.",
+    "jobs", description="Two kinds, by `kind`: an analysis (the default) of the genes approved in a date range, "
+                        "in one release (`release`, default the live one); a release diff (`\"kind\": "
+                        "\"release_diff\"`), what changed `from` a held release `to` a newer one (400 for a release "
+                        "not held, the held ones named). With an `Idempotency-Key`, sending the same parameters "
+                        "again answers the first job (same id and `Location`) for as long as that job is kept, "
+                        "and submits nothing.",
     parameters=[{
         "in": "header", "name": IDEMPOTENCY_KEY_HEADER, "required": False,
         "description": "the client's unique key for this submission, e.g. a UUID (IETF httpapi draft)",
         "schema": {"type": "string", "pattern": f"^{IDEMPOTENCY_KEY.pattern}$"},
     }],
-    json_body=JobParametersSchema, reads_store=True,
+    json_body=JobRequestSchema.OPENAPI, reads_store=True,
     responses={202: json_answer("submitted: a worker will run it (or, for an `Idempotency-Key` sent before, "
-                                "the job first submitted with it)", JobSchema, headers={
+                                "the job first submitted with it)", ANY_JOB, headers={
                                     "Location": {"description": "the job's URL", "schema": {"type": "string"}}},
                                 links=_JOB_LINKS),
                422: problem_answer("the `Idempotency-Key` was first sent with other parameters")})
 @inject
 def submit_job(service: JobService = Provide[Container.job_service]) -> tuple[Response, int, dict[str, str]]:
-    """Submit an analysis: {"start_date": "YYYY-MM-DD", "end_date": "YYYY-MM-DD", "locus_group": optional}."""
+    """Submit a job: an analysis {"start_date", "end_date", "locus_group", "release"}, or a release diff {"kind": "release_diff", "from", "to"}."""
     key = idempotency_key(request.headers.get(IDEMPOTENCY_KEY_HEADER))
-    parameters = _job_parameters.load(json_object_body("the job parameters"))
+    parameters = _job_request.load(json_object_body("the job parameters"))
     job = service.submit(parameters, key)
     return jsonify(job_json(job)), 202, {"Location": url_for("jobs.get_job", job_id=job.id)}
 
@@ -69,16 +75,16 @@ def list_jobs(service: JobService = Provide[Container.job_service]) -> Response:
 
 @blueprint.get("/jobs/<job_id>")
 @operation("jobs", parameters=[_JOB_ID], reads_store=True,
-           responses={200: json_answer("the job", JobSchema), 404: _NO_JOB})
+           responses={200: json_answer("the job", ANY_JOB), 404: _NO_JOB})
 @inject
 def get_job(job_id: str, service: JobService = Provide[Container.job_service]) -> Response:
-    """One job: its parameters, status, attempts and timestamps."""
+    """One job: its kind, parameters, status, attempts and timestamps."""
     return jsonify(job_json(service.get(job_id)))
 
 
 @blueprint.delete("/jobs/<job_id>")
 @operation("jobs", parameters=[_JOB_ID], reads_store=True,
-           responses={200: json_answer("the cancelled job", JobSchema), 404: _NO_JOB,
+           responses={200: json_answer("the cancelled job", ANY_JOB), 404: _NO_JOB,
                       409: problem_answer("it has ended (complete, failed or cancelled)")})
 @inject
 def cancel_job(job_id: str, service: JobService = Provide[Container.job_service]) -> Response:
@@ -88,11 +94,27 @@ def cancel_job(job_id: str, service: JobService = Provide[Container.job_service]
 
 @blueprint.get("/results/<job_id>")
 @operation("jobs", parameters=[_JOB_ID], reads_store=True,
-           responses={200: json_answer("the analysis", ResultsSchema), 404: _NO_JOB, 409: _NOT_READY})
+           description="A release diff's changes also come one a row, as a TSV (`Accept: text/tab-separated-values`; "
+                       f"columns {', '.join(ROW_COLUMNS)}); an analysis's are JSON only.",
+           responses={200: {"description": "the analysis, or the release diff", "content": {
+                          JSON: {"schema": {"oneOf": [ResultsSchema, ReleaseDiffResultsSchema]}},
+                          TSV: {"schema": {"type": "string"}}}},
+                      404: _NO_JOB, 409: _NOT_READY})
 @inject
 def get_results(job_id: str, service: JobService = Provide[Container.job_service]) -> Response:
-    """The analysis of a complete job (409 while it is not complete)."""
-    return jsonify(_results.dump(service.results(job_id)))
+    """The results of a complete job: an analysis, or a release diff (409 while it is not complete)."""
+    results = service.results(job_id)
+    if not isinstance(results, ReleaseDiff):
+        return jsonify(_results.dump(results))
+    if request.accept_mimetypes.best_match([JSON, TSV], default=JSON) == TSV:
+        response = Response(_tsv(results), mimetype=TSV)
+        name = f"hgnc-changes-{results.from_release}-to-{results.to_release}.tsv"
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    else:
+        # What ReleaseDiffResultsSchema documents, written directly: a diff holds thousands of changes.
+        response = Response(orjson.dumps(diff_json(results)) + b"\n", mimetype=JSON)
+    response.vary.add("Accept")
+    return response
 
 
 @blueprint.get("/results/<job_id>/plot")
@@ -101,11 +123,13 @@ def get_results(job_id: str, service: JobService = Provide[Container.job_service
                       404: _NO_JOB, 409: _NOT_READY})
 @inject
 def get_plot(job_id: str, service: JobService = Provide[Container.job_service]) -> Response:
-    """The PNG plot of approvals per year, stacked by locus group, of a complete job."""
+    """The PNG plot of a complete job: approvals per year, stacked by locus group; a release diff's changes by kind."""
     return Response(service.plot(job_id), mimetype="image/png")
 
 
-def job_json(job: Job) -> dict[str, Any]:
-    """The job as the API answers it: JobSchema, which the OpenAPI document also publishes."""
-    answer: dict[str, Any] = _job.dump(job)
-    return answer
+def _tsv(diff: ReleaseDiff) -> str:
+    text = io.StringIO()
+    writer = csv.writer(text, delimiter="\t", lineterminator="\r\n")
+    writer.writerow(ROW_COLUMNS)
+    writer.writerows(change_rows(diff))
+    return text.getvalue()

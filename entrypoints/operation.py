@@ -30,7 +30,7 @@ class Operation:
     description: str | None = None
     parameters: Sequence[dict[str, Any]] = ()  # path and header parameters, as OpenAPI writes them
     query: type[Schema] | None = None  # the query string: one parameter per field; 400 when invalid
-    json_body: type[Schema] | None = None  # a required JSON object body: 400 when invalid, 413, 415
+    json_body: SchemaLike | None = None  # a required JSON object body: 400 when invalid, 413, 415
     body: Mapping[str, SchemaLike] = field(default_factory=dict)  # a body of these media types: 413
     body_required: bool = False  # `body` must be sent (400 without it)
     reads_store: bool = False  # 503 with Retry-After while Redis does not answer

@@ -5,7 +5,7 @@ import json
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 from datetime import date
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 from genes.gene import LOCUS_GROUPS, GeneSummary
 from genes.job import JobParameters
@@ -76,7 +76,10 @@ def encode_results(results: JobResults) -> bytes:
 
 
 def decode_results(encoded: bytes) -> JobResults:
-    fields = json.loads(encoded)
+    return results_from_json(json.loads(encoded))
+
+
+def results_from_json(fields: dict[str, Any]) -> JobResults:
     return JobResults(**{**fields, "start_date": date.fromisoformat(fields["start_date"]),
                          "end_date": date.fromisoformat(fields["end_date"])})
 

@@ -56,6 +56,16 @@ class UnknownRelease(DomainError):
         self.held = held
 
 
+class UnknownReleases(UnknownRelease):
+    """Two releases asked for (a release diff's), neither held."""
+
+    def __init__(self, requested: list[str], held: list[str]) -> None:
+        listed = ", ".join(held) if held else "none: load one with POST /data"
+        DomainError.__init__(self, f"releases {' and '.join(requested)} are not held (held: {listed})")
+        self.requested = " and ".join(requested)
+        self.held = held
+
+
 class InvalidGeneSource(DomainError):
     """The source was read but is not an HGNC complete set (JSON or TSV, plain or gzip)."""
 

@@ -1,10 +1,11 @@
-"""A job: analysis parameters, a status that only moves forward, and the time of each change."""
+"""A job: its parameters (an analysis, or a release diff), a status that only moves forward, and the time of each change."""
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from enum import Enum
+from typing import ClassVar
 
 from genes.errors import InvalidJobTransition
 
@@ -21,17 +22,49 @@ class JobStatus(str, Enum):
         return self in (JobStatus.COMPLETE, JobStatus.FAILED, JobStatus.CANCELLED)
 
 
+class JobKind(str, Enum):
+    ANALYSIS = "analysis"
+    RELEASE_DIFF = "release_diff"
+
+
 @dataclass(frozen=True)
 class JobParameters:
-    """What to analyse: genes approved in [start_date, end_date], optionally of one locus group."""
+    """What to analyse: genes approved in [start_date, end_date], optionally of one locus group, in one
+    release (None: the live one when the job is submitted; `Job.release` records which it was)."""
 
     start_date: date
     end_date: date
     locus_group: str | None = None
+    release: date | None = None  # as asked
+    kind: ClassVar[JobKind] = JobKind.ANALYSIS
 
     def results_id(self, set_id: str) -> str:
         """The name of these parameters' results on one loaded gene set: jobs that share it share the results."""
         return f"{set_id}/{self.start_date.isoformat()}/{self.end_date.isoformat()}/{self.locus_group or 'all'}"
+
+    def fingerprint(self) -> str:
+        """What an Idempotency-Key compares: the parameters as asked (as before releases, when none is)."""
+        asked = f"/{self.release.isoformat()}" if self.release else ""
+        return f"{self.start_date.isoformat()}/{self.end_date.isoformat()}/{self.locus_group or ''}{asked}"
+
+
+@dataclass(frozen=True)
+class ReleaseDiffParameters:
+    """What changed from one held release to a newer one."""
+
+    from_release: date
+    to_release: date
+    kind: ClassVar[JobKind] = JobKind.RELEASE_DIFF
+
+    def results_id(self, from_set_id: str, to_set_id: str) -> str:
+        """Jobs comparing the same two loaded sets share the results."""
+        return f"release_diff/{from_set_id}/{to_set_id}"
+
+    def fingerprint(self) -> str:
+        return f"release_diff/{self.from_release.isoformat()}/{self.to_release.isoformat()}"
+
+
+Parameters = JobParameters | ReleaseDiffParameters
 
 
 def utc_now() -> datetime:
@@ -41,7 +74,7 @@ def utc_now() -> datetime:
 @dataclass(frozen=True)
 class Job:
     id: str
-    parameters: JobParameters
+    parameters: Parameters
     status: JobStatus = JobStatus.SUBMITTED
     submitted_at: datetime = field(default_factory=utc_now)
     started_at: datetime | None = None
@@ -52,11 +85,15 @@ class Job:
     idempotency_key: str | None = None  # the client's key for its submission, kept as long as the job
     results_id: str | None = None  # once complete: the results it answers (see JobParameters.results_id)
     reused: bool = False  # completed with results that were stored before this run: no analysis, no plot
+    # The release an analysis reads, resolved when it was submitted; None for a diff (its parameters name
+    # both), and for jobs stored before releases or submitted with none loaded: they read the live one.
+    release: date | None = None
 
     @classmethod
-    def submit(cls, parameters: JobParameters, keep_for: timedelta | None = None,
-               idempotency_key: str | None = None) -> Job:
-        return cls(id=str(uuid.uuid4()), parameters=parameters, keep_for=keep_for, idempotency_key=idempotency_key)
+    def submit(cls, parameters: Parameters, keep_for: timedelta | None = None,
+               idempotency_key: str | None = None, release: date | None = None) -> Job:
+        return cls(id=str(uuid.uuid4()), parameters=parameters, keep_for=keep_for, idempotency_key=idempotency_key,
+                   release=release)
 
     @property
     def expires_at(self) -> datetime | None:

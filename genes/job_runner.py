@@ -5,14 +5,19 @@ import logging
 import time
 from typing import Callable, Iterable, Sequence
 
-from genes.analysis import JobResults, analyse, decode_results, encode_results
+from datetime import date
+
+from genes.analysis import JobResults, analyse
 from genes.errors import (
     GeneDataNotLoaded, InvalidJobTransition, JobCancelled, JobNotFound, JobTimedOut, StoreAccessDenied,
     StoreUnavailable,
 )
 from genes.gene import GeneSummary
-from genes.job import Job, JobParameters, JobStatus
-from genes.ports import GeneRepository, JobRepository, PlotRenderer, ResultRepository, Sandbox
+from genes.job import Job, JobParameters, JobStatus, ReleaseDiffParameters
+from genes.ports import GeneRepository, JobRepository, PlotRenderer, ReleaseRegistry, ResultRepository, Sandbox
+from genes.release_diff import ReleaseContent, diff_releases
+from genes.releases import Release
+from genes.results import decode, encode
 
 DEFAULT_MAX_ATTEMPTS = 3
 DEFAULT_TIMEOUT_SECONDS = 600.0
@@ -23,6 +28,7 @@ WAIT_SECONDS = 0.05  # how often a job waiting for another's results looks for t
 log = logging.getLogger(__name__)
 
 Analysis = Callable[[Iterable[GeneSummary], JobParameters], JobResults]
+Work = Callable[[], Sequence[bytes]]  # what runs in the sandbox: the results encoded, then the plot
 
 
 class JobRunner:
@@ -33,16 +39,19 @@ class JobRunner:
         results: ResultRepository,
         plots: PlotRenderer,
         sandbox: Sandbox,
+        releases: ReleaseRegistry,
         analysis: Analysis = analyse,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
     ) -> None:
-        """`sandbox`: where the analysis and the plot run, stopped at `timeout_seconds` or on a cancel."""
+        """`sandbox`: where the analysis and the plot run, stopped at `timeout_seconds` or on a cancel;
+        `releases`: where the set of the release a job reads is found."""
         self._jobs = jobs
         self._genes = genes
         self._results = results
         self._plots = plots
         self._sandbox = sandbox
+        self._releases = releases
         self._analysis = analysis
         self._max_attempts = max_attempts
         self._timeout = timeout_seconds
@@ -64,11 +73,8 @@ class JobRunner:
             return job
         started = time.monotonic()
         try:
-            set_id = self._genes.loaded_set_id()
-            if set_id is None:
-                raise GeneDataNotLoaded()
-            results_id = job.parameters.results_id(set_id)
-            reused = self._results_of(job, set_id, results_id, started + self._timeout)
+            results_id, prepare = self._work_of(job)
+            reused = self._results_of(job, results_id, prepare, started + self._timeout)
         except (StoreUnavailable, StoreAccessDenied):  # never "this job is bad": it stays in progress, for a retry
             raise
         except JobCancelled:  # or ended by another worker, that took it over when this one seemed dead
@@ -89,7 +95,41 @@ class JobRunner:
                  time.monotonic() - started, ", with the results computed before" if reused else "")
         return finished
 
-    def _results_of(self, job: Job, set_id: str, results_id: str, deadline: float) -> bool:
+    def _work_of(self, job: Job) -> tuple[str, Callable[[], Work]]:
+        """The id of the job's results, and what prepares their computation (reading in this process
+        what it needs) when they are not stored yet. Raises GeneDataNotLoaded, UnknownRelease."""
+        parameters, genes, plots = job.parameters, self._genes, self._plots
+        if isinstance(parameters, ReleaseDiffParameters):
+            old, new = self._held(parameters.from_release), self._held(parameters.to_release)
+
+            def diff() -> Sequence[bytes]:  # in the sandbox: the records are read there, and let go with it
+                changes = diff_releases(
+                    ReleaseContent(old.date, genes.records_of(old.set_id), genes.fields_of(old.set_id)),
+                    ReleaseContent(new.date, genes.records_of(new.set_id), genes.fields_of(new.set_id)))
+                return [encode(changes), plots.render_release_diff(changes)]
+            return parameters.results_id(old.set_id, new.set_id), lambda: diff
+
+        set_id = self._held(job.release).set_id if job.release is not None else genes.loaded_set_id()
+        if set_id is None:
+            raise GeneDataNotLoaded()
+        analysis = self._analysis
+
+        def prepare() -> Work:
+            in_range = genes.summaries_approved_between(parameters.start_date, parameters.end_date, set_id)
+
+            def work() -> Sequence[bytes]:  # in the sandbox: only bytes come back
+                results = analysis(in_range, parameters)
+                return [encode(results), plots.render(results)]
+            return work
+        return parameters.results_id(set_id), prepare
+
+    def _held(self, release: date) -> Release:
+        held = self._releases.resolve(release)
+        if held is None:
+            raise GeneDataNotLoaded()
+        return held
+
+    def _results_of(self, job: Job, results_id: str, prepare: Callable[[], Work], deadline: float) -> bool:
         """Make sure the results exist: found (True: reused), or computed here (False). While another job
         with the same parameters computes them, wait for them (or for its reservation to lapse)."""
         while True:
@@ -98,7 +138,7 @@ class JobRunner:
                 return True
             if self._results.reserve(results_id, job.id, RESERVATION_SECONDS):
                 try:
-                    self._compute(job, set_id, results_id, deadline)
+                    self._compute(job, results_id, prepare(), deadline)
                 finally:
                     self._results.release(results_id, job.id)
                 return False
@@ -108,14 +148,7 @@ class JobRunner:
                 raise JobCancelled()
             time.sleep(WAIT_SECONDS)
 
-    def _compute(self, job: Job, set_id: str, results_id: str, deadline: float) -> None:
-        parameters, analysis, plots = job.parameters, self._analysis, self._plots
-        in_range = self._genes.summaries_approved_between(parameters.start_date, parameters.end_date, set_id)
-
-        def work() -> Sequence[bytes]:  # in the sandbox: only bytes come back
-            results = analysis(in_range, parameters)
-            return [encode_results(results), plots.render(results)]
-
+    def _compute(self, job: Job, results_id: str, work: Work, deadline: float) -> None:
         def keep_going() -> bool:
             self._results.reserve(results_id, job.id, RESERVATION_SECONDS)
             return self._is_running(job.id)
@@ -124,7 +157,7 @@ class JobRunner:
             encoded, plot = self._sandbox.run(work, deadline - time.monotonic(), keep_going)
         except JobTimedOut:
             raise JobTimedOut(self._timeout) from None
-        self._results.save(results_id, decode_results(encoded), plot, job.keep_for)
+        self._results.save(results_id, decode(encoded), plot, job.keep_for)
 
     def _is_running(self, job_id: str) -> bool:
         """Whether the job is still in progress: a cancel ends it, and its attempt stops."""

@@ -9,7 +9,9 @@ from genes.analysis import JobResults
 from genes.gene import Gene, GeneSummary
 from genes.job import Job, JobStatus
 from genes.monitoring import QueueCounts, WorkerInfo
+from genes.release_diff import ReleaseDiff
 from genes.releases import Release
+from genes.results import Results
 from genes.withdrawn import WithdrawnEntry
 
 if TYPE_CHECKING:  # they read through the ports below: imported at run time, they would import this module back
@@ -67,6 +69,13 @@ class GeneRepository(Protocol):
 
         What a job reads: a narrow range need not pass over all 43,882 genes.
         """
+
+    def records_of(self, set_id: str) -> Iterator[dict[str, Any]]:
+        """Every record of the set `set_id` as stored (list fields as lists), in load order: what a
+        release diff reads, a batch from the store at a time."""
+
+    def fields_of(self, set_id: str) -> tuple[str, ...] | None:
+        """The fields some record of the set holds, as its load recorded them; None when it did not."""
 
 
 Value = TypeVar("Value", covariant=True)
@@ -223,7 +232,7 @@ class QueueMonitor(Protocol):
 class ResultRepository(Protocol):
     """Results and plots by results id, each kept as long as the longest kept job that uses it."""
 
-    def save(self, results_id: str, results: JobResults, plot_png: bytes, keep_for: timedelta | None) -> None:
+    def save(self, results_id: str, results: Results, plot_png: bytes, keep_for: timedelta | None) -> None:
         """Store (or overwrite) results and their plot together, kept at least `keep_for` (None: for ever)."""
 
     def claim(self, results_id: str, keep_for: timedelta | None) -> bool:
@@ -237,7 +246,7 @@ class ResultRepository(Protocol):
     def release(self, results_id: str, job_id: str) -> None:
         """The job no longer computes these results (a no-op unless it holds their reservation)."""
 
-    def get(self, results_id: str) -> JobResults | None: ...
+    def get(self, results_id: str) -> Results | None: ...
 
     def plot(self, results_id: str) -> bytes | None: ...
 
@@ -254,3 +263,6 @@ class Sandbox(Protocol):
 class PlotRenderer(Protocol):
     def render(self, results: JobResults) -> bytes:
         """The PNG of approvals per year, stacked by locus group."""
+
+    def render_release_diff(self, diff: ReleaseDiff) -> bytes:
+        """The PNG of the changes between two releases, counted by kind."""

@@ -24,7 +24,7 @@ from genes.ports import (
 )
 from genes.symbol_check import SymbolChecker
 from tests.unit.gene_fakes import FakeGeneSource, InMemoryGenes, InMemoryWithdrawn
-from tests.unit.job_fakes import FakeJobRepository, FakePlotRenderer, FakeResultRepository
+from tests.unit.job_fakes import FakeJobRepository, FakePlotRenderer, FakeReleaseRegistry, FakeResultRepository
 
 
 def adapters(client: redis.Redis, results: RedisResultRepository) -> None:
@@ -48,4 +48,5 @@ def fakes() -> None:
     job_repository: JobRepository = FakeJobRepository()
     result_repository: ResultRepository = FakeResultRepository()
     plot_renderer: PlotRenderer = FakePlotRenderer()
+    release_registry: ReleaseRegistry = FakeReleaseRegistry()
     source: GeneSource = FakeGeneSource([])

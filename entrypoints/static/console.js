@@ -303,7 +303,7 @@ const JOB_FIELDS = ["start_date", "end_date", "locus_group"];
 const watchedJobs = new Map(); // job id -> last status seen, for the jobs submitted from this page
 
 function setUpJobForm() {
-  const parameters = openapi.components.schemas.JobParameters || { properties: {} };
+  const parameters = openapi.components.schemas.AnalysisParameters || { properties: {} };
   addOptions(byId("locus_group"), choices((parameters.properties || {}).locus_group));
   byId("job-form").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -446,8 +446,11 @@ function jobRow(job) {
   return el("tr", { dataset: { jobId: job.id } },
     el("th", { scope: "row" }, el("code", { title: job.id }, label)),
     el("td", {}, statusBadge(job.status), job.error ? el("div", { className: "job-error" }, job.error) : null),
-    el("td", { className: "nowrap" }, `${job.start_date} – ${job.end_date}`),
-    el("td", {}, job.locus_group || el("span", { className: "muted" }, "all")),
+    ...(job.kind === "release_diff" ? [
+      el("td", { className: "nowrap" }, `release ${job.from} → ${job.to}`),
+      el("td", {}, el("span", { className: "muted" }, "release diff"))] : [
+      el("td", { className: "nowrap" }, `${job.start_date} – ${job.end_date}`),
+      el("td", {}, job.locus_group || el("span", { className: "muted" }, "all"))]),
     el("td", { className: "nowrap" }, formatTime(job.submitted_at)),
     el("td", { className: "nowrap" }, formatTime(job.started_at)),
     el("td", { className: "nowrap" }, formatTime(job.finished_at)),
@@ -492,6 +495,10 @@ async function showResults(job) {
     return;
   }
   const results = answer.body;
+  if (results.kind === "release_diff") {
+    showReleaseDiff(job, results);
+    return;
+  }
   const scope = results.locus_group ? `in the locus group ${results.locus_group}` : "in all locus groups";
   byId("results-summary").textContent =
     `${numbers.format(results.total)} genes approved from ${results.start_date} to ${results.end_date}, ${scope}.`;
@@ -507,12 +514,27 @@ async function showResults(job) {
     countTable("By locus type", "Locus type", results.by_locus_type, true)));
 }
 
-function countTable(title, heading, counts, sortByCount) {
+// A release diff: its counts by kind and their plot; the lists themselves are in the JSON and the TSV.
+function showReleaseDiff(job, results) {
+  const total = Object.values(results.counts).reduce((sum, count) => sum + count, 0);
+  byId("results-summary").textContent =
+    `${numbers.format(total)} changes from release ${results.from} to ${results.to}.`;
+  const plot = el("figure", { className: "plot" },
+    el("img", {
+      src: `/results/${encodeURIComponent(job.id)}/plot`, id: "results-plot", width: 1000, height: 500,
+      alt: `Bar chart of the changes from release ${results.from} to ${results.to} by kind; the table “Changes by kind” holds the same numbers.`,
+    }),
+    el("figcaption", {}, "Changes by kind."));
+  byId("results-body").replaceChildren(plot, el("div", { className: "result-tables" },
+    countTable("Changes by kind", "Kind", results.counts, false, "Changes")));
+}
+
+function countTable(title, heading, counts, sortByCount, what = "Genes") {
   const rows = Object.entries(counts || {});
   if (sortByCount) rows.sort((a, b) => b[1] - a[1]);
   return el("table", { className: "data compact" },
     el("caption", {}, title),
-    el("thead", {}, el("tr", {}, el("th", { scope: "col" }, heading), el("th", { scope: "col", className: "number" }, "Genes"))),
+    el("thead", {}, el("tr", {}, el("th", { scope: "col" }, heading), el("th", { scope: "col", className: "number" }, what))),
     el("tbody", {}, rows.length ? rows.map(([name, count]) => el("tr", {},
       el("th", { scope: "row" }, name), el("td", { className: "number" }, numbers.format(count))))
       : el("tr", {}, el("td", { colspan: 2, className: "muted" }, "None."))));

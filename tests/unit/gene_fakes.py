@@ -28,6 +28,7 @@ class InMemoryGenes:
         self._info: SetInfo | None = None
         self._release: date | None = None
         self._summaries_of_set: dict[str, list[GeneSummary]] = {}  # a replaced set stays readable, as in Redis
+        self._records_of_set: dict[str, tuple[list[dict[str, Any]], tuple[str, ...]]] = {}
 
     # GeneRepository
     def replace_all(self, genes: Iterable[Gene], source: str, release: date | None = None) -> Release | None:
@@ -45,6 +46,9 @@ class InMemoryGenes:
             self._lookups = lookups.entries()
             self._loads += 1
             self._summaries_of_set[f"load-{self._loads}"] = [gene.summary() for gene in loaded.values()]
+            self._records_of_set[f"load-{self._loads}"] = (
+                [dict(gene.record) for gene in loaded.values()],
+                tuple(sorted({name for gene in loaded.values() for name in gene.record})))
             modified = [g.record["date_modified"] for g in loaded.values() if "date_modified" in g.record]
             if release is None and not modified:
                 raise InvalidRelease("the release of this source cannot be told: give ?release=")
@@ -81,6 +85,12 @@ class InMemoryGenes:
     def summaries_approved_between(self, first: date, last: date, set_id: str | None = None) -> list[GeneSummary]:
         summaries = self._summaries_of_set.get(set_id or self.loaded_set_id() or "", [])
         return [s for s in summaries if s.date_approved and first.isoformat() <= s.date_approved <= last.isoformat()]
+
+    def records_of(self, set_id: str) -> Iterator[dict[str, Any]]:
+        return iter(self._records_of_set.get(set_id, ([], ()))[0])
+
+    def fields_of(self, set_id: str) -> tuple[str, ...] | None:
+        return self._records_of_set[set_id][1] if set_id in self._records_of_set else None
 
     # GeneCatalog
     def _from_set(self, value: Value) -> FromSet[Value]:

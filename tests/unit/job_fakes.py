@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
-from typing import Callable, Iterator, Sequence
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Callable, Iterator, Sequence
 
 from genes.analysis import JobResults
-from genes.errors import IdempotencyKeyReused, JobCancelled, JobNotFound, JobTimedOut
+from genes.errors import IdempotencyKeyReused, JobCancelled, JobNotFound, JobTimedOut, UnknownRelease
 from genes.gene import GeneSummary
 from genes.job import Job, JobStatus
+from genes.release_diff import ReleaseDiff
+from genes.releases import Release
+from genes.results import Results
 
 FAKE_PNG = b"\x89PNG\r\n\x1a\n a plot drawn by the fake renderer"
 # The analysis of two genes approved in 1989, one of them on the mitochondrial DNA.
@@ -80,11 +83,11 @@ class FakeJobRepository:
 
 class FakeResultRepository:
     def __init__(self) -> None:
-        self.saved: dict[str, tuple[JobResults, bytes]] = {}
+        self.saved: dict[str, tuple[Results, bytes]] = {}
         self.kept_for: dict[str, list[timedelta | None]] = defaultdict(list)  # by results id, each save or claim
         self.reserved: dict[str, str] = {}  # results id -> the job computing them
 
-    def save(self, results_id: str, results: JobResults, plot_png: bytes, keep_for: timedelta | None) -> None:
+    def save(self, results_id: str, results: Results, plot_png: bytes, keep_for: timedelta | None) -> None:
         self.saved[results_id] = (results, plot_png)
         self.kept_for[results_id].append(keep_for)
 
@@ -100,7 +103,7 @@ class FakeResultRepository:
         if self.reserved.get(results_id) == job_id:
             del self.reserved[results_id]
 
-    def get(self, results_id: str) -> JobResults | None:
+    def get(self, results_id: str) -> Results | None:
         return self.saved[results_id][0] if results_id in self.saved else None
 
     def plot(self, results_id: str) -> bytes | None:
@@ -108,11 +111,20 @@ class FakeResultRepository:
 
 
 class FakeGeneRepository:
-    """Only what the runner reads: the summaries (none means no gene data is loaded)."""
+    """Only what the runner reads: the summaries (none means no gene data is loaded), and the records and
+    fields of other sets, by set id, as a release diff reads them."""
 
-    def __init__(self, summaries: list[GeneSummary] | None = None, set_id: str = "set-1") -> None:
+    def __init__(self, summaries: list[GeneSummary] | None = None, set_id: str = "set-1",
+                 sets: dict[str, tuple[list[dict[str, Any]], tuple[str, ...] | None]] | None = None) -> None:
         self._summaries = list(summaries or [])
         self.set_id = set_id  # a test changes it as a reload would
+        self.sets = sets or {}
+
+    def records_of(self, set_id: str) -> Iterator[dict[str, Any]]:
+        return iter(self.sets[set_id][0])
+
+    def fields_of(self, set_id: str) -> tuple[str, ...] | None:
+        return self.sets[set_id][1]
 
     def is_loaded(self) -> bool:
         return bool(self._summaries)
@@ -131,11 +143,34 @@ class FakeGeneRepository:
 
 class FakePlotRenderer:
     def __init__(self) -> None:
-        self.rendered: list[JobResults] = []
+        self.rendered: list[Results] = []
 
     def render(self, results: JobResults) -> bytes:
         self.rendered.append(results)
         return FAKE_PNG
+
+    def render_release_diff(self, diff: ReleaseDiff) -> bytes:
+        self.rendered.append(diff)
+        return FAKE_PNG
+
+
+class FakeReleaseRegistry:
+    """Releases held by date, each in a set named after it ("set-2024-10-18"); the newest is live."""
+
+    def __init__(self, *held: date) -> None:
+        self.held_dates = sorted(held, reverse=True)
+
+    def held(self) -> list[Release]:
+        return [Release(day, f"set-{day.isoformat()}", 1, datetime(2024, 11, 1, tzinfo=timezone.utc), "fake",
+                        live=n == 0) for n, day in enumerate(self.held_dates)]
+
+    def resolve(self, release: date | None = None) -> Release | None:
+        for held in self.held():
+            if held.live if release is None else held.date == release:
+                return held
+        if release is not None:
+            raise UnknownRelease(release.isoformat(), [day.isoformat() for day in self.held_dates])
+        return None
 
 
 class InProcessSandbox:

@@ -306,3 +306,32 @@ def test_a_job_not_yet_started_can_be_cancelled_once(client: FlaskClient, contai
 
 def _parts(response) -> tuple[int, Any, bytes]:
     return response.status_code, response.headers, response.get_data()
+
+
+# -- releases: an analysis's release, the release diff -------------------------------------------
+
+
+def test_a_job_submitted_with_nothing_loaded_records_no_release_and_says_its_kind(client: FlaskClient) -> None:
+    job = submit(client)
+    assert (job["kind"], job["release"]) == ("analysis", None)
+    assert client.get(f"/jobs/{job['id']}").get_json()["release"] is None
+
+
+@pytest.mark.parametrize(("body", "detail"), [
+    ({**LATE_EIGHTIES, "release": "2024-07-23"}, "release 2024-07-23 is not held (held: none: load one with POST /data)"),
+    ({"kind": "release_diff", "from": "2024-07-23", "to": "2024-10-18"},
+     "releases 2024-07-23 and 2024-10-18 are not held (held: none: load one with POST /data)"),
+])
+def test_a_release_not_held_is_a_400_naming_the_held_ones(client: FlaskClient, container: Container,
+                                                          body: dict[str, Any], detail: str) -> None:
+    response = client.post("/jobs", json=body)
+    problem = assert_problem(response.status_code, response.headers, response.data, 400)
+    assert problem["detail"] == detail and problem["type"] == "/problems/unknown-release"
+    assert queued(container) == 0
+
+
+def test_a_release_diff_body_with_an_analysis_field_is_a_400_naming_it(client: FlaskClient) -> None:
+    response = client.post("/jobs", json={"kind": "release_diff", "from": "2024-07-23", "to": "2024-10-18",
+                                          "end_date": "2000-01-01"})
+    problem = assert_problem(response.status_code, response.headers, response.data, 400)
+    assert problem["errors"] == {"end_date": ["Unknown field."]}

@@ -9,10 +9,11 @@ import pytest
 from genes.analysis import JobResults
 from genes.errors import StoreAccessDenied, StoreUnavailable
 from genes.gene import GeneSummary
-from genes.job import Job, JobParameters, JobStatus
+from genes.job import Job, JobParameters, JobStatus, Parameters, ReleaseDiffParameters
 from genes.job_runner import JobRunner
 from tests.unit.job_fakes import (
-    FAKE_PNG, FakeGeneRepository, FakeJobRepository, FakePlotRenderer, FakeResultRepository, InProcessSandbox,
+    FAKE_PNG, FakeGeneRepository, FakeJobRepository, FakePlotRenderer, FakeReleaseRegistry, FakeResultRepository,
+    InProcessSandbox,
 )
 
 GENES = [
@@ -44,16 +45,17 @@ class UnreachableGeneRepository:
 
 class Setup:
     def __init__(self, genes: list[GeneSummary] = GENES, plots: Any = None, results: Any = None,
-                 gene_repository: Any = None, sandbox: Any = None, **runner_options: Any) -> None:
+                 gene_repository: Any = None, sandbox: Any = None, releases: Any = None,
+                 **runner_options: Any) -> None:
         self.jobs = FakeJobRepository()
         self.results = results or FakeResultRepository()
         self.plots = plots or FakePlotRenderer()
         self.sandbox = sandbox or InProcessSandbox()
         self.runner = JobRunner(self.jobs, gene_repository or FakeGeneRepository(genes), self.results, self.plots,
-                                self.sandbox, **runner_options)
+                                self.sandbox, releases or FakeReleaseRegistry(), **runner_options)
 
-    def submitted(self, parameters: JobParameters = LATE_EIGHTIES) -> Job:
-        return self.jobs.submit(Job.submit(parameters))
+    def submitted(self, parameters: Parameters = LATE_EIGHTIES, release: date | None = None) -> Job:
+        return self.jobs.submit(Job.submit(parameters, release=release))
 
 
 def test_a_job_runs_to_complete_with_its_results_and_plot_saved() -> None:
@@ -227,3 +229,47 @@ def test_other_parameters_or_a_reloaded_set_are_computed_afresh() -> None:
     assert not other.reused and not reloaded.reused
     assert len({first.results_id, other.results_id, reloaded.results_id}) == 3
     assert len(setup.plots.rendered) == 3
+
+
+# -- releases: an analysis of a recorded release, and a release diff ----------------------------
+
+JULY, OCTOBER = date(2024, 7, 23), date(2024, 10, 18)
+
+
+def test_an_analysis_of_a_recorded_release_reads_that_release_s_set() -> None:
+    july_genes = FakeGeneRepository(GENES, set_id="set-2024-07-23")
+    setup = Setup(gene_repository=july_genes, releases=FakeReleaseRegistry(OCTOBER, JULY))
+    job = setup.submitted(release=JULY)
+
+    finished = setup.runner.run(job.id)
+
+    assert finished is not None and finished.status is JobStatus.COMPLETE
+    assert finished.results_id == LATE_EIGHTIES.results_id("set-2024-07-23")
+
+
+def test_an_analysis_of_a_release_no_longer_held_fails_naming_the_held_ones() -> None:
+    setup = Setup(releases=FakeReleaseRegistry(OCTOBER))
+    job = setup.submitted(release=JULY)
+
+    finished = setup.runner.run(job.id)
+
+    assert finished is not None and finished.status is JobStatus.FAILED
+    assert finished.error == "release 2024-07-23 is not held (held: 2024-10-18)"
+
+
+def test_a_release_diff_reads_both_sets_and_saves_the_changes_and_their_plot() -> None:
+    a1bg = {"hgnc_id": "HGNC:5", "symbol": "A1BG"}
+    sets = {"set-2024-07-23": ([a1bg], ("hgnc_id", "symbol")),
+            "set-2024-10-18": ([a1bg, {"hgnc_id": "HGNC:7", "symbol": "NEW"}], None)}
+    setup = Setup(gene_repository=FakeGeneRepository(GENES, sets=sets), releases=FakeReleaseRegistry(OCTOBER, JULY))
+    job = setup.submitted(ReleaseDiffParameters(JULY, OCTOBER))
+
+    finished = setup.runner.run(job.id)
+
+    assert finished is not None and finished.status is JobStatus.COMPLETE, finished
+    assert finished.results_id == "release_diff/set-2024-07-23/set-2024-10-18"
+    diff, plot = setup.results.saved[finished.results_id]
+    assert diff.counts["added"] == 1 and sum(diff.counts.values()) == 1
+    assert plot == FAKE_PNG and setup.plots.rendered == [diff]
+    again = setup.runner.run(setup.submitted(ReleaseDiffParameters(JULY, OCTOBER)).id)
+    assert again is not None and again.reused

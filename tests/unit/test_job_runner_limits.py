@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import date
 from typing import Callable, Sequence
 
 from genes.errors import JobTimedOut
-from genes.job import JobStatus
-from tests.unit.job_fakes import FAKE_PNG, LATE_EIGHTIES_RESULTS, InProcessSandbox
+from genes.job import JobStatus, ReleaseDiffParameters
+from tests.unit.job_fakes import (
+    FAKE_PNG, LATE_EIGHTIES_RESULTS, FakeGeneRepository, FakeReleaseRegistry, InProcessSandbox,
+)
 from tests.unit.test_job_runner import LATE_EIGHTIES, Setup
 
 RESULTS_ID = LATE_EIGHTIES.results_id("set-1")
@@ -127,3 +130,25 @@ def test_an_attempt_stopped_because_another_worker_completed_the_job_ends_nothin
 
     assert setup.runner.run(job.id) is None  # skipped, as a run that lost the race to complete it
     assert setup.jobs.get(job.id).status is JobStatus.COMPLETE and setup.results.saved == {}
+
+
+def test_a_release_diff_meets_the_same_limits_timed_out_then_failed_or_cancelled_while_it_runs() -> None:
+    july, october = date(2024, 7, 23), date(2024, 10, 18)
+    sets = {f"set-{day.isoformat()}": ([{"hgnc_id": "HGNC:5", "symbol": "A1BG"}], None) for day in (july, october)}
+    releases = FakeReleaseRegistry(october, july)
+    timing_out = Setup(sandbox=TimingOutSandbox(), gene_repository=FakeGeneRepository(sets=sets), releases=releases,
+                       max_attempts=2, timeout_seconds=0.5)
+    diff = timing_out.submitted(ReleaseDiffParameters(july, october))
+
+    first, last = timing_out.runner.run(diff.id), timing_out.runner.run(diff.id)
+
+    assert first is not None and first.status is JobStatus.IN_PROGRESS
+    assert last is not None and last.status is JobStatus.FAILED and last.error == "timed out after 0.5 s (attempt 2 of 2)"
+    sandbox = CancellingSandbox()
+    cancelled = Setup(sandbox=sandbox, gene_repository=FakeGeneRepository(sets=sets), releases=releases)
+    job = cancelled.submitted(ReleaseDiffParameters(july, october))
+    sandbox.cancel = lambda: cancelled.jobs.update(job.id, lambda current: current.cancel())
+
+    ended = cancelled.runner.run(job.id)
+
+    assert ended is not None and ended.status is JobStatus.CANCELLED and cancelled.results.saved == {}

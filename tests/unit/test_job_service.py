@@ -5,13 +5,16 @@ from datetime import date, timedelta
 
 import pytest
 
-from genes.errors import IdempotencyKeyReused, InvalidJobTransition, JobNotFound, ResultsNotReady
-from genes.job import JobParameters, JobStatus
+from genes.errors import IdempotencyKeyReused, InvalidJobTransition, JobNotFound, ResultsNotReady, UnknownRelease
+from genes.job import JobParameters, JobStatus, ReleaseDiffParameters
 from genes.job_service import JobService
-from tests.unit.job_fakes import FAKE_PNG, LATE_EIGHTIES_RESULTS, FakeJobRepository, FakeResultRepository
+from tests.unit.job_fakes import (
+    FAKE_PNG, LATE_EIGHTIES_RESULTS, FakeJobRepository, FakeReleaseRegistry, FakeResultRepository,
+)
 
 EARLY_2000S = JobParameters(date(2000, 1, 1), date(2005, 12, 31), "protein-coding gene")
 A_WEEK = timedelta(days=7)
+JULY, OCTOBER = date(2024, 7, 23), date(2024, 10, 18)
 
 
 @pytest.fixture
@@ -26,7 +29,39 @@ def results() -> FakeResultRepository:
 
 @pytest.fixture
 def service(jobs: FakeJobRepository, results: FakeResultRepository) -> JobService:
-    return JobService(jobs, results, keep_for=A_WEEK)
+    return JobService(jobs, results, FakeReleaseRegistry(OCTOBER, JULY), keep_for=A_WEEK)
+
+
+def test_an_analysis_reads_the_live_release_unless_it_asks_for_another_held_one(service: JobService) -> None:
+    assert service.submit(EARLY_2000S).release == OCTOBER
+    older = service.submit(JobParameters(date(2000, 1, 1), date(2005, 12, 31), release=JULY))
+    assert older.release == JULY and older.parameters.release == JULY
+
+
+def test_an_analysis_submitted_with_nothing_loaded_reads_the_live_release_when_it_runs(
+        jobs: FakeJobRepository, results: FakeResultRepository) -> None:
+    assert JobService(jobs, results, FakeReleaseRegistry()).submit(EARLY_2000S).release is None
+
+
+def test_a_release_not_held_is_refused_naming_the_held_ones(service: JobService, jobs: FakeJobRepository) -> None:
+    with pytest.raises(UnknownRelease, match="release 2024-01-01 is not held [(]held: 2024-10-18, 2024-07-23[)]"):
+        service.submit(JobParameters(date(2000, 1, 1), date(2005, 12, 31), release=date(2024, 1, 1)))
+    with pytest.raises(UnknownRelease, match="release 2020-02-02 is not held"):
+        service.submit(ReleaseDiffParameters(JULY, date(2020, 2, 2)))
+    with pytest.raises(UnknownRelease, match="releases 2020-01-01 and 2020-02-02 are not held [(]held: 2024-10-18"):
+        service.submit(ReleaseDiffParameters(date(2020, 1, 1), date(2020, 2, 2)))
+    assert jobs.queued == []
+
+
+def test_a_release_diff_of_held_releases_is_queued_and_its_key_compares_its_releases(
+        service: JobService, jobs: FakeJobRepository) -> None:
+    diff = service.submit(ReleaseDiffParameters(JULY, OCTOBER), "diff-1")
+
+    assert diff.parameters == ReleaseDiffParameters(JULY, OCTOBER) and diff.release is None
+    assert service.submit(ReleaseDiffParameters(JULY, OCTOBER), "diff-1") == diff
+    with pytest.raises(IdempotencyKeyReused):
+        service.submit(EARLY_2000S, "diff-1")
+    assert jobs.queued == [diff.id]
 
 
 def test_a_submitted_job_holds_the_parameters_and_retention_and_is_queued_once(

@@ -47,10 +47,19 @@ def test_help_lists_the_same_routes_with_the_same_descriptions(client: FlaskClie
 
 def test_request_and_answer_schemas_come_from_the_marshmallow_schemas(document: dict[str, Any]) -> None:
     schemas = document["components"]["schemas"]
-    parameters = schemas["JobParameters"]
+    parameters = schemas["AnalysisParameters"]
     assert parameters["required"] == ["end_date", "start_date"]
     assert parameters["additionalProperties"] is False  # unknown fields are refused
     assert None in parameters["properties"]["locus_group"]["enum"]
+    diff = schemas["ReleaseDiffParameters"]
+    assert diff["required"] == ["from", "kind", "to"] and diff["additionalProperties"] is False
+    submit = document["paths"]["/jobs"]["post"]
+    assert submit["requestBody"]["content"]["application/json"]["schema"] == {"oneOf": [
+        {"$ref": "#/components/schemas/AnalysisParameters"}, {"$ref": "#/components/schemas/ReleaseDiffParameters"}]}
+    assert submit["responses"]["202"]["content"]["application/json"]["schema"] == {"oneOf": [
+        {"$ref": "#/components/schemas/Job"}, {"$ref": "#/components/schemas/ReleaseDiffJob"}]}
+    results = document["paths"]["/results/{job_id}"]["get"]["responses"]["200"]["content"]
+    assert set(results) == {"application/json", "text/tab-separated-values"}
     gene_query = {p["name"]: p for p in document["paths"]["/genes"]["get"]["parameters"]}
     assert set(gene_query) == {*SEARCHABLE_FIELDS, "fields", "limit", "offset", "release", "If-None-Match"}
     assert gene_query["limit"]["schema"]["maximum"] == 50_000

@@ -10,6 +10,7 @@ from PIL import Image
 
 from adapters.pillow_plot import PillowPlotRenderer
 from genes.analysis import JobResults
+from genes.release_diff import GeneRef, ReleaseDiff, Renamed, XrefChange
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 BLUE, ORANGE, GREEN, RED = (31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40)  # matplotlib's tab: colours
@@ -70,3 +71,16 @@ def test_no_gene_draws_no_bar_and_says_so() -> None:
     colours = {colour for _, colour in picture.getcolors(maxcolors=256)}
     assert not {BLUE, ORANGE, GREEN, RED} & colours
     assert min(picture.crop((400, 260, 650, 280)).convert("L").getextrema()) < 100  # the sentence, in ink
+
+
+def test_a_release_diff_draws_a_bar_a_kind_coloured_by_what_changed_even_for_one_change() -> None:
+    diff = ReleaseDiff(date(2024, 7, 23), date(2024, 10, 18), withdrawn=(GeneRef("HGNC:3545", "F7R"),),
+                       renamed=tuple(Renamed(f"HGNC:{n}", "A", "B") for n in range(27)),
+                       xrefs_added=tuple(XrefChange("HGNC:5", "A1BG", "mgd_id", f"MGI:{n}") for n in range(1537)))
+
+    png = PillowPlotRenderer().render_release_diff(diff)
+
+    assert size_of(png) == (1000, 500)
+    colours = {colour for _, colour in Image.open(io.BytesIO(png)).convert("RGB").getcolors(maxcolors=1 << 16)}
+    assert {BLUE, ORANGE, GREEN} <= colours  # which genes, their symbol, their cross-references
+    assert PillowPlotRenderer().render_release_diff(ReleaseDiff(date(2024, 7, 23), date(2024, 10, 18))).startswith(PNG_MAGIC)

@@ -14,7 +14,7 @@ from adapters.redis_job_repository import (
     ALL_JOBS_KEY, EXPIRING_KEY, RedisJobRepository, idempotency_key, job_key, status_key)
 from adapters.redis_result_repository import RedisResultRepository, plot_key, results_key
 from genes.errors import IdempotencyKeyReused, InvalidJobTransition, JobNotFound
-from genes.job import Job, JobParameters, JobStatus
+from genes.job import Job, JobParameters, JobStatus, ReleaseDiffParameters
 from tests.job_repository_contract import JobStoreContract
 from tests.unit.job_fakes import LATE_EIGHTIES_RESULTS
 
@@ -335,3 +335,35 @@ class TestRedisJobStoreOnFakeredis(JobStoreContract):
     @pytest.fixture
     def results(self, server: fakeredis.FakeServer) -> RedisResultRepository:
         return RedisResultRepository(fakeredis.FakeRedis(server=server, db=3))
+
+
+# -- releases: the recorded release, the second kind ------------------------------------------
+
+
+def test_a_job_keeps_its_kind_its_asked_and_recorded_release_and_a_job_stored_before_releases_reads_none(
+        jobs: RedisJobRepository, jobs_redis: fakeredis.FakeRedis) -> None:
+    pinned = jobs.submit(Job.submit(JobParameters(date(2000, 1, 1), date(2005, 12, 31), release=date(2024, 7, 23)),
+                                    release=date(2024, 7, 23)))
+    live = jobs.submit(Job.submit(JobParameters(date(2000, 1, 1), date(2005, 12, 31)), release=date(2024, 10, 18)))
+    diff = jobs.submit(Job.submit(ReleaseDiffParameters(date(2024, 7, 23), date(2024, 10, 18))))
+    old = job_submitted()
+    jobs.submit(old)
+    jobs_redis.hdel(job_key(old.id), "release", "asked_release")  # as stored before releases
+
+    assert [jobs.get(job.id) for job in (pinned, live, diff)] == [pinned, live, diff]
+    assert jobs_redis.hget(job_key(diff.id), "kind") == b"release_diff"
+    assert jobs_redis.hget(job_key(live.id), "kind") is None  # an analysis is stored as it was
+    before = jobs.get(old.id)
+    assert before is not None and before.release is None and before.parameters.release is None
+
+
+def test_an_idempotency_key_compares_the_release_asked_not_the_one_resolved(jobs: RedisJobRepository) -> None:
+    first = jobs.submit(replace(Job.submit(JobParameters(date(2000, 1, 1), date(2005, 12, 31)),
+                                           idempotency_key="k1"), release=date(2024, 7, 23)))
+    # sent again once another release is live: the same request, the first job
+    again = jobs.submit(replace(Job.submit(JobParameters(date(2000, 1, 1), date(2005, 12, 31)),
+                                           idempotency_key="k1"), release=date(2024, 10, 18)))
+    assert again == first
+    with pytest.raises(IdempotencyKeyReused):
+        jobs.submit(Job.submit(JobParameters(date(2000, 1, 1), date(2005, 12, 31), release=date(2024, 7, 23)),
+                               idempotency_key="k1"))

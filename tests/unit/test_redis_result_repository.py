@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 
 import fakeredis
 import pytest
 
 from adapters.redis_result_repository import RedisResultRepository, plot_key, reservation_key, results_key
+from genes.release_diff import GeneRef, Merged, ReleaseDiff, XrefChange
 from tests.unit.job_fakes import LATE_EIGHTIES_RESULTS
 
 
@@ -110,3 +111,16 @@ def test_one_job_at_a_time_holds_the_reservation_of_a_results_id_until_it_lets_g
     assert results.reserve("set-1/2000-01-01/2000-12-31/all", "job-B", 0.1)
     time.sleep(0.15)  # B's worker died: its reservation lapses
     assert results.reserve("set-1/2000-01-01/2000-12-31/all", "job-C", 5)
+
+
+def test_a_release_diff_is_stored_as_json_saying_its_kind_and_reads_back_beside_analyses(
+        results: RedisResultRepository, results_redis: fakeredis.FakeRedis) -> None:
+    diff = ReleaseDiff(date(2024, 7, 23), date(2024, 10, 18), added=(GeneRef("HGNC:5", "A1BG"),),
+                       merged=(Merged("HGNC:9", "OLD", (GeneRef("HGNC:5", "A1BG"),)),),
+                       xrefs_removed=(XrefChange("HGNC:5", "A1BG", "mgd_id", "MGI:1"),), fields_not_compared=("location",))
+    results.save("release_diff/a/b", diff, PNG, A_DAY)
+    results.save("6f1c", LATE_EIGHTIES_RESULTS, PNG, A_DAY)
+
+    assert results.get("release_diff/a/b") == diff
+    assert results.get("6f1c") == LATE_EIGHTIES_RESULTS
+    assert results_redis.get(results_key("release_diff/a/b")).startswith(b'{"kind":"release_diff","from":"2024-07-23"')

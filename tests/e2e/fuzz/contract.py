@@ -109,12 +109,10 @@ class WatchedApi:
         """Every check of schemathesis: 5xx, status, media type, schema, headers, acceptance, rejection, methods."""
         key = idempotency_key(case)
         if key is not None and response.status_code == 202:
-            job = response.json()
-            self.parameters_by_key.setdefault(key, (job["start_date"], job["end_date"], job["locus_group"]))
+            self.parameters_by_key.setdefault(key, parameters_sent(case))
         if key is not None and response.status_code == 422:
             # Valid input, refused for what the API remembers: the key came first with other parameters.
-            body = case.body if isinstance(case.body, dict) else {}
-            sent = (body.get("start_date"), body.get("end_date"), body.get("locus_group"))
+            sent = parameters_sent(case)
             assert self.parameters_by_key.get(key, sent) != sent, f"422 for a key not used before: {response.text}"
             case.validate_response(response, excluded_checks=[positive_data_acceptance],
                                    transport_kwargs=self.call_kwargs)
@@ -126,10 +124,17 @@ class WatchedApi:
                                    transport_kwargs=self.call_kwargs)
             assert response.json()["type"] == "/problems/invalid-query", response.text
             return
-        if case.meta is not None and case.meta.generation.mode.is_positive and ends_before_it_starts(case):
+        if case.meta is not None and case.meta.generation.mode.is_positive and (wrong := misordered_field(case)):
             case.validate_response(response, excluded_checks=[positive_data_acceptance],
                                    transport_kwargs=self.call_kwargs)
-            assert response.status_code == 400 and "end_date" in response.json()["errors"], response.text
+            assert response.status_code == 400 and wrong in response.json()["errors"], response.text
+            return
+        if case.meta is not None and case.meta.generation.mode.is_positive and names_a_release(case) \
+                and response.status_code == 400:
+            # Which releases are held is the store's to say, not the schema's.
+            case.validate_response(response, excluded_checks=[positive_data_acceptance],
+                                   transport_kwargs=self.call_kwargs)
+            assert response.json()["type"] == "/problems/unknown-release", response.text
             return
         case.validate_response(response, transport_kwargs=self.call_kwargs, **validate)
 
@@ -143,14 +148,35 @@ class WatchedApi:
         self.seen = now
 
 
-def ends_before_it_starts(case: Case) -> bool:
-    """The one rule of the job parameters that JSON Schema cannot state: start_date <= end_date."""
+def _submitted(case: Case) -> dict[str, Any] | None:
+    """The body of a job submission case, if it is one."""
     body = case.body
-    return (
-        case.operation.path == "/jobs" and case.method == "POST" and isinstance(body, dict)
-        and isinstance(body.get("start_date"), str) and isinstance(body.get("end_date"), str)
-        and body["start_date"] > body["end_date"]
-    )
+    return body if case.operation.path == "/jobs" and case.method == "POST" and isinstance(body, dict) else None
+
+
+def misordered_field(case: Case) -> str | None:
+    """The rules of the job parameters that JSON Schema cannot state: start_date <= end_date, and a diff's
+    `from` before its `to`; the field a submission breaking one is refused for."""
+    body = _submitted(case) or {}
+    for first, last in (("start_date", "end_date"), ("from", "to")):
+        if isinstance(body.get(first), str) and isinstance(body.get(last), str) and body[first] >= body[last]:
+            if body[first] > body[last] or first == "from":
+                return last
+    return None
+
+
+def names_a_release(case: Case) -> bool:
+    """A submission naming a release (an analysis's `release`, a diff's `from` and `to`): held or not."""
+    body = _submitted(case) or {}
+    return body.get("release") is not None or body.get("kind") == "release_diff"
+
+
+def parameters_sent(case: Case) -> tuple[Any, ...]:
+    """What an Idempotency-Key compares, from the body as sent: a kind's parameters, absent as null."""
+    body = _submitted(case) or {}
+    if body.get("kind") == "release_diff":
+        return ("release_diff", body.get("from"), body.get("to"))
+    return ("analysis", body.get("start_date"), body.get("end_date"), body.get("locus_group"), body.get("release"))
 
 
 def idempotency_key(case: Case) -> str | None:
