@@ -111,7 +111,8 @@ def shared_answers(declared: Operation) -> dict[str, dict[str, Any]]:
     shared = {"414": URI_TOO_LONG}
     if declared.reads_store:
         shared["503"] = STORE_DOWN
-    if declared.query is not None or declared.json_body is not None:
+    takes_query = any(parameter.get("in") == "query" for parameter in declared.parameters)
+    if declared.query is not None or declared.json_body is not None or takes_query:
         shared["400"] = INVALID_INPUT
     if declared.json_body is not None or declared.body:
         shared["413"] = TOO_LARGE

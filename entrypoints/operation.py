@@ -28,7 +28,7 @@ class Operation:
     tag: str
     responses: Mapping[int, dict[str, Any]]
     description: str | None = None
-    parameters: Sequence[dict[str, Any]] = ()  # path and header parameters, as OpenAPI writes them
+    parameters: Sequence[dict[str, Any]] = ()  # path, header and query parameters, as OpenAPI writes them (a query one: 400 too)
     query: type[Schema] | None = None  # the query string: one parameter per field; 400 when invalid
     json_body: SchemaLike | None = None  # a required JSON object body: 400 when invalid, 413, 415
     body: Mapping[str, SchemaLike] = field(default_factory=dict)  # a body of these media types: 413
