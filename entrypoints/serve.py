@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import shutil
+import signal
+from types import FrameType
 
 from flask import Flask
 
@@ -19,8 +22,20 @@ log = logging.getLogger(__name__)
 GRACE_SECONDS = 30
 
 
+def _exit_before_serving(signum: int, frame: FrameType | None) -> None:
+    os._exit(0)  # nothing served yet, nothing to finish: stopping now is the graceful stop
+
+
 def worker_app() -> Flask:
-    """In each of the server's processes: the app's loggers as configured, then the app."""
+    """In each of the server's processes: the app's loggers as configured, then the app.
+
+    A forked process inherits the main process's SIGTERM handler, which only flags a copy of the
+    server: a stop signalled while the app is still being built was lost, and the process served
+    on until granian killed it GRACE_SECONDS later. Until granian installs its own handler, right
+    after this returns, a stop signal ends the process at once.
+    """
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _exit_before_serving)
     settings = settings_or_exit()  # checked once already, before the processes were forked
     configure_logging(settings.log_level, settings.log_format)
     from entrypoints.api import create_app  # here: prometheus_client only once the metrics folder is set

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Callable, Iterator, Mapping, Sequence
 from urllib.parse import urlparse
@@ -85,12 +86,16 @@ def redis_binary() -> str:
 
 @pytest.fixture(scope="session")
 def real_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisEndpoint]:
-    """`REDIS_URL` if set, else a throwaway redis-server started for this session.
+    """`REDIS_URL` if set, else a throwaway redis-server started for this session (for each of the
+    run's processes: pytest.ini's -n).
 
     Tests empty the databases they use on it (the service's 0-3 and INTEGRATION_DB): never point
     REDIS_URL at a Redis whose data matters.
     """
     if os.environ.get("REDIS_URL"):
+        if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1:
+            pytest.fail("REDIS_URL names one Redis for the whole run, but the tests run on several processes "
+                        "(pytest.ini's -n), which would empty each other's databases: add -n 0", pytrace=False)
         endpoint = RedisEndpoint(os.environ["REDIS_URL"])
         try:
             endpoint.client().ping()
@@ -257,13 +262,18 @@ def docker_engine() -> None:
     pytest.skip(f"no Docker engine: {problem}")
 
 
-# -- markers ---------------------------------------------------------------------------------
+# -- the parallel run, markers ---------------------------------------------------------------------------------
 
 _RINGS = ("unit", "integration", "e2e")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark each test with its ring from its folder, and run the rings in order: fast ones first."""
+    """Mark each test with its ring from its folder, and run the rings in order: fast ones first.
+    Two tests with one id are refused: a parallel run sends tests by id, and would run one of them."""
+    shared = sorted(nodeid for nodeid, count in Counter(item.nodeid for item in items).items() if count > 1)
+    if shared:
+        raise pytest.UsageError(f"{len(shared)} test id(s) name several tests: {shared}")
+
     def ring(item: pytest.Item) -> int:
         try:
             parts = Path(str(item.path)).resolve().relative_to(REPO_ROOT).parts

@@ -97,6 +97,16 @@ def test_the_access_log_has_a_line_per_request_with_its_query_status_duration_an
     assert line, process.log_tail()
 
 
+def test_sigterm_while_its_processes_still_start_stops_the_server_at_once(
+        start_process: StartProcess, redis_server: RedisServer) -> None:
+    # Ready once one process answers: the others are then still building their app (~1 s each, here).
+    _, process = serve(start_process, redis_server, FIXTURES / "hgnc_sample.tsv", WEB_CONCURRENCY="3")
+
+    os.kill(process.pid, signal.SIGTERM)
+
+    assert process.wait_for_exit(GRACE_SECONDS / 3) == 0  # not killed after GRACE_SECONDS: no stop was lost
+
+
 def test_web_concurrency_sets_the_number_of_processes(start_process: StartProcess, redis_server: RedisServer) -> None:
     _, process = serve(start_process, redis_server, FIXTURES / "hgnc_sample.tsv", WEB_CONCURRENCY="3")
     process.wait_until(lambda: len(children(process)) == 3)

@@ -168,7 +168,8 @@ class RedisServer:
 
 
 class ApiProcess:
-    """The API served as in production (SERVER_COMMAND) on a free port, ready once `/health` answers 200."""
+    """The API served as in production (SERVER_COMMAND) on a free port, ready once `/health` answers 200;
+    one server process unless `extra_env` sets WEB_CONCURRENCY."""
 
     def __init__(self, redis_host: str, redis_port: int, hgnc_source: str | Path, log_path: Path,
                  log_level: str = "WARNING", extra_env: Mapping[str, str] | None = None) -> None:
@@ -181,6 +182,7 @@ class ApiProcess:
             "HGNC_SOURCE": str(hgnc_source),
             "LOG_LEVEL": log_level,
             "PYTHONUNBUFFERED": "1",
+            "WEB_CONCURRENCY": "1",  # one server process, unless `extra_env` asks for more: half the start and memory
             **(extra_env or {}),
         })
         self.process = ServiceProcess(f"API :{self.port}", [sys.executable, *SERVER_COMMAND[1:]],

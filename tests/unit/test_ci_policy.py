@@ -32,6 +32,16 @@ def test_under_ci_a_skipped_test_fails_the_run_and_is_named(suite: pytest.Pytest
                                  "*test_suite.py::test_that_needs_a_gpu: skipped: *no GPU on this machine*"])
 
 
+def test_under_ci_a_test_skipped_on_a_parallel_worker_fails_the_run_and_is_named(
+        suite: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`make test` runs the suite on pytest-xdist's workers (pytest.ini): their reports reach the rule."""
+    monkeypatch.setenv("CI", "true")
+    result = suite.runpytest_subprocess("-p", "tests.ci_policy", "-p", "xdist.plugin", "-n", "2")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["*CI is set and 1 test(s) did not run*",
+                                 "*test_suite.py::test_that_needs_a_gpu: skipped: *no GPU on this machine*"])
+
+
 def test_outside_ci_a_skipped_test_is_only_reported(suite: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CI", raising=False)
     result = suite.runpytest_subprocess("-p", "tests.ci_policy")

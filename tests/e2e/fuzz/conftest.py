@@ -12,6 +12,16 @@ from tests.support import ApiClient, ApiProcess, RedisServer
 SAMPLE_SET = FIXTURES / "hgnc_sample.tsv"
 
 
+@pytest.hookimpl(tryfirst=True)  # before tests/conftest.py's check that no two tests share an id
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each operation's fuzz test gets an id of its own, as its name has: schemathesis gives them all the
+    function's id, and a parallel run (pytest-xdist), which sends tests to its processes by id, ran one."""
+    for item in items:
+        label = getattr(item, "operation_label", None)
+        if label is not None and not item.nodeid.endswith("]"):
+            item._id = item.id.with_params(label)  # no public setter
+
+
 @pytest.fixture(scope="package")
 def watched_api(redis_binary: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WatchedApi]:
     """Started once (hypothesis runs each test many times); its own Redis: the fuzz meets no other test's data."""

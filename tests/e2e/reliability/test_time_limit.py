@@ -95,3 +95,4 @@ def test_check_fails_while_a_worker_is_wedged_in_a_job_past_its_limit_though_its
     assert seconds >= 0.5 + 5 - 0.5  # not before the limit and its grace (less the time to see it run)
     assert "past its time limit of 0.5 s: it is wedged" in checks[-1][1] and stuck in checks[-1][1]
     assert jobs_store.is_alive(worker.worker_id)  # its lease alone would say "healthy"
+    worker.kill()  # wedged on purpose: no stop signal can end it (SIGTERM would wait out the teardown's timeout)
