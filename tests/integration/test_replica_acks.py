@@ -17,7 +17,7 @@ from adapters.redis_job_repository import RedisJobRepository, job_key
 from adapters.redis_result_repository import RedisResultRepository
 from genes.errors import StoreNotReplicated
 from genes.job import Job, JobParameters
-from tests.support import RedisServer
+from tests.support import RedisServer, eventually
 
 SAMPLE = HgncFileSource(Path(__file__).resolve().parents[1] / "fixtures" / "hgnc_sample.tsv")
 A_YEAR = JobParameters(date(2001, 1, 1), date(2001, 12, 31))
@@ -70,13 +70,14 @@ def test_a_switch_no_replica_confirms_puts_the_set_before_back_and_drops_the_new
 
 @pytest.fixture
 def primary_and_replica(redis_binary: str, tmp_path: Path) -> Iterator[tuple[RedisServer, RedisServer]]:
-    primary = RedisServer(redis_binary, tmp_path / "primary").start()
+    # No wait before the first copy to the replica (Redis 7 waits 5 s for others to join it).
+    primary = RedisServer(redis_binary, tmp_path / "primary", extra_args=["--repl-diskless-sync-delay", "0"]).start()
     replica = RedisServer(redis_binary, tmp_path / "replica",
                           extra_args=["--replicaof", primary.host, str(primary.port)]).start()
     try:
-        with primary.client() as client:
-            while int(client.info("replication")["connected_slaves"]) < 1:
-                client.ping()
+        # Synced, not just connected: a replica acknowledges writes (WAIT) only once its first copy is done.
+        with replica.client() as copy:
+            eventually(lambda: copy.info("replication")["master_link_status"] == "up", 30, "the replica in sync")
         yield primary, replica
     finally:
         replica.stop()
