@@ -16,6 +16,7 @@ from typing import Any, Iterator
 import pytest
 
 from tests.conftest import RedisEndpoint
+from tests.hgnc_reference import CUSTOM_DOWNLOAD_FIELDS
 from tests.problem_details import assert_problem
 from tests.support import ApiClient, wait_for_job
 
@@ -25,14 +26,6 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 # -- the oracle: the changes straight from the two files ---------------------------------------
 
-# The custom download's columns (display names) and the complete set's field each one is.
-CUSTOM_COLUMNS = {
-    "HGNC ID": "hgnc_id", "Approved symbol": "symbol", "Approved name": "name", "Status": "status",
-    "Alias symbols": "alias_symbol", "NCBI Gene ID(supplied by NCBI)": "entrez_id",
-    "UniProt ID(supplied by UniProt)": "uniprot_ids", "Mouse genome database ID(supplied by MGI)": "mgd_id",
-    "Rat genome database ID(supplied by RGD)": "rgd_id", "Previous symbols": "prev_symbol",
-    "Ensembl gene ID": "ensembl_gene_id", "Locus type": "locus_type", "Enzyme IDs": "enzyme_id",
-}
 # The complete set's list fields ("|"-joined); the custom download joins its own with ", ".
 LIST_FIELDS = {"alias_symbol", "alias_name", "prev_symbol", "prev_name", "gene_group", "gene_group_id", "ena",
                "refseq_accession", "ccds_id", "uniprot_ids", "pubmed_id", "mgd_id", "rgd_id", "lsdb", "omim_id",
@@ -48,7 +41,7 @@ Genes = dict[str, dict[str, list[str]]]  # id -> field -> its values as text (a 
 def july_genes() -> Genes:
     with gzip.open(CUSTOM_DOWNLOAD, "rt", encoding="utf-8", newline="") as file:
         rows = [row for row in csv.DictReader(file, delimiter="\t") if row["Status"] == "Approved"]
-    return {row["HGNC ID"]: {CUSTOM_COLUMNS[column]: text.split(", ") if CUSTOM_COLUMNS[column] in LIST_FIELDS
+    return {row["HGNC ID"]: {CUSTOM_DOWNLOAD_FIELDS[column]: text.split(", ") if CUSTOM_DOWNLOAD_FIELDS[column] in LIST_FIELDS
                              else [text] for column, text in row.items() if text} for row in rows}
 
 
