@@ -18,12 +18,14 @@ from typing import Any, Sequence
 import redis
 from redis.client import Pipeline
 
+from adapters.gene_cache import GeneCache
 from adapters.redis_client import as_text
 from adapters.redis_gene_keys import CURRENT_KEY, LIVE_RELEASE_KEY, RELEASES_KEY, set_key
 from genes.errors import UnknownRelease
 from genes.releases import Release, release_in_name
 
 RELEASES_KEPT = 3
+SET_RELEASES_KEPT = 64  # set ids whose release a process remembers (`live_release`); loads are monthly
 log = logging.getLogger(__name__)
 
 # KEYS: current, releases, live_release. Makes the live release's set current: the chosen one
@@ -148,9 +150,13 @@ def release_of_meta(meta: Sequence[bytes | str | None]) -> date:
 class RedisReleaseRegistry:
     """genes.ports.ReleaseRegistry over `genes:releases`, and the changes of it (the module's docstring)."""
 
-    def __init__(self, client: redis.Redis, kept: int = RELEASES_KEPT) -> None:
+    def __init__(self, client: redis.Redis, kept: int = RELEASES_KEPT, live_cache: GeneCache | None = None) -> None:
+        """`live_cache`: the process's gene cache, whose watch tells `live_release` the live set's id."""
         self._redis = client
         self.kept = kept
+        self._live_cache = live_cache
+        # A set's release never changes: its id is new at each load, its date is fixed then.
+        self._set_releases: dict[str, date] = {}
         self._register = client.register_script(_REGISTER)
         self._put_back = client.register_script(_PUT_BACK)
         self._forget = client.register_script(_FORGET)
@@ -189,6 +195,31 @@ class RedisReleaseRegistry:
         if release is not None:
             raise UnknownRelease(release.isoformat(), [candidate.date.isoformat() for candidate in held])
         return None
+
+    def live_release(self) -> date | None:
+        """The live set's release: no round trip while the gene cache vouches for the live set's id
+        and its release is known here; else a read of `genes:current`, and once a set, of its meta.
+        (`resolve()` would read every release held, twice a round trip, at each submit.)"""
+        cache = self._live_cache
+        set_id = cache.live_set_id() if cache is not None else None
+        if set_id is None:
+            mark = cache.mark() if cache is not None else None
+            current = self._redis.get(CURRENT_KEY)
+            set_id = as_text(current) if current is not None else None
+            if cache is not None:
+                cache.learn(set_id, mark)
+            if set_id is None:
+                return None
+        release = self._set_releases.get(set_id)
+        if release is None:
+            meta = self._redis.hmget(set_key(set_id, "meta"), _META_FIELDS)
+            if meta[0] is None:  # no such set: a store changed by hand (`held` skips it too)
+                return None
+            release = release_of_meta(meta)
+            if len(self._set_releases) >= SET_RELEASES_KEPT:
+                self._set_releases.clear()
+            self._set_releases[set_id] = release
+        return release
 
     # -- changes -------------------------------------------------------------------------------
 

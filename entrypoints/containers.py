@@ -163,7 +163,8 @@ class Container(containers.DeclarativeContainer):
     replica_acks = providers.ThreadSafeSingleton(ReplicaAcks, redis_settings.provided.min_replicas_acked)
 
     gene_cache = providers.ThreadSafeSingleton(GeneCache, genes_redis, enabled=config.gene_cache)
-    release_registry = providers.ThreadSafeSingleton(RedisReleaseRegistry, genes_redis, kept=config.releases_kept)
+    release_registry = providers.ThreadSafeSingleton(RedisReleaseRegistry, genes_redis, kept=config.releases_kept,
+                                                     live_cache=gene_cache)
     gene_repository = providers.ThreadSafeSingleton(RedisGeneRepository, genes_redis, gene_cache, replicas=replica_acks,
                                                     releases=release_registry)
     default_gene_source = providers.Factory(source_for, config.hgnc_source)

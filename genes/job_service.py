@@ -26,9 +26,11 @@ class JobService:
         release = None
         if isinstance(parameters, ReleaseDiffParameters):
             self._require_held(parameters.from_release, parameters.to_release)
+        elif parameters.release is None:
+            release = self._releases.live_release()
         else:
-            held = self._releases.resolve(parameters.release)
-            release = held.date if held is not None else None
+            self._releases.resolve(parameters.release)  # raises UnknownRelease when it is not held
+            release = parameters.release
         return self._jobs.submit(Job.submit(parameters, self._keep_for, idempotency_key, release))
 
     def _require_held(self, *releases: date) -> None:

@@ -144,6 +144,11 @@ class ReleaseRegistry(Protocol):
         """The held release of that date (None: the live one); None when nothing is loaded.
         Raises UnknownRelease when a date is given and not held."""
 
+    def live_release(self) -> date | None:
+        """The live release's date; None when nothing is loaded. What `resolve()` finds, for a caller
+        that needs only the date on every request (a job's submit): answered from memory while the
+        process knows which set is live."""
+
 
 class ReleaseReads(Protocol):
     """The reads of the release a request asks for (None: the live one), each over that release's set."""

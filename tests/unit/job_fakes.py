@@ -172,6 +172,10 @@ class FakeReleaseRegistry:
             raise UnknownRelease(release.isoformat(), [day.isoformat() for day in self.held_dates])
         return None
 
+    def live_release(self) -> date | None:
+        live = self.resolve()
+        return live.date if live is not None else None
+
 
 class InProcessSandbox:
     """Runs the work in the test's own process: it cannot stop it, only ask `keep_going` once before."""

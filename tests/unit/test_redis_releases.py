@@ -126,6 +126,49 @@ def test_a_release_chosen_live_stays_live_through_loads_until_the_choice_is_drop
     assert live_symbol(client) == "NOV" and client.get(LIVE_RELEASE_KEY) is None
 
 
+def test_the_live_release_is_the_one_resolve_finds_through_loads_choices_and_deletions(client: redis.Redis) -> None:
+    registry = registry_of(client)
+    assert registry.live_release() is None
+    load(client, JULY, "JUL")
+    assert registry.live_release() == JULY
+    load(client, OCTOBER, "OCT")
+    assert registry.live_release() == OCTOBER
+    registry.choose_live(JULY)
+    assert registry.live_release() == JULY
+    registry.choose_live(None)
+    service_of(client).clear(OCTOBER)
+    assert registry.live_release() == JULY == registry.resolve().date  # type: ignore[union-attr]
+    service_of(client).clear()
+    assert registry.live_release() is None
+
+
+class _VouchingCache:
+    """A gene cache whose watch vouches for one set id (as the live set watch does between notices)."""
+
+    def __init__(self, set_id: str) -> None:
+        self.set_id = set_id
+
+    def live_set_id(self) -> str | None:
+        return self.set_id
+
+
+def test_while_the_cache_vouches_for_the_live_set_its_release_costs_no_round_trip(
+        client: redis.Redis, monkeypatch: pytest.MonkeyPatch) -> None:
+    load(client, JULY, "JUL")
+    load(client, OCTOBER, "OCT")
+    sets = {day.decode(): set_id.decode() for day, set_id in client.hgetall(RELEASES_KEY).items()}
+    cache = _VouchingCache(sets["2024-10-18"])
+    registry = RedisReleaseRegistry(client, live_cache=cache)  # type: ignore[arg-type]
+    assert registry.live_release() == OCTOBER  # reads the set's release once
+    commands: list[object] = []
+    real = client.execute_command
+    monkeypatch.setattr(client, "execute_command", lambda *args, **kw: commands.append(args[0]) or real(*args, **kw))
+    assert [registry.live_release() for _ in range(3)] == [OCTOBER] * 3
+    assert commands == []
+    cache.set_id = sets["2024-07-01"]  # a notice, and the live set read anew: another set, read once
+    assert registry.live_release() == JULY and commands == ["HMGET"]
+
+
 def test_deleting_one_release_keeps_the_others_and_the_newest_left_goes_live(client: redis.Redis) -> None:
     service = service_of(client)
     load(client, JULY, "JUL")
