@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timezone
@@ -59,7 +60,7 @@ class JsonLineFormatter(JsonFormatter):
                 atom_value = record.args.get(atom)
                 if atom_value not in (None, "", "-"):
                     log_data[field] = round(atom_value, 3) if field == "duration_ms" else atom_value
-            log_data["pid"] = record.process  # which of the server's processes answered
+            log_data["pid"] = os.getpid()  # which of the server's processes answered (`lean_records`)
 
 
 class AccessLineFormatter(logging.Formatter):
@@ -85,8 +86,21 @@ def formatter(log_format: str) -> logging.Formatter:
     return JsonLineFormatter() if _checked(log_format) == "json" else logging.Formatter(TEXT_FORMAT)
 
 
+def lean_records() -> None:
+    """Log records without what no format here shows: the caller's file, line and function (a walk
+    up the stack), the thread's and the process's ids and names (the logging HOWTO's "Optimization").
+
+    The server logs an access line for every request: in its processes, where 4 threads take turns
+    at the GIL, that is ~10% less CPU a request and 8-15% more requests/s (docs/benchmarks.md)."""
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
+
+
 def configure_logging(level: str, log_format: str) -> None:
-    """The root logger at `level`, on stderr, in `log_format` (replacing any earlier set-up)."""
+    """The root logger at `level`, on stderr, in `log_format` (replacing any earlier set-up), its records lean."""
+    lean_records()
     handler = logging.StreamHandler()
     handler.setFormatter(formatter(log_format))
     logging.basicConfig(level=level.upper(), handlers=[handler], force=True)

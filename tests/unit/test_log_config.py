@@ -14,7 +14,8 @@ import pytest
 from granian.log import log_request_builder
 
 from entrypoints.log_config import (ACCESS_FORMAT, ACCESS_LOGGER, AccessLineFormatter, JsonLineFormatter,
-                                    bind_worker_id, configure_logging, formatter, job_context, server_logconfig)
+                                    bind_worker_id, configure_logging, formatter, job_context, lean_records,
+                                    server_logconfig)
 
 
 def record(message: str, *args: object, name: str = "worker", level: int = logging.INFO) -> logging.LogRecord:
@@ -112,3 +113,14 @@ def test_the_server_logs_its_lines_on_stderr_and_the_access_log_on_stdout(log_fo
 def test_an_unknown_format_is_refused_with_the_choices() -> None:
     with pytest.raises(ValueError, match="LOG_FORMAT must be one of text, json, not 'xml'"):
         configure_logging("INFO", "xml")
+
+
+def test_lean_records_leave_out_the_call_site_and_the_access_line_still_names_its_process(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    for flag in ("_srcfile", "logThreads", "logProcesses", "logMultiprocessing"):
+        monkeypatch.setattr(logging, flag, getattr(logging, flag))  # put back after the test
+    lean_records()
+
+    lean = logging.getLogger("lean").makeRecord("lean", logging.INFO, "(unknown file)", 0, "x", (), None)
+    assert (lean.thread, lean.process, lean.processName) == (None, None, None)
+    assert json.loads(JsonLineFormatter().format(access_record("/help")))["pid"] == os.getpid()
