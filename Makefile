@@ -1,4 +1,6 @@
-# `make test` on a fresh machine: a virtualenv in .venv, the test requirements, then the whole suite.
+# `make test` on a fresh machine: a virtualenv in .venv, the test requirements, the programs the tests
+# run (tests/install-system-tools: redis-server, curl, jq, file, chromium, from Debian's packages
+# where missing), then the whole suite.
 # `make check`: mypy --strict (mypy.ini: genes/, adapters/, entrypoints/, the fakes against the ports, tests/support).
 # PYTEST_ARGS passes options through, e.g. `make test PYTEST_ARGS="-m unit -x"`.
 # `make run`: the whole service without Docker (Redis, the API, the job workers; see local/run.py), on
@@ -16,6 +18,7 @@ RUN_INSTALLED := $(VENV)/.installed-run
 .PHONY: test check run install clean
 
 test: $(INSTALLED)
+	tests/install-system-tools
 	$(VENV_PYTHON) -m pytest $(PYTEST_ARGS)
 
 check: $(INSTALLED)

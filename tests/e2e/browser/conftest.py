@@ -27,8 +27,8 @@ def chromium_path() -> str:
     """`CHROMIUM`, else `chromium` on the PATH: Debian's build (Playwright downloads no browser here)."""
     path = os.environ.get("CHROMIUM") or shutil.which("chromium")
     if not path:  # a failure, not a skip: the pages would go untested
-        pytest.fail("no chromium for the browser tests: `apt-get install chromium` (.ci/run does), "
-                    "or set CHROMIUM to a Chromium executable", pytrace=False)
+        pytest.fail("no chromium for the browser tests: `tests/install-system-tools` installs it (`make test` "
+                    "runs it), or set CHROMIUM to a Chromium executable", pytrace=False)
     return path
 
 
