@@ -106,12 +106,11 @@ class LookupIndex:
     def __init__(self) -> None:
         self._ids: list[str] = []  # every gene added, in order: positions to ids
         # What is kept for the whole load is out of the garbage collector's sight, or each of its
-        # collections would walk ~470,000 references: tuples of text (untracked once collected
-        # once), and dicts of text and None (never tracked) rather than sets.
-        self._terms: dict[str, list[tuple[str, ...]]] = {}  # field -> every accession added, in order, and its holder
-        self._holders: dict[str, list[tuple[str, ...]]] = {}
-        self._seen: dict[str, dict[str, None]] = {}
-        self._shared: dict[str, set[str]] = {}
+        # collections would walk ~470,000 references: dicts of text (never tracked). Only the first
+        # holder of each accession is kept, and every holder of the few held by more than one gene:
+        # not every batch's terms and holders again (7 MiB of tuples at the end of the full set).
+        self._first: dict[str, dict[str, str]] = {}  # field -> each accession -> its first holder
+        self._shared: dict[str, dict[str, list[str]]] = {}  # field -> accession held twice or more -> every holder
         self._grouped: dict[str, dict[str, list[int]]] = {field: {} for field in _GROUPED_FIELDS}
 
     @staticmethod
@@ -166,26 +165,26 @@ class LookupIndex:
         return flat
 
     def _remember(self, field: str, terms: list[str], holders: list[str]) -> None:
-        self._terms.setdefault(field, []).append(tuple(terms))
-        self._holders.setdefault(field, []).append(tuple(holders))
-        seen, shared = self._seen.setdefault(field, {}), self._shared.setdefault(field, set())
-        batch = dict.fromkeys(terms)
-        shared.update(batch.keys() & seen.keys())
+        first, shared = self._first.setdefault(field, {}), self._shared.setdefault(field, {})
+        batch = dict(zip(reversed(terms), reversed(holders)))  # each term's first holder in the batch
+        again = batch.keys() & first.keys()  # held by a gene of an earlier batch too
         if len(batch) < len(terms):  # a term held twice within the batch
-            shared.update(term for term, count in Counter(terms).items() if count > 1)
-        seen.update(batch)
+            again.update(term for term, count in Counter(terms).items() if count > 1)
+        for term in again:
+            if term not in shared:
+                shared[term] = [first[term]] if term in first else []
+        if again:  # their holders in this batch, in order; picked out in C, as the new terms below
+            held_again = list(map(again.__contains__, terms))
+            for term, holder in zip(compress(terms, held_again), compress(holders, held_again)):
+                shared[term].append(holder)
+        new = batch.keys() - first.keys()
+        first.update(zip(new, map(batch.__getitem__, new)))
 
     def final_entries(self) -> dict[str, dict[str, str]]:
         """Per field, the terms whose ids `add` did not give in full, each with its ids comma-joined in order."""
-        final: dict[str, dict[str, str]] = {}
-        for field, shared in self._shared.items():
-            if shared:
-                holders: dict[str, list[str]] = {}
-                for term, holder in zip(chain.from_iterable(self._terms[field]),
-                                        chain.from_iterable(self._holders[field])):
-                    if term in shared:
-                        holders.setdefault(term, []).append(holder)
-                final[field] = {term: ",".join(dict.fromkeys(each)) for term, each in holders.items()}
+        final: dict[str, dict[str, str]] = {
+            field: {term: ",".join(dict.fromkeys(each)) for term, each in shared.items()}
+            for field, shared in self._shared.items() if shared}
         ids = self._ids
         for field, by_value in self._grouped.items():
             positions: dict[str, list[list[int]]] = {}
@@ -200,8 +199,7 @@ class LookupIndex:
 
     def entries(self) -> dict[str, dict[str, str]]:
         """The whole index: per field, each term and its ids, comma-joined in the order added."""
-        every = {field: dict(zip(chain.from_iterable(terms), chain.from_iterable(self._holders[field])))
-                 for field, terms in self._terms.items()}
+        every = {field: dict(first) for field, first in self._first.items()}
         for field, final in self.final_entries().items():
             every.setdefault(field, {}).update(final)
         return every

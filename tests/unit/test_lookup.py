@@ -1,6 +1,8 @@
 """What a field's value is found by (any case, versions, cytobands), and the index built from a set."""
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from genes.gene import Gene
@@ -73,3 +75,29 @@ def test_a_number_from_a_json_source_is_found_as_its_text() -> None:
     index = LookupIndex()
     index.add([gene("HGNC:5", entrez_id=1)])
     assert index.entries()["entrez_id"] == {"1": "HGNC:5"}
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_batch_by_batch_the_index_holds_what_one_pass_over_every_gene_finds(seed: int) -> None:
+    """Accessions shared across batches, within one, and by one gene twice (in other case): each
+    term's genes in the order added, each once, whatever the batches."""
+    chooser = random.Random(seed)
+    genes = [gene(f"HGNC:{n}", omim_id=chooser.sample(["1", "2", "3", "4", "5", "6", "7", "8"], chooser.randint(0, 3)),
+                  mgd_id=[chooser.choice(["MGI:1", "mgi:1", "MGI:2"]) for _ in range(chooser.randint(0, 2))],
+                  entrez_id=str(n)) for n in range(1, 41)]
+    expected: dict[str, dict[str, list[str]]] = {}
+    for each in genes:
+        for field in ("omim_id", "mgd_id"):
+            for value in each.record[field]:  # type: ignore[union-attr]
+                expected.setdefault(field, {}).setdefault(value.upper(), [])
+                if each.hgnc_id not in expected[field][value.upper()]:
+                    expected[field][value.upper()].append(each.hgnc_id)
+    index, start = LookupIndex(), 0
+    while start < len(genes):
+        size = chooser.randint(1, 9)
+        index.add(genes[start:start + size])
+        start += size
+    entries = index.entries()
+    for field in ("omim_id", "mgd_id"):
+        assert entries.get(field, {}) == {term: ",".join(ids) for term, ids in expected.get(field, {}).items()}
+    assert entries["entrez_id"] == {str(n): f"HGNC:{n}" for n in range(1, 41)}
