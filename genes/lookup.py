@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from functools import lru_cache
-from itertools import chain, compress, repeat
+from itertools import chain, compress, filterfalse, repeat
 from typing import Any
 
 from genes.gene import Gene
@@ -177,7 +177,8 @@ class LookupIndex:
             held_again = list(map(again.__contains__, terms))
             for term, holder in zip(compress(terms, held_again), compress(holders, held_again)):
                 shared[term].append(holder)
-        new = batch.keys() - first.keys()
+        # Not `batch.keys() - first.keys()`: that walks every term seen so far, at each batch.
+        new = list(filterfalse(first.__contains__, batch))
         first.update(zip(new, map(batch.__getitem__, new)))
 
     def final_entries(self) -> dict[str, dict[str, str]]:
