@@ -154,7 +154,7 @@ class RedisReleaseRegistry:
         """`live_cache`: the process's gene cache, whose watch tells `live_release` the live set's id."""
         self._redis = client
         self.kept = kept
-        self._live_cache = live_cache
+        self._live_cache = live_cache or GeneCache(client, enabled=False)  # without one: read at every call
         # A set's release never changes: its id is new at each load, its date is fixed then.
         self._set_releases: dict[str, date] = {}
         self._register = client.register_script(_REGISTER)
@@ -200,16 +200,9 @@ class RedisReleaseRegistry:
         """The live set's release: no round trip while the gene cache vouches for the live set's id
         and its release is known here; else a read of `genes:current`, and once a set, of its meta.
         (`resolve()` would read every release held, twice a round trip, at each submit.)"""
-        cache = self._live_cache
-        set_id = cache.live_set_id() if cache is not None else None
+        set_id = self._live_cache.read_set_id(self._redis, CURRENT_KEY)
         if set_id is None:
-            mark = cache.mark() if cache is not None else None
-            current = self._redis.get(CURRENT_KEY)
-            set_id = as_text(current) if current is not None else None
-            if cache is not None:
-                cache.learn(set_id, mark)
-            if set_id is None:
-                return None
+            return None
         release = self._set_releases.get(set_id)
         if release is None:
             meta = self._redis.hmget(set_key(set_id, "meta"), _META_FIELDS)

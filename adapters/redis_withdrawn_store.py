@@ -91,20 +91,13 @@ class RedisWithdrawnStore:
         through = self._cache.through_outage()
         if through is not None:
             return through
-        known = self._cache.live_set_id()
-        if known is not None:
-            return known
-        mark = self._cache.mark()
         try:
-            current = self._redis.get(WITHDRAWN_CURRENT_KEY)
+            return self._cache.read_set_id(self._redis, WITHDRAWN_CURRENT_KEY)
         except StoreUnavailable:
             held = self._cache.redis_lost()
             if held is None:
                 raise
             return held
-        set_id = as_text(current) if current is not None else None
-        self._cache.learn(set_id, mark)
-        return set_id
 
     def _hashes(self) -> tuple[dict[bytes, bytes], dict[bytes, bytes]] | None:
         """The live set's records and names, as this process holds them; None when none is loaded."""

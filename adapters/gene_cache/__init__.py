@@ -57,7 +57,7 @@ import redis
 from adapters.gene_cache.held_hashes import HeldHashes
 from adapters.gene_cache.held_summaries import HeldSummaries, SetSummaries
 from adapters.gene_cache.live_set_watch import LiveSetWatch
-from adapters.redis_client import UNAVAILABLE
+from adapters.redis_client import UNAVAILABLE, as_text
 from genes.errors import StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -90,6 +90,17 @@ class GeneCache:
     def mark(self) -> int | None:
         """Taken just before a read of `genes:current`, for `learn`."""
         return self._watch.mark() if self._watch is not None else None
+
+    def read_set_id(self, client: redis.Redis, key: str) -> str | None:
+        """The live set's id: as vouched for, else read from `key` (the one the watch follows) now, and learned."""
+        known = self.live_set_id()
+        if known is not None:
+            return known
+        mark = self.mark()
+        current = client.get(key)
+        set_id = as_text(current) if current is not None else None
+        self.learn(set_id, mark)
+        return set_id
 
     def learn(self, set_id: str | None, mark: int | None) -> None:
         """What a read of `genes:current` begun at `mark` found (None: no set is live); Redis answered."""

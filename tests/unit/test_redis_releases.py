@@ -142,8 +142,8 @@ def test_the_live_release_is_the_one_resolve_finds_through_loads_choices_and_del
     assert registry.live_release() is None
 
 
-class _VouchingCache:
-    """A gene cache whose watch vouches for one set id (as the live set watch does between notices)."""
+class _VouchingWatch:
+    """A live set watch that vouches for one set id (as the real one does between notices)."""
 
     def __init__(self, set_id: str) -> None:
         self.set_id = set_id
@@ -157,15 +157,15 @@ def test_while_the_cache_vouches_for_the_live_set_its_release_costs_no_round_tri
     load(client, JULY, "JUL")
     load(client, OCTOBER, "OCT")
     sets = {day.decode(): set_id.decode() for day, set_id in client.hgetall(RELEASES_KEY).items()}
-    cache = _VouchingCache(sets["2024-10-18"])
-    registry = RedisReleaseRegistry(client, live_cache=cache)  # type: ignore[arg-type]
+    watch = _VouchingWatch(sets["2024-10-18"])
+    registry = RedisReleaseRegistry(client, live_cache=GeneCache(client, watch=watch))  # type: ignore[arg-type]
     assert registry.live_release() == OCTOBER  # reads the set's release once
     commands: list[object] = []
     real = client.execute_command
     monkeypatch.setattr(client, "execute_command", lambda *args, **kw: commands.append(args[0]) or real(*args, **kw))
     assert [registry.live_release() for _ in range(3)] == [OCTOBER] * 3
     assert commands == []
-    cache.set_id = sets["2024-07-01"]  # a notice, and the live set read anew: another set, read once
+    watch.set_id = sets["2024-07-01"]  # a notice, and the live set read anew: another set, read once
     assert registry.live_release() == JULY and commands == ["HMGET"]
 
 
