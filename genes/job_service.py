@@ -29,7 +29,7 @@ class JobService:
         elif parameters.release is None:
             release = self._releases.live_release()
         else:
-            self._releases.resolve(parameters.release)  # raises UnknownRelease when it is not held
+            self._require_held(parameters.release)
             release = parameters.release
         return self._jobs.submit(Job.submit(parameters, self._keep_for, idempotency_key, release))
 
