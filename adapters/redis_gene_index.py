@@ -2,6 +2,7 @@
 and finding terms in them, in Redis or in their copies an API process holds (HeldHashes)."""
 from __future__ import annotations
 
+from itertools import chain
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from redis.client import Pipeline
@@ -18,9 +19,15 @@ def name_entries(index: NameIndex, names: Iterable[str]) -> dict[str, str]:
     return {name: ",".join(index.ids(name)) for name in names}
 
 
+def flat(entries: Mapping[Any, Any]) -> list[Any]:
+    """A mapping's pairs flat (key, value, key, value, ...), as HSET's `items` takes them: built in
+    C, where redis-py's `mapping` loops in Python (a load: ~44,000 records, ~100,000 names)."""
+    return list(chain.from_iterable(entries.items()))
+
+
 def write_names(pipe: Pipeline, set_id: str, entries: dict[str, str]) -> None:
     if entries:
-        pipe.hset(set_key(set_id, NAMES_PART), mapping=entries)  # type: ignore[arg-type]  # see _to_hash
+        pipe.hset(set_key(set_id, NAMES_PART), items=flat(entries))
 
 
 def write_lookups(pipe: Pipeline, set_id: str, entries: dict[str, Any]) -> None:
@@ -28,10 +35,8 @@ def write_lookups(pipe: Pipeline, set_id: str, entries: dict[str, Any]) -> None:
     for field, fields_entries in entries.items():
         if not fields_entries:
             continue
-        if isinstance(fields_entries, dict):
-            pipe.hset(lookup_key(set_id, field), mapping=fields_entries)
-        else:
-            pipe.hset(lookup_key(set_id, field), items=fields_entries)
+        items = flat(fields_entries) if isinstance(fields_entries, dict) else fields_entries
+        pipe.hset(lookup_key(set_id, field), items=items)
 
 
 def index_key(set_id: str, field: str) -> str:

@@ -15,7 +15,7 @@ import orjson
 import redis
 from redis.client import Pipeline
 
-from adapters.redis_gene_index import name_entries, write_lookups, write_names
+from adapters.redis_gene_index import flat, name_entries, write_lookups, write_names
 from adapters.redis_gene_keys import SET_FORMAT, set_key
 from adapters.redis_gene_summaries import encode_summary_rows, summary_row
 from genes.errors import InvalidGeneSource, InvalidRelease, StoreUnavailable
@@ -206,7 +206,7 @@ class _BackgroundWriter:
 def _batch_writes(set_id: str, batch: dict[str, bytes], names: dict[str, str],
                   lookups: dict[str, list[str]]) -> Callable[[Pipeline], object]:
     def fill(pipe: Pipeline) -> None:
-        pipe.hset(set_key(set_id, "records"), mapping=batch)  # type: ignore[arg-type]  # see redis_gene_index
+        pipe.hset(set_key(set_id, "records"), items=flat(batch))
         pipe.rpush(set_key(set_id, "ids"), *batch)
         write_names(pipe, set_id, names)
         write_lookups(pipe, set_id, lookups)
