@@ -36,6 +36,7 @@ INDEX_FIELDS = frozenset({"_version_", "uuid"})
 
 GZIP_MAGIC = b"\x1f\x8b"
 MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024  # the JSON release is ~35 MB; this stops a gzip bomb
+GZIP_INPUT_CHUNK = 64 * 1024
 MAX_INTEGER = 2**63 - 1  # the most orjson, our JSON library, reads and writes as an integer
 
 
@@ -55,13 +56,58 @@ def decompress(content: bytes) -> bytes:
     return text
 
 
+class _GunzipReader(io.RawIOBase):
+    """gzip data decompressed as it is read, with `decompress`'s limit and errors: a TSV is parsed a
+    chunk of its text at a time, never held whole (the complete set's is 16 MB, a load's peak)."""
+
+    def __init__(self, content: bytes) -> None:
+        self._content = memoryview(content)
+        self._read = 0  # of the content, handed to the inflater
+        self._tail: bytes | memoryview = b""  # handed, not yet inflated
+        self._inflater = zlib.decompressobj(wbits=31)
+        self._inflated = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        filled, size = 0, len(buffer)
+        while filled < size and not self._inflater.eof:
+            if not self._tail:
+                if self._read >= len(self._content):
+                    raise InvalidGeneSource("the gzip data is truncated")
+                # The input in chunks: the inflater's unconsumed tail is a copy of what it holds back.
+                self._tail = self._content[self._read:self._read + GZIP_INPUT_CHUNK]
+                self._read += len(self._tail)
+            try:
+                text = self._inflater.decompress(self._tail, size - filled)
+            except zlib.error as error:
+                raise InvalidGeneSource(f"the gzip data is corrupt: {error}") from None
+            self._tail = self._inflater.unconsumed_tail
+            self._inflated += len(text)
+            if self._inflated > MAX_DECOMPRESSED_BYTES:
+                raise GeneSourceTooLarge(f"the data is larger than {MAX_DECOMPRESSED_BYTES >> 20} MiB decompressed")
+            buffer[filled:filled + len(text)] = text
+            filled += len(text)
+        return filled
+
+
+def _opened(content: bytes) -> io.BufferedReader:
+    """The content as a file, gzip decompressed as it is read."""
+    raw = _GunzipReader(content) if content.startswith(GZIP_MAGIC) else io.BytesIO(content)
+    return io.BufferedReader(raw, buffer_size=GZIP_INPUT_CHUNK)
+
+
 def parse_genes(content: bytes) -> Iterator[Gene]:
     """The genes of an HGNC complete set or custom download; the format is recognised from the content
     itself. Withdrawn rows, which a custom download holds, are left to `hgnc_withdrawn_format`: they
     are no genes."""
-    content = decompress(content)
-    head = content[:64].lstrip()
-    genes = genes_of_records(json_docs(content)) if head.startswith((b"{", b"[")) else _tsv_genes(content)
+    text = _opened(content)
+    head = text.peek(GZIP_INPUT_CHUNK)
+    if head[:64].lstrip().startswith((b"{", b"[")):  # JSON is parsed whole, by orjson
+        genes = genes_of_records(json_docs(decompress(content)))
+    else:
+        genes = _tsv_genes(text, head)
     for gene in genes:
         status = gene.record.get("status")
         if not (isinstance(status, str) and WithdrawnStatus.of(status)):
@@ -90,12 +136,13 @@ def json_docs(content: bytes, expected: str = 'expected {"response": {"docs": [.
     return docs
 
 
-def _tsv_genes(content: bytes) -> Iterator[Gene]:
-    """The TSV's rows as genes, each normalised once as it is read (the hot path of a load)."""
+def _tsv_genes(text: io.BufferedReader, head: bytes) -> Iterator[Gene]:
+    """The TSV's rows as genes, each normalised once as it is read (the hot path of a load); `head`:
+    the text's first bytes, its first line among them."""
     # Decoded as it is read: a StringIO of the whole text would hold it at 4 bytes a character
     # (+78 MB at the peak of a load) and read it a third slower.
-    lines = io.TextIOWrapper(io.BytesIO(content), encoding="utf-8", newline="")
-    if _is_custom_download(content):
+    lines = io.TextIOWrapper(text, encoding="utf-8", newline="")
+    if _is_custom_download(head):
         # Its lists quote the items that hold a comma, not the whole field: read its fields as they are.
         rows = _csv_rows(csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE))
         yield from genes_of_records(custom_download_records(next(rows), rows))
@@ -128,9 +175,9 @@ def _tsv_genes(content: bytes) -> Iterator[Gene]:
         yield _checked_gene(number, record)
 
 
-def _is_custom_download(content: bytes) -> bool:
-    end = content.find(b"\n")
-    first_line = (content if end < 0 else content[:end]).rstrip(b"\r")
+def _is_custom_download(head: bytes) -> bool:
+    end = head.find(b"\n")
+    first_line = (head if end < 0 else head[:end]).rstrip(b"\r")
     return is_custom_download(first_line.decode("utf-8", errors="replace").split("\t"))
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from adapters.hgnc_format import parse_genes
 from genes.errors import GeneSourceTooLarge, InvalidGeneSource
 from genes.gene import RECORD_FIELDS
 from tests.hgnc_reference import (
-    CUSTOM_DOWNLOAD_FIELDS, expected_custom_download_records, expected_records, read_tsv_rows)
+    CUSTOM_DOWNLOAD_FIELDS, PINNED_RELEASE, expected_custom_download_records, expected_records, read_tsv_rows)
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 SAMPLE_TSV = FIXTURES / "hgnc_sample.tsv"
@@ -181,6 +182,44 @@ def test_a_gzip_just_under_the_limit_is_read(monkeypatch: pytest.MonkeyPatch) ->
     content = SAMPLE_TSV.read_bytes()
     monkeypatch.setattr(hgnc_format, "MAX_DECOMPRESSED_BYTES", len(content) + 1)
     assert list(read(gzip.compress(content))) == SAMPLE_IDS
+
+
+@pytest.fixture(scope="module")
+def release_head() -> bytes:
+    """The pinned release's first 15,000 genes as TSV (~5 MB): its gzip spans many of the reader's chunks."""
+    lines = gzip.decompress(PINNED_RELEASE.read_bytes()).splitlines(keepends=True)
+    return b"".join(lines[:15_001])
+
+
+def test_a_gzip_spanning_many_chunks_gives_the_records_of_its_plain_text(release_head: bytes) -> None:
+    zipped = gzip.compress(release_head)
+    assert len(zipped) > 10 * hgnc_format.GZIP_INPUT_CHUNK
+    plain = read(release_head)
+    assert len(plain) == 15_000 and read(zipped) == plain
+
+
+def test_a_gzip_is_read_without_holding_its_whole_text(release_head: bytes) -> None:
+    zipped = gzip.compress(release_head)
+    tracemalloc.start()
+    try:
+        for _ in parse_genes(zipped):
+            pass
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < len(release_head) / 4
+
+
+@pytest.mark.parametrize("damage", ["truncated", "corrupt"])
+def test_a_gzip_damaged_past_its_first_chunks_is_refused(release_head: bytes, damage: str) -> None:
+    zipped = bytearray(gzip.compress(release_head))
+    at = len(zipped) * 3 // 4
+    if damage == "truncated":
+        del zipped[at:]
+    else:
+        zipped[at:at + 64] = bytes(64)
+    with pytest.raises(InvalidGeneSource):
+        read(bytes(zipped))
 
 
 def test_the_independent_reading_of_the_sample_agrees_with_the_raw_rows() -> None:
