@@ -52,10 +52,29 @@ class _JsonInFieldOrder(DefaultJSONProvider):
         return orjson.dumps(obj, default=self.default, option=self._OPTIONS)
 
 
+class _WholeBodyResponse(Response):
+    """An answer whose body is whole in memory goes to the server as a list: granian sends a list in
+    one call, where it pulls any other iterable through Python chunk by chunk (that pull was ~14% of
+    the CPU of `GET /genes?entrez_id=` under py-spy). Streamed answers (`GET /data`) stay streamed.
+    Every view's Response becomes one: Flask recasts an answer of another response class as its own."""
+
+    def get_app_iter(self, environ: Any) -> Any:
+        body = super().get_app_iter(environ)
+        if self.is_streamed:
+            return body
+        try:
+            return list(body)
+        finally:
+            close = getattr(body, "close", None)  # what the server would have called after sending it
+            if close is not None:
+                close()
+
+
 def create_app(container: Container | None = None) -> Flask:
     container = container or build_container(Settings.from_environment())
     container.wire(modules=[gene_views, check_views, hgnc_rest_views, release_views, job_views, monitoring_views, __name__])
     app = Flask(__name__)
+    app.response_class = _WholeBodyResponse
     app.container = container  # type: ignore[attr-defined]
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.json = _JsonInFieldOrder(app)
