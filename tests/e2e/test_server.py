@@ -85,6 +85,24 @@ def test_a_request_line_of_16_kib_reaches_the_app_and_is_answered_with_a_problem
     assert answer.headers["Content-Type"].startswith("application/problem+json"), answer.text[:300]
 
 
+def test_answers_whole_in_memory_keep_their_length_and_a_bodiless_one_keeps_the_connection(
+        start_process: StartProcess, redis_server: RedisServer) -> None:
+    """The app hands the server such answers as a list (entrypoints.api): GET, HEAD and 304 on one connection."""
+    url, _ = serve(start_process, redis_server, FIXTURES / "hgnc_sample.tsv")
+    with requests.Session() as session:
+        assert session.post(f"{url}/data", timeout=30).status_code == 201
+        got = session.get(f"{url}/genes/HGNC:5", timeout=10)
+        head = session.head(f"{url}/genes/HGNC:5", timeout=10)
+        unchanged = session.get(f"{url}/genes/HGNC:5", headers={"If-None-Match": got.headers["ETag"]}, timeout=10)
+        again = session.get(f"{url}/help", headers={"Accept-Encoding": "identity"}, timeout=10)  # as sent
+
+    assert got.status_code == 200 and got.json()["symbol"] == "A1BG"
+    assert int(got.headers["Content-Length"]) == len(got.content)
+    assert head.status_code == 200 and head.content == b"" and head.headers["Content-Length"] == got.headers["Content-Length"]
+    assert unchanged.status_code == 304 and unchanged.content == b""
+    assert again.status_code == 200 and int(again.headers["Content-Length"]) == len(again.content) > 0
+
+
 def test_the_access_log_has_a_line_per_request_with_its_query_status_duration_and_agent(
         start_process: StartProcess, redis_server: RedisServer) -> None:
     url, process = serve(start_process, redis_server, FIXTURES / "hgnc_sample.tsv")
