@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import gc
 import json
 import logging
@@ -81,12 +80,23 @@ def _raise_error(header: dict[str, Any]) -> None:
     raise _STORE_ERRORS.get(str(header["error"]), AnalysisFailed)(reason)
 
 
+def _process_symbols() -> ctypes.CDLL | None:
+    """The C library's functions as this process links them, found once: `ctypes.util.find_library`
+    runs `ldconfig -p`, ~3 ms that each job's child would otherwise pay."""
+    try:
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return None
+
+
+_LIBC = _process_symbols()
+
+
 def _die_with_parent() -> None:
     """Be killed with the worker (SIGKILL too), not left running a job no one waits for (Linux)."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # not Linux: the child ends with its work, or at the pipe's end
+        _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # type: ignore[union-attr]  # None: caught below
+    except AttributeError:  # not Linux (no prctl): the child ends with its work, or at the pipe's end
         pass
 
 

@@ -7,6 +7,7 @@ import fakeredis
 import pytest
 
 from adapters.redis_gene_repository import RedisGeneRepository
+from adapters.redis_gene_summaries import decode_summaries, encode_summary_rows, summary_row
 from genes.gene import Gene
 
 
@@ -127,3 +128,14 @@ def test_a_range_read_agrees_with_filtering_every_summary_and_costs_no_more_read
 
 def test_a_range_read_with_nothing_loaded_is_empty(repository: RedisGeneRepository) -> None:
     assert repository.summaries_approved_between(date(1900, 1, 1), date(2100, 1, 1)) == []
+
+
+def test_decoded_summaries_share_one_text_per_distinct_value() -> None:
+    rows = [summary_row(each.summary()) for each in (A1BG, A2M, MT_TF, gene("HGNC:8", "A2MP1", "1986-01-01"))]
+
+    summaries = decode_summaries(encode_summary_rows(rows))
+
+    assert [summary_row(each) for each in summaries] == rows
+    a2m, a2mp1 = summaries[1], summaries[3]
+    assert a2m.date_approved is a2mp1.date_approved and a2m.locus_type is a2mp1.locus_type
+    assert summaries[0].locus_group is a2m.locus_group and summaries[0].chromosome is a2m.chromosome
