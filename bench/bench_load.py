@@ -64,12 +64,13 @@ def post_data(api: ApiClient) -> int:
     return response.json()["count"]
 
 
-def get_data(api: ApiClient, keep: bool = False) -> tuple[int, bytes]:
-    """GET /data read to its last byte: its size, and the body itself if `keep`."""
+def get_data(api: ApiClient, keep: bool = False, encoding: str = "identity") -> tuple[int, bytes]:
+    """GET /data read to its last byte, asking for `encoding` ("identity": as stored; "gzip": compressed
+    as it streams): its size as sent, and the body itself if `keep`."""
     size, chunks = 0, []
-    with api.get("/data", stream=True, timeout=600) as response:
+    with api.get("/data", stream=True, timeout=600, headers={"Accept-Encoding": encoding}) as response:
         response.raise_for_status()
-        for chunk in response.iter_content(chunk_size=1 << 16):
+        for chunk in response.raw.stream(1 << 16, decode_content=False):
             size += len(chunk)
             if keep:
                 chunks.append(chunk)
@@ -126,9 +127,13 @@ def main() -> None:
             (worker,) = api.worker_pids()
             rss_before_export = memory_kib(worker)["VmRSS"]
             reset_peak_memory(worker)
-            exports = [timed(get_data, api.client)[0] for _ in range(args.repeat)]
+            exports, zipped_exports = [], []
+            for _ in range(args.repeat):
+                exports.append(timed(get_data, api.client)[0])
+                zipped_exports.append(timed(get_data, api.client, False, "gzip")[0])
             export_peak = memory_kib(worker)["VmHWM"]
             size, body = get_data(api.client, keep=True)
+            zipped_size = get_data(api.client, encoding="gzip")[0]
             exported = len(orjson.loads(body))
 
     wall = {name: median([m[0] for m in measured]) for name, measured in (("a", alone), ("a+", indexed), ("b", loads))}
@@ -150,6 +155,8 @@ def main() -> None:
     print()
     print(f"GET /data: {exported} records, {size / 1e6:.1f} MB, streamed")
     print(f"GET /data                                median {median(exports):.3f} s   runs: {runs(exports)}")
+    print(f"GET /data, gzip ({zipped_size / 1e6:.1f} MB)".ljust(41) + f"median {median(zipped_exports):.3f} s   "
+          f"runs: {runs(zipped_exports)}   (compressed as it streams)")
     print(f"API worker RSS (a fresh worker): {rss_before_export / 1024:.0f} MiB before, peak {export_peak / 1024:.0f} MiB "
           f"during the exports (+{(export_peak - rss_before_export) / 1024:.1f} MiB)")
 
