@@ -37,28 +37,19 @@ INDEX_FIELDS = frozenset({"_version_", "uuid"})
 GZIP_MAGIC = b"\x1f\x8b"
 MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024  # the JSON release is ~35 MB; this stops a gzip bomb
 GZIP_INPUT_CHUNK = 64 * 1024
+WHOLE_READ_PIECE = 1024 * 1024
 MAX_INTEGER = 2**63 - 1  # the most orjson, our JSON library, reads and writes as an integer
 
 
 def decompress(content: bytes) -> bytes:
-    """The content itself, or its gzip-decompressed form, refusing more than the limit."""
-    if not content.startswith(GZIP_MAGIC):
-        return content
-    inflater = zlib.decompressobj(wbits=31)
-    try:
-        text = inflater.decompress(content, MAX_DECOMPRESSED_BYTES)
-    except zlib.error as error:
-        raise InvalidGeneSource(f"the gzip data is corrupt: {error}") from None
-    if inflater.unconsumed_tail:
-        raise GeneSourceTooLarge(f"the data is larger than {MAX_DECOMPRESSED_BYTES >> 20} MiB decompressed")
-    if not inflater.eof:
-        raise InvalidGeneSource("the gzip data is truncated")
-    return text
+    """The content itself, or its gzip-decompressed form whole, refusing more than the limit."""
+    return _GunzipReader(content).readall() if content.startswith(GZIP_MAGIC) else content
 
 
 class _GunzipReader(io.RawIOBase):
-    """gzip data decompressed as it is read, with `decompress`'s limit and errors: a TSV is parsed a
-    chunk of its text at a time, never held whole (the complete set's is 16 MB, a load's peak)."""
+    """gzip data decompressed as it is read, refusing more than MAX_DECOMPRESSED_BYTES (a bomb) and
+    corrupt or truncated data: a TSV is parsed a chunk of its text at a time, never held whole (the
+    complete set's is 16 MB, a load's peak); `readall` gives it whole, for JSON."""
 
     def __init__(self, content: bytes) -> None:
         self._content = memoryview(content)
@@ -90,6 +81,13 @@ class _GunzipReader(io.RawIOBase):
             buffer[filled:filled + len(text)] = text
             filled += len(text)
         return filled
+
+    def readall(self) -> bytes:
+        """The rest of the text, whole: read a mebibyte at a time, not the io module's 8 KiB."""
+        pieces = []
+        while piece := self.read(WHOLE_READ_PIECE):
+            pieces.append(piece)
+        return b"".join(pieces)
 
 
 def _opened(content: bytes) -> io.BufferedReader:
